@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Bundles each guest program into one ESM file under dist/guest/ with esbuild, so that the
+// guest (and host mode) start one file with no module resolution: startup time is the product's cost.
+// Add an entry here when a guest program appears. Native packages stay external (koffi loads a .node).
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+/** name -> entry point. Output: dist/guest/<name>.mjs */
+const ENTRIES = {
+  init: 'guest/init/main.ts',
+  runc: 'guest/runc/main.ts',
+};
+
+const external = ['koffi', 'cpu-features'];
+const present = Object.entries(ENTRIES).filter(([, entry]) => existsSync(entry));
+await Promise.all(
+  present.map(([name, entry]) =>
+    build({
+      entryPoints: [entry],
+      outfile: `dist/guest/${name}.mjs`,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external,
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      // ESM bundles of CommonJS dependencies need a require().
+      banner: { js: "import { createRequire as __tsdCreateRequire } from 'node:module'; const require = __tsdCreateRequire(import.meta.url);" },
+    }),
+  ),
+);
