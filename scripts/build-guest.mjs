@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 const ENTRIES = {
   init: 'guest/init/main.ts',
   runc: 'guest/runc/main.ts',
+  sshd: 'guest/sshd/main.ts',
+  dockerd: 'guest/dockerd/main.ts',
 };
 
 const external = ['koffi', 'cpu-features'];
