@@ -1,0 +1,145 @@
+/**
+ * Builds QEMU's command line from a launch spec. Pure: no file system, no environment, so every
+ * OS/arch/accel combination is unit-tested. Devices are virtio; x86_64 uses microvm (virtio-mmio)
+ * by default or q35 (virtio-pci), aarch64 uses virt (virtio-pci).
+ */
+import { TsdError } from '../../../guest/api/errors.js';
+import { DATA_DISK_SERIAL, GUEST_SSH_PORT, ROOT_DISK_SERIAL } from '../../../guest/api/guest-layout.js';
+import { GUEST_CONFIG_FW_CFG_NAME } from '../../../guest/api/guest-config.js';
+import type { GuestArch } from '../../image/guest-image.js';
+import type { RunningAccel } from '../state.js';
+
+export type X86MachineType = 'microvm' | 'q35';
+
+export interface LaunchMount {
+  tag: string;
+  hostPath: string;
+  writable: boolean;
+}
+
+export interface LaunchPortForward {
+  proto: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+  guestPort: number;
+}
+
+export interface QemuLaunchSpec {
+  /** Host platform: decides a few device choices (9p is not available on Windows hosts). */
+  platform: NodeJS.Platform;
+  arch: GuestArch;
+  accel: RunningAccel;
+  /** x86_64 only; default microvm. */
+  machineType?: X86MachineType;
+  name: string;
+  cpus: number;
+  memoryMiB: number;
+  kernelPath: string;
+  initrdPath: string;
+  rootDiskPath?: string;
+  /** The image's kernel arguments; the builder adds the console and panic handling. */
+  kernelArgs: string[];
+  dataDiskPath: string;
+  sshPort: number;
+  portForwards: LaunchPortForward[];
+  mounts: LaunchMount[];
+  guestConfigPath: string;
+  qmpSocketPath: string;
+  serialLogPath: string;
+}
+
+/** QEMU option values are comma-separated: a comma inside a value is written twice. */
+export function optionValue(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+interface Board {
+  machine: string;
+  /** Suffix of virtio device names: -device (mmio) or -pci. */
+  virtio: 'device' | 'pci';
+  console: string;
+}
+
+function board(spec: QemuLaunchSpec): Board {
+  if (spec.arch === 'aarch64') return { machine: 'virt', virtio: 'pci', console: 'ttyAMA0' };
+  if ((spec.machineType ?? 'microvm') === 'q35') return { machine: 'q35', virtio: 'pci', console: 'ttyS0' };
+  // microvm finds its virtio-mmio devices through ACPI; keep it on (also gives ACPI powerdown).
+  return { machine: 'microvm,acpi=on,rtc=on', virtio: 'device', console: 'ttyS0' };
+}
+
+function accelArgs(accel: RunningAccel): string[] {
+  switch (accel) {
+    case 'kvm':
+    case 'hvf':
+      return ['-accel', accel, '-cpu', 'host'];
+    case 'whpx':
+      // WHPX's in-kernel irqchip is unreliable with Linux guests; QEMU's userspace one works.
+      return ['-accel', 'whpx,kernel-irqchip=off', '-cpu', 'max'];
+    case 'tcg':
+      // -cpu max: the default models lack features Node uses (it ran 3× slower on qemu64).
+      return ['-accel', 'tcg', '-cpu', 'max'];
+  }
+}
+
+function netArgs(spec: QemuLaunchSpec, virtio: Board['virtio']): string[] {
+  const forwards = [
+    `hostfwd=tcp:127.0.0.1:${spec.sshPort}-:${GUEST_SSH_PORT}`,
+    ...spec.portForwards.map((f) => `hostfwd=${f.proto}:${f.hostIp}:${f.hostPort}-:${f.guestPort}`),
+  ];
+  return ['-netdev', ['user', 'id=net0', ...forwards].join(','), '-device', `virtio-net-${virtio},netdev=net0`];
+}
+
+function diskArgs(spec: QemuLaunchSpec, virtio: Board['virtio']): string[] {
+  const args = [
+    '-drive', `if=none,id=data,file=${optionValue(spec.dataDiskPath)},format=qcow2,discard=unmap`,
+    '-device', `virtio-blk-${virtio},drive=data,serial=${DATA_DISK_SERIAL}`,
+  ];
+  if (spec.rootDiskPath !== undefined) {
+    args.push(
+      '-drive', `if=none,id=root,file=${optionValue(spec.rootDiskPath)},format=raw,readonly=on`,
+      '-device', `virtio-blk-${virtio},drive=root,serial=${ROOT_DISK_SERIAL}`,
+    );
+  }
+  return args;
+}
+
+function mountArgs(spec: QemuLaunchSpec, virtio: Board['virtio']): string[] {
+  if (spec.mounts.length > 0 && spec.platform === 'win32') {
+    throw new TsdError('unsupported', 'folder mounts need virtio-9p, which QEMU does not provide on Windows hosts; remove "mounts" from the machine file');
+  }
+  return spec.mounts.flatMap((mount, index) => {
+    const id = `fs${index}`;
+    // security_model=none: files keep the host user's ownership; the guest sees what the user can access.
+    const fsdev = ['local', `id=${id}`, `path=${optionValue(mount.hostPath)}`, 'security_model=none', ...(mount.writable ? [] : ['readonly=on'])];
+    return ['-fsdev', fsdev.join(','), '-device', `virtio-9p-${virtio},fsdev=${id},mount_tag=${mount.tag}`];
+  });
+}
+
+export function kernelCommandLine(spec: QemuLaunchSpec): string {
+  const { console } = board(spec);
+  // panic=-1 with -no-reboot: a guest panic ends QEMU at once instead of rebooting in a loop.
+  return [`console=${console}`, 'panic=-1', ...spec.kernelArgs].join(' ');
+}
+
+export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
+  const { machine, virtio } = board(spec);
+  return [
+    '-name', `tsd-${spec.name}`,
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-M', machine,
+    ...accelArgs(spec.accel),
+    '-smp', String(spec.cpus),
+    '-m', `${spec.memoryMiB}M`,
+    '-kernel', spec.kernelPath,
+    '-initrd', spec.initrdPath,
+    '-append', kernelCommandLine(spec),
+    ...netArgs(spec, virtio),
+    ...diskArgs(spec, virtio),
+    ...mountArgs(spec, virtio),
+    '-device', `virtio-rng-${virtio}`,
+    '-fw_cfg', `name=${GUEST_CONFIG_FW_CFG_NAME},file=${optionValue(spec.guestConfigPath)}`,
+    '-qmp', `unix:${optionValue(spec.qmpSocketPath)},server=on,wait=off`,
+    '-chardev', `file,id=serial0,path=${optionValue(spec.serialLogPath)}`,
+    '-serial', 'chardev:serial0',
+  ];
+}
