@@ -14,6 +14,8 @@ packages=(
   docker.io containerd docker-registry docker-compose debootstrap hyperfine
   # networking for the engine and the tests
   iproute2 iptables nftables socat curl jq
+  # test registry harness: self-signed certificates for the token service
+  openssl
 )
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
