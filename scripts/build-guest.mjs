@@ -13,7 +13,8 @@ const ENTRIES = {
   dockerd: 'guest/dockerd/main.ts',
 };
 
-const external = ['koffi', 'cpu-features'];
+// '*.node': ssh2's optional crypto addon is built for the host's Node; the guest falls back to JS crypto.
+const external = ['koffi', 'cpu-features', '*.node'];
 const present = Object.entries(ENTRIES).filter(([, entry]) => existsSync(entry));
 await Promise.all(
   present.map(([name, entry]) =>
@@ -27,8 +28,13 @@ await Promise.all(
       external,
       sourcemap: 'linked',
       logLevel: 'warning',
-      // ESM bundles of CommonJS dependencies need a require().
-      banner: { js: "import { createRequire as __tsdCreateRequire } from 'node:module'; const require = __tsdCreateRequire(import.meta.url);" },
+      // ESM bundles of CommonJS dependencies need a require(), and some read __dirname (ssh2's agent).
+      banner: {
+        js:
+          "import { createRequire as __tsdCreateRequire } from 'node:module'; const require = __tsdCreateRequire(import.meta.url);" +
+          " import { fileURLToPath as __tsdFileURLToPath } from 'node:url'; import { dirname as __tsdDirname } from 'node:path';" +
+          ' const __filename = __tsdFileURLToPath(import.meta.url); const __dirname = __tsdDirname(__filename);',
+      },
     }),
   ),
 );

@@ -78,7 +78,7 @@ test('docker info prints real CPU, memory, kernel, name and registries', async (
   t.notRegex(plain.stderr, /error/i);
   // The ID is stable across restarts: it is kept in the data root.
   const again = await docker('info', '--format', '{{.ID}}');
-  t.is(again.stdout.trim(), info.ID);
+  t.is(again.stdout.trim(), String(info.ID));
 });
 
 test('/_ping answers GET and HEAD with Docker headers, with and without a version prefix', async (t) => {

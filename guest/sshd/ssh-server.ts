@@ -1,0 +1,111 @@
+/**
+ * The guest's SSH server: public-key authentication for root only, session channels (exec, shell,
+ * pty, env, window-change, signal) and direct-streamlocal channels to unix sockets. Everything else
+ * (passwords, TCP forwarding, subsystems, global requests) is refused.
+ */
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import { GUEST_SSH_USER } from '../api/guest-layout.js';
+import { findAuthorizedKey, verifySignature, type AuthorizedKey } from './authorized-keys.js';
+import { runWithoutPty, type RunningProcess } from './exec-process.js';
+import { runWithPty, type PtyProcess } from './pty-process.js';
+import { sessionEnv } from './session-env.js';
+import { forwardToUnixSocket } from './streamlocal.js';
+
+export interface SshServerOptions {
+  /** OpenSSH private key text. */
+  hostKey: string | Buffer;
+  authorizedKeys: AuthorizedKey[];
+  /** The machine's env (GuestConfig.env), given to every session. */
+  env: Record<string, string>;
+  log: (line: string) => void;
+}
+
+/**
+ * The software version in our identification string. Clients such as ssh2 only use OpenSSH
+ * extensions (streamlocal forwarding among them) with servers that identify as OpenSSH ≥ 5, and this
+ * server implements the ones it accepts; the suffix says what it really is.
+ */
+const IDENT = 'OpenSSH_9.2_compatible_tsd';
+
+export function createSshServer(options: SshServerOptions): ssh2.Server {
+  let nextId = 1;
+  return new ssh2.Server({ hostKeys: [options.hostKey], ident: IDENT }, (client) => {
+    const id = nextId++;
+    client.on('authentication', (ctx) => authenticate(ctx, options));
+    client.on('ready', () => {
+      client.on('session', (accept) => handleSession(accept(), options));
+      client.on('openssh.streamlocal', (accept, reject, info) => forwardToUnixSocket(info.socketPath, accept, reject));
+      client.on('tcpip', (_accept, reject) => reject());
+      client.on('request', (_accept, reject) => reject?.());
+    });
+    client.on('error', (error) => options.log(`connection ${id}: ${error.message}`));
+    watchClose(client, id, options);
+  });
+}
+
+function watchClose(client: Connection, id: number, options: SshServerOptions): void {
+  client.on('close', () => options.log(`connection ${id} closed`));
+}
+
+function authenticate(ctx: AuthContext, options: SshServerOptions): void {
+  if (ctx.method !== 'publickey' || ctx.username !== GUEST_SSH_USER) {
+    ctx.reject(['publickey']);
+    return;
+  }
+  const key = findAuthorizedKey(options.authorizedKeys, ctx.key.data);
+  if (!key) {
+    ctx.reject(['publickey']);
+    return;
+  }
+  // Without a signature the client only asks whether the key would do; with one it must verify.
+  if (ctx.signature && (!ctx.blob || !verifySignature(key, ctx.blob, ctx.signature, ctx.hashAlgo))) {
+    options.log(`rejected a bad signature for ${key.type} ${key.comment}`);
+    ctx.reject(['publickey']);
+    return;
+  }
+  ctx.accept();
+}
+
+interface PtyRequest {
+  term: string;
+  cols: number;
+  rows: number;
+  width: number;
+  height: number;
+}
+
+function handleSession(session: Session, options: SshServerOptions): void {
+  const requestedEnv: Record<string, string> = {};
+  let pty: PtyRequest | undefined;
+  let running: RunningProcess | PtyProcess | undefined;
+
+  session.on('env', (accept, _reject, info) => {
+    requestedEnv[info.key] = info.val;
+    accept?.();
+  });
+  session.on('pty', (accept, _reject, info) => {
+    pty = { term: info.term, cols: info.cols, rows: info.rows, width: info.width, height: info.height };
+    accept?.();
+  });
+  session.on('window-change', (accept, _reject, info) => {
+    if (running && 'resize' in running) running.resize({ cols: info.cols, rows: info.rows, widthPx: info.width, heightPx: info.height });
+    accept?.();
+  });
+  session.on('signal', (accept, _reject, info) => {
+    running?.signal(info.name);
+    accept?.();
+  });
+  const start = (channel: ServerChannel, command: string | undefined) => {
+    const env = sessionEnv(options.env, requestedEnv, pty?.term);
+    if (pty) {
+      const size = { cols: pty.cols, rows: pty.rows, widthPx: pty.width, heightPx: pty.height };
+      running = runWithPty(channel, { command, env, cwd: '/root', size });
+    } else {
+      running = runWithoutPty(channel, { command: command ?? 'exec /bin/sh -l', env, cwd: '/root' });
+    }
+  };
+  session.on('exec', (accept, _reject, info) => start(accept(), info.command));
+  session.on('shell', (accept) => start(accept(), undefined));
+  session.on('subsystem', (_accept, reject) => reject());
+}
