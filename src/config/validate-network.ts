@@ -15,6 +15,8 @@ export function validatePortForwards(forwards: readonly PortForwardSpec[]): Issu
     const at = `portForwards[${i}]`;
     for (const key of ['guestPort', 'hostPort'] as const) {
       const port = forward[key];
+      // A hostPort defaulted from a bad guestPort is the same mistake: report it once.
+      if (key === 'hostPort' && port === forward.guestPort) continue;
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
         issues.push({ path: `${at}.${key}`, message: `expected a port from 1 to 65535, found ${port}` });
       }

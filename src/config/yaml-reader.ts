@@ -27,8 +27,9 @@ export class YamlReader {
     return { line, column: col };
   }
 
+  /** Records an issue at the path's recorded position (an alias points at its use), else at the node. */
   problem(node: Node | null | undefined, path: string, message: string): undefined {
-    this.issues.push({ path, message, position: this.position(node) ?? this.sourceMap.get(path) });
+    this.issues.push({ path, message, position: this.sourceMap.get(path) ?? this.position(node) });
     return undefined;
   }
 
@@ -44,7 +45,7 @@ export class YamlReader {
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) && keyNode.value !== null ? String(keyNode.value) : undefined;
       if (key === undefined) {
-        this.problem(keyNode, path, `keys must be plain names, found ${describe(keyNode)}`);
+        this.issues.push({ path, message: `keys must be plain names, found ${describe(keyNode)}`, position: this.position(keyNode) });
         continue;
       }
       const childPath = keyPath(path, key);
