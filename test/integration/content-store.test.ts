@@ -139,7 +139,7 @@ test('walk and list with containerd filters', async (t) => {
 });
 
 test('kill -9 in the middle of an ingest leaves a resumable ingest and no blob', async (t) => {
-  await withStore(async (store, root) => {
+  await withStore(async (_store, root) => {
     const script = fileURLToPath(new URL('../helpers/content-ingest-child.ts', import.meta.url));
     // The child writes 1 MiB chunks forever and reports each one; we kill it after a few.
     const child = spawn(process.execPath, ['--import', 'tsx/esm', script, root, 'crash-ref'], { stdio: ['ignore', 'pipe', 'inherit'] });
