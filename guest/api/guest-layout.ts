@@ -33,3 +33,6 @@ export const SLIRP = {
 export function mountTag(index: number): string {
   return `tsd${index}`;
 }
+
+/** The line the guest init prints on the console (serial log) once its services are started. */
+export const GUEST_INIT_READY_LINE = 'tsd-init: ready';

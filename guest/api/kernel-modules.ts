@@ -28,4 +28,9 @@ export const GUEST_KERNEL_MODULES = [
   'nf_nat',
   // host <-> guest channel when available
   'vmw_vsock_virtio_transport',
+  // power button (QMP system_powerdown): evdev exposes /dev/input/event*; `button` is the ACPI
+  // button on x86_64 microvm/q35, `gpio_keys` the PL061 GPIO key on aarch64 virt
+  'evdev',
+  'button',
+  'gpio_keys',
 ] as const;

@@ -1,0 +1,27 @@
+/**
+ * The init's log: one line per event on its stdout, which is /dev/console (tini passes on the
+ * console the kernel gave it). The host keeps the serial console in serial.log.
+ * Times are seconds since the kernel started, like the kernel's own log lines.
+ */
+import { readFileSync } from 'node:fs';
+
+export type LogLine = (message: string) => void;
+
+export function createConsoleLog(write: (text: string) => void = (text) => process.stdout.write(text)): LogLine {
+  return (message) => write(`[${uptimeSeconds().toFixed(3)}] tsd-init: ${message}\n`);
+}
+
+/** Kernel uptime at the moment Node started; found once /proc is mounted. */
+let bootOffset: number | undefined;
+
+function uptimeSeconds(): number {
+  if (bootOffset === undefined) {
+    try {
+      bootOffset = Number.parseFloat(readFileSync('/proc/uptime', 'utf8')) - process.uptime();
+    } catch {
+      // /proc is not mounted yet (the first lines): show time since init started.
+      return process.uptime();
+    }
+  }
+  return bootOffset + process.uptime();
+}
