@@ -74,7 +74,7 @@ function respond(up: IncomingMessage, res: ServerResponse, tamper: Tamper): void
       const short = body.subarray(0, tamper.bytes);
       res.writeHead(200, { ...headers, 'content-length': String(short.length) });
       res.end(short);
-    } else {
+    } else if (tamper.kind === 'cut') {
       res.writeHead(200, headers);
       res.write(body.subarray(0, tamper.bytes), () => setTimeout(() => res.socket?.destroy(), 20));
     }
