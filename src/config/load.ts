@@ -32,14 +32,11 @@ export async function loadMachineConfig(filePath: string, host: HostInfo = curre
 export function parseMachineConfig(text: string, fileName: string, host: HostInfo = currentHost()): MachineConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new MachineFileError(
-      fileName,
-      doc.errors.map((error) => {
-        const { line, col } = lines.linePos(error.pos[0]);
-        return { path: '', message: `invalid YAML: ${error.message}`, position: { line, column: col } };
-      }),
-    );
+  // Only the first syntax error: the parser's later ones are mostly echoes of it.
+  const syntaxError = doc.errors[0];
+  if (syntaxError) {
+    const { line, col } = lines.linePos(syntaxError.pos[0]);
+    throw new MachineFileError(fileName, [{ path: '', message: `invalid YAML: ${syntaxError.message}`, position: { line, column: col } }]);
   }
   const decoded = decodeMachineFile(doc, lines);
   // Stop here on type errors: values that failed to decode are missing, and checking the

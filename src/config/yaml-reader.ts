@@ -56,7 +56,8 @@ export class YamlReader {
         continue;
       }
       const value = this.follow(pair.value as Node | null);
-      this.record(childPath, (pair.value as Node | null) ?? keyNode);
+      // In a free-form map (env) the entry is named by its key, so point at the key.
+      this.record(childPath, known === 'any' ? keyNode : ((pair.value as Node | null) ?? keyNode));
       fields.set(key, isNullNode(value) ? null : value);
     }
     return fields;
