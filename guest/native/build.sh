@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds tsd-runc-helper statically for x86_64 and aarch64 into dist/native/<arch>/.
+# A missing cross compiler skips that architecture with a note (CI installs both through
+# scripts/setup-host.sh); a failing compile is an error.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+src=guest/native
+sources=("$src/main.c" "$src/fs.c" "$src/identity.c" "$src/console.c")
+flags=(-static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11)
+declare -A compilers=([x86_64]=x86_64-linux-gnu-gcc [aarch64]=aarch64-linux-gnu-gcc)
+# The native compiler may be installed only as plain `gcc`.
+[ "$(uname -m)" = x86_64 ] && ! command -v x86_64-linux-gnu-gcc >/dev/null && compilers[x86_64]=gcc
+[ "$(uname -m)" = aarch64 ] && ! command -v aarch64-linux-gnu-gcc >/dev/null && compilers[aarch64]=gcc
+for arch in x86_64 aarch64; do
+  cc=${compilers[$arch]}
+  if ! command -v "$cc" >/dev/null; then
+    echo "build-native: $cc not found, skipping $arch" >&2
+    continue
+  fi
+  out=dist/native/$arch
+  mkdir -p "$out"
+  # Rebuild only when a source is newer than the binary: the build runs on every npm run build.
+  if [ -f "$out/tsd-runc-helper" ] && [ -z "$(find "$src" -newer "$out/tsd-runc-helper" -name '*.[ch]')" ]; then
+    continue
+  fi
+  "$cc" "${flags[@]}" -o "$out/tsd-runc-helper.tmp" "${sources[@]}"
+  mv "$out/tsd-runc-helper.tmp" "$out/tsd-runc-helper"
+done

@@ -1,0 +1,115 @@
+/**
+ * The plan: what the C helper (guest/native/) executes, in order. Each step is a typed tuple
+ * here and a length-prefixed field list on the wire; the helper knows each step's arity.
+ * Steps before `clone` run in the helper's first process (setns); the rest in the container
+ * process. Numbers travel as text: decimal, or 0x-hex for flag words and capability masks.
+ */
+export type Step =
+  | readonly ['attached']
+  | readonly ['setns', path: string, nstype: number]
+  | readonly ['mkfifo', path: string, mode: number]
+  | readonly ['clone', flags: number]
+  | readonly ['sync', name: SyncPoint]
+  | readonly ['unshare', flags: number]
+  | readonly ['setresids', uid: number, gid: number]
+  | readonly ['mount', source: string, target: string, fstype: string, flags: number, data: string]
+  | readonly ['remount', target: string, flags: number]
+  | readonly ['mkdirp', path: string, mode: number]
+  | readonly ['touch', path: string]
+  | readonly ['mknod', path: string, mode: number, major: number, minor: number]
+  | readonly ['symlink', target: string, path: string]
+  | readonly ['chown', path: string, uid: number, gid: number]
+  | readonly ['chmod', path: string, mode: number]
+  | readonly ['pivot_root', rootfs: string]
+  | readonly ['chroot_move', rootfs: string]
+  | readonly ['mask', path: string]
+  | readonly ['readonly', path: string]
+  | readonly ['write', path: string, data: string]
+  | readonly ['loopback_up']
+  | readonly ['hostname', name: string]
+  | readonly ['domainname', name: string]
+  | readonly ['chdir', path: string]
+  | readonly ['umask', mask: number]
+  | readonly ['rlimit', resource: number, soft: bigint, hard: bigint]
+  | readonly ['setgroups', gids: readonly number[]]
+  | readonly ['setgid', gid: number]
+  | readonly ['setuid', uid: number]
+  | readonly ['keepcaps', on: 0 | 1]
+  | readonly ['securebits', bits: number]
+  | readonly ['bounding', mask: bigint]
+  | readonly ['capset', effective: bigint, permitted: bigint, inheritable: bigint]
+  | readonly ['ambient', mask: bigint]
+  | readonly ['nnp']
+  | readonly ['seccomp', flags: number, filter: Buffer]
+  | readonly ['console_connect', socketPath: string]
+  | readonly ['console_setup']
+  | readonly ['fifo_open', path: string]
+  | readonly ['fifo_wait']
+  | readonly ['ready']
+  | readonly ['closefds', preserved: number]
+  | readonly ['exec', file: string, args: readonly string[], env: readonly string[]];
+
+/** Where the container process stops and waits for the runtime (see process/sync.ts). */
+export type SyncPoint = 'setup' | 'hooks';
+
+export type StepName = Step[0];
+
+export const PLAN_MAGIC = 'TSDP';
+export const PLAN_VERSION = 1;
+
+/** Steps whose numeric fields are flag words: sent in hex so that a plan dump reads like the C. */
+const HEX_FIELDS: ReadonlySet<StepName> = new Set(['setns', 'clone', 'unshare', 'mount', 'remount']);
+const OCTAL_FIELDS: ReadonlySet<StepName> = new Set(['mkdirp', 'mknod', 'chmod', 'umask', 'mkfifo']);
+
+function fields(step: Step): (string | Buffer)[] {
+  const [name] = step;
+  switch (step[0]) {
+    case 'setgroups':
+      return [name, step[1].join(',')];
+    case 'exec':
+      return [name, step[1], String(step[2].length), ...step[2], ...step[3]];
+    case 'bounding':
+    case 'ambient':
+      return [name, step[1].toString(16)];
+    case 'capset':
+      return [name, step[1].toString(16), step[2].toString(16), step[3].toString(16)];
+    case 'seccomp':
+      return [name, String(step[1]), step[2]];
+    default:
+      return step.map((value, i) => {
+        if (i === 0 || typeof value === 'string') return value as string;
+        if (typeof value === 'bigint') return value.toString(10);
+        if (typeof value !== 'number') throw new TypeError(`plan step ${name}: bad field ${String(value)}`);
+        if (HEX_FIELDS.has(name)) return `0x${value.toString(16)}`;
+        if (OCTAL_FIELDS.has(name)) return value.toString(8);
+        return String(value);
+      });
+  }
+}
+
+/** Encodes a plan: "TSDP", u32 version, u32 count, then each step as u32 argc + (u32 len, bytes)×argc. */
+export function encodePlan(steps: readonly Step[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(PLAN_MAGIC), u32(PLAN_VERSION), u32(steps.length)];
+  for (const step of steps) {
+    const list = fields(step);
+    parts.push(u32(list.length));
+    for (const field of list) {
+      const bytes = typeof field === 'string' ? Buffer.from(field) : field;
+      parts.push(u32(bytes.length), bytes);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** A readable rendering of a plan for --debug logs. */
+export function describePlan(steps: readonly Step[]): string {
+  return steps
+    .map((step) => fields(step).map((f) => (typeof f === 'string' ? JSON.stringify(f) : `<${f.length} bytes>`)).join(' '))
+    .join('\n');
+}
+
+function u32(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(value);
+  return b;
+}

@@ -1,0 +1,21 @@
+/** The container's cgroup manager, rebuilt from the same inputs in every invocation. */
+import type { CgroupManager } from '../cgroups/cgroup-manager.js';
+import type { ContainerRecord } from '../state/record.js';
+import type { Spec } from '../../api/oci-runtime-spec.js';
+
+export async function cgroupsFor(id: string, spec: Spec): Promise<CgroupManager> {
+  const { cgroupManagerFor } = await import('../cgroups/index.js');
+  return cgroupManagerFor({ cgroupsPath: spec.linux?.cgroupsPath, containerId: id });
+}
+
+export function cgroupsOf(record: ContainerRecord): Promise<CgroupManager> {
+  return cgroupsFor(record.id, record.spec);
+}
+
+/** v1 hierarchies to bind under a "cgroup" mount: each controller's directory of this container. */
+export function v1MountsOf(manager: CgroupManager): { name: string; hostDir: string }[] {
+  if (manager.mode !== 'v1') return [];
+  return Object.entries(manager.dirs)
+    .filter(([name]) => name !== 'unified')
+    .map(([name, hostDir]) => ({ name: name.replace(/^name=/, ''), hostDir }));
+}

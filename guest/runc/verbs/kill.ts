@@ -1,0 +1,28 @@
+/** `kill [--all] ID [SIGNAL]`: signal the init (or, with --all, every process of the container). */
+import { TsdError } from '../../api/errors.js';
+import { requireArgs } from '../cli/args.js';
+import type { Verb } from '../cli/context.js';
+import { loadContainer } from '../runtime/container.js';
+import { parseSignal } from '../runtime/signals.js';
+
+export const verb: Verb = {
+  name: 'kill',
+  usage: 'tsd-runc kill [command options] <container-id> [signal]',
+  flags: [{ name: 'all', type: 'bool', aliases: ['a'], usage: 'send the specified signal to all processes inside the container' }],
+  async run(ctx, flags, args) {
+    requireArgs('kill', args, 1, true);
+    if (args.length > 2) throw new TsdError('invalid-argument', '"kill" requires at most 2 arguments');
+    const signal = parseSignal(args[1] ?? 'SIGTERM');
+    const container = await loadContainer(ctx, args[0]!);
+    if (container.status === 'stopped') throw new TsdError('conflict', 'container not running');
+    const pids = flags.all ? await container.cgroups.pids() : [container.record.pid];
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
+    return 0;
+  },
+};

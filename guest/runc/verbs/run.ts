@@ -1,0 +1,40 @@
+/**
+ * `run [--detach] [--keep] … ID`: create and start in one go. Attached, the runtime forwards
+ * signals to the container, waits for it, removes it (unless --keep) and exits with its status.
+ */
+import { requireArgs } from '../cli/args.js';
+import type { Verb } from '../cli/context.js';
+import { loadContainer } from '../runtime/container.js';
+import { createContainer, killQuietly } from '../runtime/create.js';
+import { destroyContainer } from '../runtime/destroy.js';
+import { runPoststart } from '../runtime/start.js';
+import { CREATE_FLAGS, createOptions } from './create.js';
+
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+export const verb: Verb = {
+  name: 'run',
+  usage: 'tsd-runc run [command options] <container-id>',
+  flags: [
+    ...CREATE_FLAGS,
+    { name: 'detach', type: 'bool', aliases: ['d'], usage: 'detach from the container\'s process' },
+    { name: 'keep', type: 'bool', usage: 'do not delete the container after it exits' },
+  ],
+  async run(ctx, flags, args) {
+    requireArgs('run', args, 1);
+    const id = args[0]!;
+    const detach = Boolean(flags.detach);
+    const { record, run } = await createContainer(ctx, createOptions(id, flags, detach ? 'run-detached' : 'run-attached'));
+    const forward = (signal: NodeJS.Signals) => killQuietly(record.pid, signal);
+    if (!detach) for (const signal of FORWARDED) process.on(signal, forward);
+    await runPoststart(ctx, await loadContainer(ctx, id));
+    if (detach) {
+      run.helper.unref();
+      return 0;
+    }
+    const status = await run.exitCode;
+    for (const signal of FORWARDED) process.off(signal, forward);
+    if (!flags.keep) await destroyContainer(ctx, await loadContainer(ctx, id));
+    return status;
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * Runs bin/tsd-runc (the built bundle) for tests, with a state root of the test's own, and the
+ * checks every runtime test ends with: nothing left in the root, no cgroup, no process.
+ */
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const TSD_RUNC = resolve('bin/tsd-runc');
+export const DEBIAN_RUNC = '/usr/sbin/runc';
+
+export interface RuncResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class RuncCli {
+  readonly root = mkdtempSync(join(tmpdir(), 'tsdtest-runc-root-'));
+  constructor(private readonly binary = TSD_RUNC) {}
+
+  /** Runs the runtime to completion (stdin closed unless given). */
+  run(args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<RuncResult> {
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn(this.binary, ['--root', this.root, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin!.end(options.input ?? '');
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolvePromise({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr });
+      });
+    });
+  }
+
+  /** Runs and fails the test with the runtime's stderr unless it exits 0. */
+  async ok(args: readonly string[], options: { input?: string; cwd?: string } = {}): Promise<string> {
+    const result = await this.run(args, options);
+    if (result.code !== 0) throw new Error(`tsd-runc ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async state(id: string): Promise<{ status: string; pid: number; [key: string]: unknown }> {
+    return JSON.parse(await this.ok(['state', id])) as { status: string; pid: number };
+  }
+
+  spawn(args: readonly string[], options: SpawnOptions = {}) {
+    return spawn(this.binary, ['--root', this.root, ...args], options);
+  }
+
+  /** Containers still in the root (should be none at the end of a test). */
+  leftovers(): string[] {
+    try {
+      return readdirSync(this.root);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Force-deletes whatever a failed test left, then removes the root. */
+  async cleanup(): Promise<void> {
+    for (const id of this.leftovers()) await this.run(['delete', '--force', id]);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Mount points whose path contains `fragment` in the host's mount table. */
+export function hostMountsContaining(fragment: string): string[] {
+  const table = spawnSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).stdout;
+  return table.split('\n').filter((line) => line.includes(fragment));
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
