@@ -43,7 +43,9 @@ export function decodeMachineFile(doc: Document, lines: LineCounter): Decoded {
   const reader = new YamlReader(doc, lines);
   const file: MachineFile = {};
   const root = doc.contents as Node | null;
-  const fields = root === null ? new Map<string, Node | null>() : reader.fields(root, '', MACHINE_KEYS, 'a mapping of keys such as "cpus: 2"');
+  // An empty document (or one that is just `~`) declares nothing: all defaults.
+  const empty = root === null || (isScalar(root) && root.value === null);
+  const fields = empty ? new Map<string, Node | null>() : reader.fields(root, '', MACHINE_KEYS, 'a mapping of keys such as "cpus: 2"');
   for (const [key, node] of fields ?? []) {
     if (node !== null) assign(file, key as keyof MachineFile, TOP_LEVEL[key as keyof MachineFile](reader, node, key));
   }

@@ -58,9 +58,10 @@ function parentPath(path: string): string {
   return cut <= 0 ? '' : path.slice(0, cut);
 }
 
+/** `parent.key`, or `parent["odd key"]` when the key is not a plain name. */
 export function keyPath(parent: string, key: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return `${parent}[${JSON.stringify(key)}]`;
-  return parent ? `${parent}.${key}` : key;
+  if (!parent) return key;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
 export function indexPath(parent: string, index: number): string {

@@ -36,9 +36,11 @@ export function validateMounts(mounts: readonly MountSpec[], host: HostInfo): Is
     } else {
       const clash = reservedGuestPath(mount.mountPoint);
       if (clash) {
+        const verb = clash === mount.mountPoint ? 'replace' : nested(mount.mountPoint, clash, '/') ? 'sit inside' : 'hide';
+        const instead = `/mnt${mount.mountPoint === '/' ? '/host' : mount.mountPoint}`;
         issues.push({
           path: `${at}.mountPoint`,
-          message: `${JSON.stringify(mount.mountPoint)} would ${nested(mount.mountPoint, clash, '/') ? 'sit inside' : 'hide'} the guest's ${clash}; choose another guest path, such as "/mnt${mount.mountPoint === '/' ? '/host' : mount.mountPoint}"`,
+          message: `${JSON.stringify(mount.mountPoint)} would ${verb} the guest's ${clash}; choose another guest path, such as "${instead}"`,
         });
       }
     }

@@ -20,6 +20,9 @@ test('unknown keys are errors with the nearest valid key', (t) => {
   t.regex(issueOf(t, 'cpu: 2\n').message, /did you mean "cpus"/);
   t.regex(issueOf(t, 'mem: 2048\n').message, /did you mean "memory"/);
   t.regex(issueOf(t, 'registry_mirrors: []\n').message, /did you mean "registryMirrors"/);
+  const dashed = issueOf(t, 'port-forwards: []\n');
+  t.is(dashed.path, 'port-forwards');
+  t.regex(dashed.message, /did you mean "portForwards"/);
   const nested = issueOf(t, yaml('mounts:', '  - location: /srv', '    writeable: true'));
   t.like(nested, { path: 'mounts[0].writeable', position: { line: 3, column: 5 } });
   t.is(nested.message, 'unknown key; did you mean "writable"? valid keys here: location, mountPoint, writable');

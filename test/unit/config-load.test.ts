@@ -58,7 +58,14 @@ test('an empty file, comments only, or keys without values give the defaults', (
   const defaults = defaultMachineConfig(linux);
   t.deepEqual(parseMachineConfig('', 'm.yaml', linux), defaults);
   t.deepEqual(parseMachineConfig('# nothing\n', 'm.yaml', linux), defaults);
+  t.deepEqual(parseMachineConfig('---\n~\n', 'm.yaml', linux), defaults);
   t.deepEqual(parseMachineConfig(yaml('cpus:', 'mounts: null', 'memory: ~'), 'm.yaml', linux), defaults);
+});
+
+test('Windows-made files (BOM, CRLF) parse, with the right lines in errors', (t) => {
+  t.is(parseMachineConfig('\uFEFFcpus: 2\r\nmemory: 1GiB\r\n', 'm.yaml', linux).memory, 1024);
+  const error = t.throws(() => parseMachineConfig('\uFEFFcpus: 2\r\nmemory: 1GB\r\n', 'm.yaml', linux));
+  t.regex(error?.message ?? '', /^m\.yaml:2:9: memory: /);
 });
 
 test('defaults follow the host: arch, min(cpus, 4), home and temp shared writable', (t) => {

@@ -75,6 +75,9 @@ test('guest mount points must be absolute, distinct and clear of the guest syste
   t.like(issueOf(t, mounts('  - location: /srv', '    mountPoint: /')), {
     message: '"/" would hide the guest\'s /bin; choose another guest path, such as "/mnt/host"',
   });
+  t.like(issueOf(t, mounts('  - location: /srv', '    mountPoint: /etc')), {
+    message: '"/etc" would replace the guest\'s /etc; choose another guest path, such as "/mnt/etc"',
+  });
   t.like(issueOf(t, mounts('  - location: /srv', '    mountPoint: /var/lib/docker')), {
     message: '"/var/lib/docker" would sit inside the guest\'s /var/lib; choose another guest path, such as "/mnt/var/lib/docker"',
   });
