@@ -57,7 +57,7 @@ function respond(up: IncomingMessage, res: ServerResponse, tamper: Tamper): void
   const headers = { ...up.headers };
   // Rewrite redirects and upload locations? The registry uses relative or absolute URLs of its own
   // host; clients resolve relative ones against us. Absolute ones are left alone on purpose.
-  if (tamper.kind === 'pass' || up.statusCode !== 200) {
+  if (tamper.kind === 'pass' || (up.statusCode !== 200 && up.statusCode !== 206)) {
     res.writeHead(up.statusCode ?? 502, headers);
     up.pipe(res);
     return;
@@ -68,14 +68,14 @@ function respond(up: IncomingMessage, res: ServerResponse, tamper: Tamper): void
     const body = Buffer.concat(chunks);
     if (tamper.kind === 'corrupt') {
       if (body.length > 0) body[Math.floor(body.length / 2)] ^= 0xff;
-      res.writeHead(200, headers);
+      res.writeHead(up.statusCode ?? 200, headers);
       res.end(body);
     } else if (tamper.kind === 'truncate') {
       const short = body.subarray(0, tamper.bytes);
-      res.writeHead(200, { ...headers, 'content-length': String(short.length) });
+      res.writeHead(up.statusCode ?? 200, { ...headers, 'content-length': String(short.length) });
       res.end(short);
     } else if (tamper.kind === 'cut') {
-      res.writeHead(200, headers);
+      res.writeHead(up.statusCode ?? 200, headers);
       res.write(body.subarray(0, tamper.bytes), () => setTimeout(() => res.socket?.destroy(), 20));
     }
   });

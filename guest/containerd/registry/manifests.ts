@@ -34,6 +34,8 @@ export async function resolveOn(client: RegistryClient, repository: Repository, 
   const head = await client.send(repository, { method: 'HEAD', target, actions: ['pull'], headers: { accept: MANIFEST_ACCEPT } });
   head.resume();
   if (head.statusCode === 404) throw notFound(reference, repository);
+  // Only a HEAD that is unsupported or says too little is worth a GET; other failures are final.
+  if (head.statusCode !== 200 && head.statusCode !== 405 && head.statusCode !== 501) throw await registryError(head, what);
   if (head.statusCode === 200) {
     const digest = reference.digest ?? headerText(head, 'docker-content-digest');
     const mediaType = mediaTypeOf(head);
