@@ -1,10 +1,10 @@
 /**
  * Step 2 of load → defaults → validate: a MachineFile → a complete MachineConfig.
  *
- * Defaults follow Lima and Colima: min(4, host CPUs) CPUs, 2 GiB of memory, a 60 GiB sparse
- * data disk, the host's own architecture (so hardware acceleration can be used), and the
- * user's home directory and the system temp directory shared writable at the same paths, so
- * that `docker run -v $PWD:/src` works unchanged. A list given in the file, even an empty
+ * Defaults follow Lima and Colima: min(4, host CPUs) CPUs, 2 GiB of memory (half the host's
+ * when that is less), a 60 GiB sparse data disk, the host's own architecture (so hardware
+ * acceleration can be used), and the user's home directory and the system temp directory
+ * shared writable at the same paths, so that `docker run -v $PWD:/src` works unchanged. A list given in the file, even an empty
  * one, replaces the default list; a key written without a value (`mounts:`) keeps the default.
  */
 import path from 'node:path';
@@ -17,13 +17,15 @@ export const DEFAULT_MEMORY_MIB = 2048;
 export const DEFAULT_DISK_GIB = 60;
 export const MAX_DEFAULT_CPUS = 4;
 export const DEFAULT_HOST_IP = '127.0.0.1';
+/** The guest runs Node daemons (init, containerd, dockerd): below this it cannot work. */
+export const MIN_MEMORY_MIB = 512;
 
 export function defaultMachineConfig(host: HostInfo = currentHost()): MachineConfig {
   return {
     arch: host.arch,
     accel: 'auto',
     cpus: Math.min(host.cpus, MAX_DEFAULT_CPUS),
-    memory: DEFAULT_MEMORY_MIB,
+    memory: defaultMemory(host),
     disk: DEFAULT_DISK_GIB,
     mounts: defaultMounts(host),
     portForwards: [],
@@ -49,6 +51,11 @@ export function applyDefaults(file: MachineFile, host: HostInfo = currentHost())
     env: { ...(file.env ?? defaults.env) },
     provision: [...(file.provision ?? defaults.provision)],
   };
+}
+
+/** 2GiB, or half the host's memory when that is less (never below the 512MiB minimum). */
+function defaultMemory(host: HostInfo): number {
+  return Math.max(MIN_MEMORY_MIB, Math.min(DEFAULT_MEMORY_MIB, Math.floor(host.memoryMiB / 2)));
 }
 
 /**

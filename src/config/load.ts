@@ -49,6 +49,7 @@ export function parseMachineConfig(text: string, fileName: string, host: HostInf
 }
 
 function inFileOrder(issues: ConfigIssue[]): ConfigIssue[] {
-  const rank = (issue: ConfigIssue) => (issue.position ? issue.position.line * 1e6 + issue.position.column : Infinity);
+  // Issues without a position (defaults) go last, in the order they were found.
+  const rank = (issue: ConfigIssue) => (issue.position ? issue.position.line * 1e6 + issue.position.column : Number.MAX_SAFE_INTEGER);
   return [...issues].sort((a, b) => rank(a) - rank(b));
 }

@@ -4,6 +4,7 @@
  * from a file, the source map puts each issue at its line.
  */
 import type { MachineConfig } from './machine-config.js';
+import { MIN_MEMORY_MIB } from './defaults.js';
 import { PLATFORM_NAMES, type HostInfo, type HostPlatform } from './host.js';
 import { ACCELS } from './machine-file.js';
 import { formatSize } from './sizes.js';
@@ -13,8 +14,6 @@ import { validateMounts } from './validate-mounts.js';
 import { validateInsecureRegistries, validatePortForwards, validateRegistryMirrors } from './validate-network.js';
 
 export const MAX_CPUS = 255;
-/** The guest runs Node daemons (init, containerd, dockerd): below this it cannot work. */
-export const MIN_MEMORY_MIB = 512;
 export const MIN_DISK_GIB = 1;
 export const MAX_DISK_GIB = 64 * 1024;
 

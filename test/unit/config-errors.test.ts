@@ -153,6 +153,12 @@ test('all problems of a file are reported at once, in file order', (t) => {
   t.deepEqual(error?.message.split('\n').map((line) => line.split(': ')[0]), ['two.yaml:1:7', 'two.yaml:2:9']);
 });
 
+test('a problem with a default value has no line, and comes last', (t) => {
+  const tiny = { ...linux, memoryMiB: 400 };
+  const error = t.throws(() => parseMachineConfig('cpus: 0\n', 'tiny.yaml', tiny));
+  t.is(error?.message, "tiny.yaml:1:7: cpus: expected a whole number from 1 to 255, found 0\ntiny.yaml: memory: 512MiB is more than this host's memory (400MiB)");
+});
+
 test('aliases are followed, and errors point at the alias', (t) => {
   const config = parseMachineConfig(yaml('registryMirrors: &m [http://10.0.2.2:5000]', 'insecureRegistries: []', 'provision: []'), 'a.yaml', linux);
   t.deepEqual(config.registryMirrors, ['http://10.0.2.2:5000']);

@@ -85,6 +85,9 @@ test('defaults follow the host: arch, min(cpus, 4), home and temp shared writabl
     env: {},
     provision: [],
   });
+  // A small host: half its memory, but never below the 512MiB minimum.
+  t.is(defaultMachineConfig({ ...linux, memoryMiB: 3000 }).memory, 1500);
+  t.is(defaultMachineConfig({ ...linux, memoryMiB: 700 }).memory, 512);
   const onMac = defaultMachineConfig(mac);
   t.is(onMac.arch, 'aarch64');
   t.is(onMac.cpus, 4);
