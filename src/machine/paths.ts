@@ -60,7 +60,11 @@ export interface MachinePaths {
 
 export function machinePaths(name: string, env?: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): MachinePaths {
   validateMachineName(name);
-  const dir = join(machinesDir(env), name);
+  return pathsIn(name, join(machinesDir(env), name), platform);
+}
+
+/** The same layout in another directory (a machine being created is assembled beside its final place). */
+export function pathsIn(name: string, dir: string, platform: NodeJS.Platform = process.platform): MachinePaths {
   const sshDir = join(dir, 'ssh');
   const paths: MachinePaths = {
     name,

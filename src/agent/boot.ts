@@ -1,0 +1,83 @@
+/**
+ * One boot attempt, in named steps: write the guest config (with the host's clock), spawn QEMU,
+ * wait for QMP, for SSH, then for the Engine API. On failure everything started is torn down and
+ * a ReadinessError says which step failed; the caller decides about the one retry.
+ */
+import { createServer } from 'node:net';
+import { GUEST_DOCKER_SOCKET } from '../../guest/api/guest-layout.js';
+import type { GuestConfig } from '../../guest/api/guest-config.js';
+import type { MachinePaths } from '../machine/paths.js';
+import { writeJsonAtomic } from '../machine/atomic-file.js';
+import { buildQemuArgv } from '../machine/qemu/argv.js';
+import { QmpClient } from '../machine/qemu/qmp.js';
+import type { StartPhase } from '../machine/state.js';
+import { GuestSsh } from '../ssh/client.js';
+import type { MachineKeys } from '../ssh/keys.js';
+import { pingEngine } from './engine-ping.js';
+import type { LaunchPlan } from './launch-plan.js';
+import { QemuProcess } from './qemu-process.js';
+import { CHECKS, waitReady } from './readiness.js';
+
+export interface BootedMachine {
+  qemu: QemuProcess;
+  qmp: QmpClient;
+  ssh: GuestSsh;
+  sshPort: number;
+  /** Milliseconds from spawn to each step's success (for logs and the benchmark). */
+  timings: Record<'qmp' | 'ssh' | 'engine', number>;
+}
+
+const QMP_TIMEOUT_MS = 10_000;
+const SSH_HANDSHAKE_MS = 5_000;
+const PING_MS = 3_000;
+
+/** A free TCP port on 127.0.0.1 for the SSH hostfwd (QEMU binds it right after). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function bootOnce(
+  plan: LaunchPlan,
+  paths: MachinePaths,
+  keys: MachineKeys,
+  onPhase: (phase: StartPhase, sshPort: number) => Promise<void>,
+  onSpawn: (qemu: QemuProcess) => void,
+): Promise<BootedMachine> {
+  const sshPort = await freeLoopbackPort();
+  const guestConfig: GuestConfig = { ...plan.guestConfig, hostTimeMs: Date.now() };
+  await writeJsonAtomic(paths.guestConfig, guestConfig);
+  await onPhase('qemu', sshPort);
+  const started = Date.now();
+  const qemu = await QemuProcess.spawn(plan.qemuPath, buildQemuArgv({ ...plan.spec, sshPort }), paths.qemuPid);
+  onSpawn(qemu);
+  let qmp: QmpClient | undefined;
+  let ssh: GuestSsh | undefined;
+  try {
+    qmp = await waitReady(CHECKS.qmp, QMP_TIMEOUT_MS, qemu, () => QmpClient.connect(paths.qmpSocket));
+    const qmpMs = Date.now() - started;
+    await onPhase('boot', sshPort);
+    ssh = await waitReady(CHECKS.ssh, plan.bootTimeoutMs, qemu, () =>
+      GuestSsh.connect({ port: sshPort, keys, readyTimeoutMs: SSH_HANDSHAKE_MS }),
+    );
+    const sshMs = Date.now() - started;
+    await onPhase('engine', sshPort);
+    const connected = ssh;
+    await waitReady(CHECKS.engine, plan.engineTimeoutMs, qemu, async () => {
+      if (!(await pingEngine(await connected.openStreamLocal(GUEST_DOCKER_SOCKET), PING_MS))) throw new Error('no 200 OK to GET /_ping');
+    });
+    return { qemu, qmp, ssh, sshPort, timings: { qmp: qmpMs, ssh: sshMs, engine: Date.now() - started } };
+  } catch (error) {
+    ssh?.end();
+    qmp?.close();
+    qemu.kill();
+    await qemu.exited;
+    throw error;
+  }
+}
