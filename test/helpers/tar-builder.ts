@@ -6,6 +6,8 @@ import { gzipSync } from 'node:zlib';
 export interface TestEntry extends Partial<Omit<Headers, 'name'>> {
   name: string;
   content?: string | Buffer;
+  /** PAX records (tar-stream writes them; its types do not declare the field). */
+  pax?: Record<string, string>;
 }
 
 export async function buildTar(entries: TestEntry[]): Promise<Buffer> {
