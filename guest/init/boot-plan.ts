@@ -3,6 +3,7 @@
  * → the host's configuration → clock, name, network → data disk → shared folders → env →
  * provision → services. Fatal steps are the ones nothing later could work without.
  */
+import { readFile } from 'node:fs/promises';
 import { TsdError } from '../api/errors.js';
 import type { GuestConfig } from '../api/guest-config.js';
 import { DATA_DISK_SERIAL, GUEST_DATA_MOUNT, GUEST_LOG_DIR } from '../api/guest-layout.js';
@@ -43,6 +44,11 @@ export function serviceEnv(config: GuestConfig): NodeJS.ProcessEnv {
   return { PATH: DEFAULT_PATH, HOME: '/root', USER: 'root', LOGNAME: 'root', SHELL: '/bin/sh', ...config.env };
 }
 
+/** The wall clock now, from the host's clock at QEMU's start and the time the guest has been up. */
+export function clockAtBoot(hostTimeMs: number, uptimeMs: number): number {
+  return Math.round(hostTimeMs + (Number.isFinite(uptimeMs) && uptimeMs > 0 ? uptimeMs : 0));
+}
+
 export const BOOT_STEPS: Step<BootContext>[] = [
   { name: 'mount-kernel-filesystems', fatal: true, run: (c) => mountAll(BASE_MOUNTS, c.log) },
   { name: 'load-kernel-modules', fatal: false, run: (c) => loadKernelModules(c.log) },
@@ -64,7 +70,15 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       c.log(`machine ${c.config.machineName}: ${c.config.mounts.length} shares, ${c.config.provision.length} provision commands`);
     },
   },
-  { name: 'set-clock', fatal: false, run: async (c) => setWallClock(requireConfig(c).hostTimeMs) },
+  {
+    name: 'set-clock',
+    fatal: false,
+    run: async (c) => {
+      // hostTimeMs is the host's clock when QEMU started; the kernel has been up about as long since.
+      const uptimeMs = Number.parseFloat(await readFile('/proc/uptime', 'utf8')) * 1000;
+      setWallClock(clockAtBoot(requireConfig(c).hostTimeMs, uptimeMs));
+    },
+  },
   { name: 'set-hostname', fatal: false, run: (c) => setHostname(requireConfig(c).hostname) },
   { name: 'configure-network', fatal: false, run: () => configureNetwork() },
   {
@@ -73,7 +87,7 @@ export const BOOT_STEPS: Step<BootContext>[] = [
     run: async (c) => {
       const device = await waitForDisk(DATA_DISK_SERIAL, 10_000);
       const found = await ensureExt4(device, DATA_DISK_SERIAL);
-      mountExt4(device, GUEST_DATA_MOUNT);
+      await mountExt4(device, GUEST_DATA_MOUNT);
       c.mounted.push(GUEST_DATA_MOUNT);
       c.log(`data disk ${device} (${found}) on ${GUEST_DATA_MOUNT}`);
     },

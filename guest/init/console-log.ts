@@ -8,20 +8,20 @@ import { readFileSync } from 'node:fs';
 export type LogLine = (message: string) => void;
 
 export function createConsoleLog(write: (text: string) => void = (text) => process.stdout.write(text)): LogLine {
-  return (message) => write(`[${uptimeSeconds().toFixed(3)}] tsd-init: ${message}\n`);
+  return (message) => write(`[${stamp()}] tsd-init: ${message}\n`);
 }
 
 /** Kernel uptime at the moment Node started; found once /proc is mounted. */
 let bootOffset: number | undefined;
 
-function uptimeSeconds(): number {
+function stamp(): string {
   if (bootOffset === undefined) {
     try {
       bootOffset = Number.parseFloat(readFileSync('/proc/uptime', 'utf8')) - process.uptime();
     } catch {
-      // /proc is not mounted yet (the first lines): show time since init started.
-      return process.uptime();
+      // /proc is not mounted yet (the first line): show the time since Node started instead.
+      return `node +${process.uptime().toFixed(3)}`;
     }
   }
-  return bootOffset + process.uptime();
+  return (bootOffset + process.uptime()).toFixed(3);
 }

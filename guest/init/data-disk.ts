@@ -2,7 +2,7 @@
  * The data disk: found by its virtio-blk serial (not by /dev/vdX order), formatted ext4 on first
  * boot only (an existing ext4 superblock is never touched), mounted at /var/lib.
  */
-import { open, readFile, readdir } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsdError } from '../api/errors.js';
 import { MS_RELATIME, mount } from '../sys/mount.js';
@@ -62,6 +62,7 @@ export async function ensureExt4(device: string, label: string): Promise<DiskPre
   return 'formatted';
 }
 
-export function mountExt4(device: string, target: string): void {
+export async function mountExt4(device: string, target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
   mount(device, target, 'ext4', MS_RELATIME);
 }

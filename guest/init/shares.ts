@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import type { GuestMount } from '../api/guest-config.js';
 import { MS_RDONLY, mount } from '../sys/mount.js';
 
-/** 512 KiB: the largest message virtio-9p takes on Linux 6.1 (its ring holds 128 pages). */
-export const NINEP_MSIZE = 512 * 1024;
+/** The largest message virtio-9p takes on Linux 6.1 (the kernel limits larger values to this, with a warning). */
+export const NINEP_MSIZE = 512_000;
 
 export function ninepOptions(share: GuestMount): { flags: number; data: string } {
   return {

@@ -13,7 +13,7 @@ import { countKeyPresses, hasKeyCapability, INPUT_EVENT_SIZE, KEY_POWER } from '
 import { RotatingLog } from '../../guest/init/rotating-log.js';
 import { ninepOptions } from '../../guest/init/shares.js';
 import { runSteps, type Step } from '../../guest/init/steps.js';
-import { BOOT_STEPS } from '../../guest/init/boot-plan.js';
+import { BOOT_STEPS, clockAtBoot } from '../../guest/init/boot-plan.js';
 import { MS_RDONLY } from '../../guest/sys/mount.js';
 
 test('runSteps runs in order, goes on after a non-fatal failure and stops at a fatal one', async (t) => {
@@ -136,4 +136,9 @@ test('RotatingLog rotates by size and keeps the configured generations', async (
   t.is(await readFile(`${path}.1`, 'utf8'), 'cccccccc');
   t.is(await readFile(`${path}.2`, 'utf8'), 'bbbbbbbb');
   await t.throwsAsync(readFile(`${path}.3`, 'utf8'));
+});
+
+test('the clock at boot is the host time at QEMU start plus the guest uptime', (t) => {
+  t.is(clockAtBoot(1_790_000_000_000, 12_345.6), 1_790_000_012_346);
+  t.is(clockAtBoot(1_790_000_000_000, Number.NaN), 1_790_000_000_000);
 });
