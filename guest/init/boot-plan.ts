@@ -18,7 +18,8 @@ import { loadKernelModules } from './kernel-modules.js';
 import { configureNetwork } from './network.js';
 import { findPowerButtons, watchPowerButton } from './power-button.js';
 import { runProvision } from './provision.js';
-import { serviceSpecs, writeSshFiles } from './services.js';
+import { waitUntilReady } from './readiness.js';
+import { serviceReadiness, serviceSpecs, writeSshFiles } from './services.js';
 import { mountShare } from './shares.js';
 import type { Step } from './steps.js';
 import { Supervisor } from './supervisor.js';
@@ -121,4 +122,5 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       for (const spec of serviceSpecs(config, serviceEnv(config))) c.supervisor.start(spec);
     },
   },
+  { name: 'wait-for-services', fatal: false, run: () => waitUntilReady(serviceReadiness(GUEST_LOG_DIR), 60_000) },
 ];

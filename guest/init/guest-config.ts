@@ -30,7 +30,8 @@ export function parseGuestConfig(text: string): GuestConfig {
     throw new TsdError('invalid-argument', `guest config version ${String(c.version)} is not supported (expected ${GUEST_CONFIG_VERSION})`);
   }
   const hostname = string(c.hostname, 'hostname');
-  if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})$/.test(hostname)) throw new TsdError('invalid-argument', `guest config hostname is not a valid host name: ${hostname}`);
+  // The kernel takes up to 64 bytes; anything stricter is the host's business (the step that sets it is not fatal).
+  if (hostname.length > 64 || /[\s/]/.test(hostname)) throw new TsdError('invalid-argument', `guest config hostname is not a valid host name: ${hostname}`);
   const hostTimeMs = c.hostTimeMs;
   if (typeof hostTimeMs !== 'number' || !Number.isFinite(hostTimeMs) || hostTimeMs <= 0) {
     throw new TsdError('invalid-argument', 'guest config hostTimeMs must be a positive number of ms since the epoch');

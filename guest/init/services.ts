@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { GuestConfig } from '../api/guest-config.js';
 import { GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET, GUEST_NODE_PATH, GUEST_SSH_PORT, GUEST_TSD_DIR } from '../api/guest-layout.js';
 import { ENV_JSON_PATH } from './environment.js';
+import type { ReadinessCheck } from './readiness.js';
 import type { ServiceSpec } from './supervisor.js';
 
 export const SSH_DIR = '/run/tsd/ssh';
@@ -46,4 +47,12 @@ export async function writeSshFiles(config: GuestConfig, sshDir = SSH_DIR): Prom
   await mkdir(sshDir, { recursive: true, mode: 0o700 });
   await writeFile(join(sshDir, 'host_key'), config.hostKey.endsWith('\n') ? config.hostKey : `${config.hostKey}\n`, { mode: 0o600 });
   await writeFile(join(sshDir, 'authorized_keys'), config.authorizedKeys.join('\n') + '\n', { mode: 0o600 });
+}
+
+/** What "ready" means: the SSH port accepts connections and the Engine API socket too. */
+export function serviceReadiness(logDir: string): ReadinessCheck[] {
+  return [
+    { description: `ssh on port ${GUEST_SSH_PORT}`, target: { host: '127.0.0.1', port: GUEST_SSH_PORT }, hint: join(logDir, 'sshd.log') },
+    { description: `Engine API on ${GUEST_DOCKER_SOCKET}`, target: { path: GUEST_DOCKER_SOCKET }, hint: join(logDir, 'dockerd.log') },
+  ];
 }

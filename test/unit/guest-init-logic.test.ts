@@ -43,7 +43,8 @@ test('the boot plan mounts first, reads the config before using it and starts se
   for (const later of ['set-clock', 'set-hostname', 'mount-shared-folders', 'provision', 'start-services']) t.true(at('read-config') < at(later));
   t.true(at('mount-data-disk') < at('provision'));
   t.true(at('mount-data-disk') < at('mount-shared-folders'));
-  t.is(names.at(-1), 'start-services');
+  t.is(names.at(-1), 'wait-for-services');
+  t.is(names.at(-2), 'start-services');
   t.is(new Set(names).size, names.length);
 });
 
