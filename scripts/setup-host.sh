@@ -8,6 +8,8 @@ packages=(
   qemu-system-x86 qemu-system-arm qemu-utils
   # guest image inputs and tools
   busybox-static cpio zstd lz4 kmod e2fsprogs erofs-utils dpkg-dev
+  # guest image: vmlinux extraction (xz) and stripping the guest node binary for each architecture
+  xz-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   # the C helper: static builds for both architectures
   gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   # real peers for interop tests and benchmarks

@@ -1,0 +1,180 @@
+/**
+ * The guest image recipe: what images/<arch>.yaml declares, parsed and validated.
+ * Vocabulary: a *recipe* names inputs (packages, versions, file selections); *resolution*
+ * (resolve.ts) pins every version; *fetching* downloads into the cache; *assembly* builds the image.
+ */
+import { parse, YAMLParseError } from 'yaml';
+import { TsdError } from '../../guest/api/errors.js';
+import type { GuestArch } from './guest-image.js';
+
+export const COMPRESSIONS = ['none', 'lz4', 'gzip', 'zstd'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** How QEMU boots the kernel: the file Debian ships, or the uncompressed ELF (PVH entry on x86_64). */
+export const KERNEL_BOOTS = ['vmlinuz', 'vmlinux'] as const;
+export type KernelBoot = (typeof KERNEL_BOOTS)[number];
+
+/** A selection of files from a package: a glob over package paths, optionally renamed. */
+export interface FileSelection {
+  /** Path inside the package (no leading slash); `*` matches within a name, `**` any depth. */
+  from: string;
+  /** Absolute path in the image for a single file; defaults to `/` + the package path. */
+  to?: string;
+}
+
+export interface DebPackageSpec {
+  package: string;
+  files: FileSelection[];
+}
+
+export interface NodeSpec {
+  package: string;
+  version: string;
+  integrity: string;
+  /** binutils strip for the guest architecture; absent keeps the binary as shipped. */
+  strip?: string;
+}
+
+export interface NodeModuleSpec {
+  package: string;
+  /** An exact version, or "lock": the version and integrity recorded in package-lock.json. */
+  version: string;
+  /** Globs over the package's files (relative to its root). */
+  files: string[];
+}
+
+export interface Recipe {
+  arch: GuestArch;
+  debian: { architecture: string };
+  kernel: { metapackage: string; boot: KernelBoot };
+  initrd: { compression: Compression };
+  packages: DebPackageSpec[];
+  node: NodeSpec;
+  nodeModules: NodeModuleSpec[];
+}
+
+/** Parses and validates a recipe; errors name the file and the key. */
+export function parseRecipe(text: string, file: string): Recipe {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? `:${error.linePos[0].line}` : '';
+    throw new TsdError('invalid-argument', `${file}${where}: not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
+  const r = new Reader(file);
+  const root = r.object(doc, '');
+  r.only(root, '', ['arch', 'debian', 'kernel', 'initrd', 'packages', 'node', 'nodeModules']);
+  const debian = r.object(root.debian, 'debian');
+  r.only(debian, 'debian', ['architecture']);
+  const kernel = r.object(root.kernel, 'kernel');
+  r.only(kernel, 'kernel', ['metapackage', 'boot']);
+  const initrd = r.object(root.initrd, 'initrd');
+  r.only(initrd, 'initrd', ['compression']);
+  const node = r.object(root.node, 'node');
+  r.only(node, 'node', ['package', 'version', 'integrity', 'strip']);
+  return {
+    arch: r.oneOf(root.arch, 'arch', ['x86_64', 'aarch64'] as const),
+    debian: { architecture: r.string(debian.architecture, 'debian.architecture') },
+    kernel: {
+      metapackage: r.string(kernel.metapackage, 'kernel.metapackage'),
+      boot: r.oneOf(kernel.boot, 'kernel.boot', KERNEL_BOOTS),
+    },
+    initrd: { compression: r.oneOf(initrd.compression, 'initrd.compression', COMPRESSIONS) },
+    packages: r.array(root.packages, 'packages').map((item, i) => {
+      const key = `packages[${i}]`;
+      const p = r.object(item, key);
+      r.only(p, key, ['package', 'files']);
+      return {
+        package: r.string(p.package, `${key}.package`),
+        files: r.array(p.files, `${key}.files`).map((f, j) => {
+          const fkey = `${key}.files[${j}]`;
+          const sel = r.object(f, fkey);
+          r.only(sel, fkey, ['from', 'to']);
+          const from = r.relativePath(sel.from, `${fkey}.from`);
+          if (sel.to === undefined) return { from };
+          const to = r.string(sel.to, `${fkey}.to`);
+          if (!to.startsWith('/')) r.fail(`${fkey}.to`, `must be an absolute path in the image, got "${to}"`);
+          if (from.includes('*')) r.fail(`${fkey}.to`, 'renames one file; "from" must not be a glob');
+          return { from, to };
+        }),
+      };
+    }),
+    node: {
+      package: r.string(node.package, 'node.package'),
+      version: r.exactVersion(node.version, 'node.version'),
+      integrity: r.integrity(node.integrity, 'node.integrity'),
+      ...(node.strip === undefined ? {} : { strip: r.string(node.strip, 'node.strip') }),
+    },
+    nodeModules: r.array(root.nodeModules ?? [], 'nodeModules').map((item, i) => {
+      const key = `nodeModules[${i}]`;
+      const m = r.object(item, key);
+      r.only(m, key, ['package', 'version', 'files']);
+      const version = r.string(m.version, `${key}.version`);
+      return {
+        package: r.string(m.package, `${key}.package`),
+        version: version === 'lock' ? version : r.exactVersion(version, `${key}.version`),
+        files: r.array(m.files, `${key}.files`).map((f, j) => r.relativePath(f, `${key}.files[${j}]`)),
+      };
+    }),
+  };
+}
+
+/** Small typed accessors that fail with the file and key in the message. */
+class Reader {
+  constructor(private readonly file: string) {}
+
+  fail(key: string, what: string): never {
+    throw new TsdError('invalid-argument', `${this.file}: ${key || 'document'}: ${what}`);
+  }
+
+  object(value: unknown, key: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(key, 'must be a mapping');
+    return value as Record<string, unknown>;
+  }
+
+  only(value: Record<string, unknown>, key: string, allowed: string[]): void {
+    for (const name of Object.keys(value)) {
+      if (!allowed.includes(name)) {
+        this.fail(key ? `${key}.${name}` : name, `unknown key (valid: ${allowed.join(', ')})`);
+      }
+    }
+  }
+
+  array(value: unknown, key: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(key, 'must be a list');
+    return value;
+  }
+
+  string(value: unknown, key: string): string {
+    if (typeof value !== 'string' || value === '') this.fail(key, 'must be a non-empty string');
+    return value;
+  }
+
+  oneOf<T extends string>(value: unknown, key: string, valid: readonly T[]): T {
+    if (typeof value !== 'string' || !(valid as readonly string[]).includes(value)) {
+      this.fail(key, `must be one of ${valid.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return value as T;
+  }
+
+  relativePath(value: unknown, key: string): string {
+    const path = this.string(value, key);
+    if (path.startsWith('/') || path.split('/').includes('..')) {
+      this.fail(key, `must be a path inside the package without "..", got "${path}"`);
+    }
+    return path;
+  }
+
+  exactVersion(value: unknown, key: string): string {
+    const version = this.string(value, key);
+    if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version)) this.fail(key, `must be an exact version like 1.2.3, got "${version}"`);
+    return version;
+  }
+
+  integrity(value: unknown, key: string): string {
+    const integrity = this.string(value, key);
+    if (!/^sha512-[A-Za-z0-9+/]+=*$/.test(integrity)) this.fail(key, `must be an npm integrity (sha512-…), got "${integrity}"`);
+    return integrity;
+  }
+}
