@@ -12,6 +12,8 @@ export type Tamper =
   | { kind: 'truncate'; bytes: number }
   /** Promise the full length but close the connection after `bytes`. */
   | { kind: 'cut'; bytes: number }
+  /** Send `bytes` of the body, then nothing more (the connection stays open until stop). */
+  | { kind: 'stall'; bytes: number }
   | { kind: 'status'; status: number };
 
 export interface TamperProxy {
@@ -74,6 +76,9 @@ function respond(up: IncomingMessage, res: ServerResponse, tamper: Tamper): void
       const short = body.subarray(0, tamper.bytes);
       res.writeHead(up.statusCode ?? 200, { ...headers, 'content-length': String(short.length) });
       res.end(short);
+    } else if (tamper.kind === 'stall') {
+      res.writeHead(up.statusCode ?? 200, headers);
+      res.write(body.subarray(0, tamper.bytes));
     } else if (tamper.kind === 'cut') {
       res.writeHead(up.statusCode ?? 200, headers);
       res.write(body.subarray(0, tamper.bytes), () => setTimeout(() => res.socket?.destroy(), 20));

@@ -1,5 +1,7 @@
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsdError } from '../../guest/api/errors.js';
@@ -162,5 +164,54 @@ test('mirrors only, all failing: the error names every mirror; no mirrors and no
     t.is(error?.code, 'unavailable');
     t.regex(error?.message ?? '', /origin is disabled and it has no mirrors/);
     none.close();
+  });
+});
+
+test('kill -9 in the middle of a pull leaves no manifest; the next pull resumes the layer with Range and completes', async (t) => {
+  await withStore(async (store) => {
+    let layerGets = 0;
+    const proxy = await startTamperProxy(fixtures.host, (req) =>
+      req.method === 'GET' && req.url?.endsWith(`/blobs/${layerDigest}`) && layerGets++ === 0 ? { kind: 'stall', bytes: 700_000 } : { kind: 'pass' },
+    );
+    try {
+      const script = fileURLToPath(new URL('../helpers/pull-child.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx/esm', script, store.layout.root, `${proxy.host}/library/busybox:latest`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      // The layer stalls after 700 kB: wait for its first progress event, then kill -9.
+      await new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        child.on('exit', (code) => reject(new Error(`pull child exited early (${code})`)));
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          if (buffered.split('\n').some((line) => line.includes('"blob-progress"') && line.includes(layerDigest))) resolve();
+        });
+      });
+      child.removeAllListeners('exit');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+
+      const reopened = await LocalContentStore.open(store.layout.root);
+      t.false(await reopened.has(fixtures.images.busybox.digest), 'no manifest after the kill');
+      t.false(await reopened.has(layerDigest));
+      const [ingest] = await reopened.listStatuses();
+      t.is(ingest?.expected, layerDigest);
+      t.true((ingest?.offset ?? 0) >= 512 * 1024);
+
+      const client = new RegistryClient();
+      try {
+        const image = await pullImage(client, reopened, `${proxy.host}/library/busybox:latest`, { platform: amd64 });
+        t.is(image.manifest.digest, fixtures.images.busybox.digest);
+      } finally {
+        client.close();
+      }
+      t.true(await reopened.has(layerDigest));
+      t.deepEqual(await reopened.listStatuses(), []);
+      const resumed = proxy.seen.filter((s) => s.path.endsWith(layerDigest)).at(-1);
+      t.is(resumed?.range, `bytes=${ingest?.offset}-`);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
