@@ -30,8 +30,6 @@ export interface FetchedInputs {
 export const REQUIRED_BUNDLES = ['init.mjs'];
 /** Directories the init expects to exist before it mounts anything. */
 const EMPTY_DIRECTORIES = ['/dev', '/proc', '/sys', '/run', '/tmp', '/mnt', '/root', '/var/lib', '/var/log', '/etc/ssl/certs'];
-const CA_SOURCE_DIR = '/usr/share/ca-certificates';
-export const CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt';
 
 export async function guestBundles(bundlesDir: string): Promise<string[]> {
   const names = await readdir(bundlesDir).catch(() => [] as string[]);
@@ -55,11 +53,14 @@ export async function assembleTree(recipe: ResolvedRecipe, inputs: FetchedInputs
     for (const selection of deb.files) {
       const paths = await selectFiles(root, selection.from);
       if (paths.length === 0) throw new TsdError('not-found', `${deb.package} ${deb.version} has no file matching ${selection.from}`);
+      if (selection.concatenate && selection.to !== undefined) {
+        tree.addData(selection.to, await concatenate(root, paths));
+        continue;
+      }
       for (const path of paths) await tree.addHostPath(join(root, path), selection.to ?? `/${path}`);
     }
   }
   if (tree.get('/sbin/mke2fs') !== undefined) tree.addSymlink('/sbin/mkfs.ext4', 'mke2fs');
-  await addCaBundle(tree, inputs);
 
   await tree.addHostPath(inputs.nodeBinary, GUEST_NODE_PATH, 0o755);
   for (const module of recipe.nodeModules) {
@@ -86,11 +87,8 @@ export async function assembleTree(recipe: ResolvedRecipe, inputs: FetchedInputs
   return tree;
 }
 
-/** /etc/ssl/certs/ca-certificates.crt: the Mozilla certificates concatenated, as update-ca-certificates makes it. */
-async function addCaBundle(tree: ImageTree, inputs: FetchedInputs): Promise<void> {
-  const root = inputs.debDirs.get('ca-certificates');
-  if (root === undefined) return;
-  const certs = await selectFiles(root, `${CA_SOURCE_DIR.slice(1)}/**/*.crt`);
-  const parts = await Promise.all(certs.map((path) => readFile(join(root, path), 'utf8')));
-  tree.addData(CA_BUNDLE_PATH, parts.map((pem) => (pem.endsWith('\n') ? pem : `${pem}\n`)).join(''));
+/** Files joined in order, each ending with a newline (as update-ca-certificates joins PEM files). */
+async function concatenate(root: string, paths: string[]): Promise<Buffer> {
+  const parts = await Promise.all(paths.map((path) => readFile(join(root, path), 'utf8')));
+  return Buffer.from(parts.map((text) => (text.endsWith('\n') ? text : `${text}\n`)).join(''));
 }

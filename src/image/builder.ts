@@ -23,7 +23,7 @@ import { findProject, hashDirectory, loadRecipe } from './project.js';
 import { debPackageNames, parseAptPolicy, resolveRecipe, type ResolvedRecipe } from './resolve.js';
 
 /** Bump when the layout or assembly changes, so cached images are rebuilt. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 export interface ImageBuilderOptions {
   cacheDir?: string;

@@ -20,6 +20,8 @@ export interface FileSelection {
   from: string;
   /** Absolute path in the image for a single file; defaults to `/` + the package path. */
   to?: string;
+  /** Join every matching file (in path order) into the one file `to`. */
+  concatenate?: boolean;
 }
 
 export interface DebPackageSpec {
@@ -90,12 +92,17 @@ export function parseRecipe(text: string, file: string): Recipe {
         files: r.array(p.files, `${key}.files`).map((f, j) => {
           const fkey = `${key}.files[${j}]`;
           const sel = r.object(f, fkey);
-          r.only(sel, fkey, ['from', 'to']);
+          r.only(sel, fkey, ['from', 'to', 'concatenate']);
           const from = r.relativePath(sel.from, `${fkey}.from`);
-          if (sel.to === undefined) return { from };
+          const concatenate = sel.concatenate === undefined ? false : r.boolean(sel.concatenate, `${fkey}.concatenate`);
+          if (sel.to === undefined) {
+            if (concatenate) r.fail(`${fkey}.to`, 'is required with concatenate');
+            return { from };
+          }
           const to = r.string(sel.to, `${fkey}.to`);
           if (!to.startsWith('/')) r.fail(`${fkey}.to`, `must be an absolute path in the image, got "${to}"`);
-          if (from.includes('*')) r.fail(`${fkey}.to`, 'renames one file; "from" must not be a glob');
+          if (concatenate) return { from, to, concatenate };
+          if (from.includes('*')) r.fail(`${fkey}.to`, 'renames one file; "from" must not be a glob (or set concatenate: true)');
           return { from, to };
         }),
       };
@@ -148,6 +155,11 @@ class Reader {
 
   string(value: unknown, key: string): string {
     if (typeof value !== 'string' || value === '') this.fail(key, 'must be a non-empty string');
+    return value;
+  }
+
+  boolean(value: unknown, key: string): boolean {
+    if (typeof value !== 'boolean') this.fail(key, 'must be true or false');
     return value;
   }
 

@@ -82,6 +82,8 @@ export class ImageTree {
 
 function normalise(path: string): string {
   if (!path.startsWith('/')) throw new TsdError('invalid-argument', `image paths are absolute: ${path}`);
+  // cpio-stream sizes names in UTF-16 units, not bytes: a non-ASCII name would corrupt the archive.
+  if (!/^[\x20-\x7e]+$/.test(path)) throw new TsdError('unsupported', `image path is not printable ASCII: ${JSON.stringify(path)}`);
   const normal = posix.normalize(path).replace(/\/$/, '');
   if (normal === '' || normal === '/') throw new TsdError('invalid-argument', `the image root is implicit: ${path}`);
   return normal;

@@ -88,3 +88,8 @@ test('a path given twice is a conflict', (t) => {
   tree.addData('/etc/hosts', 'a');
   t.throws(() => tree.addData('/etc/hosts', 'b'), { message: /\/etc\/hosts is provided twice/ });
 });
+
+test('non-ASCII paths are refused (cpio-stream would size their names wrongly)', (t) => {
+  const tree = new ImageTree();
+  t.throws(() => tree.addData('/usr/share/Főtanúsítvány.crt', 'x'), { message: /not printable ASCII/ });
+});

@@ -107,6 +107,13 @@ test('recipe errors name the file and the key', (t) => {
   t.regex(bad(RECIPE.replace('from: bin/busybox', 'from: /bin/busybox')), /packages\[0\]\.files\[0\]\.from/);
   t.regex(bad(RECIPE.replace('to: /sbin/tini', 'to: sbin/tini')), /packages\[1\]\.files\[0\]\.to: must be an absolute path/);
   t.regex(bad('arch: [x'), /r\.yaml:1: not valid YAML/);
+  t.regex(bad(RECIPE.replace('files: [{ from: bin/busybox }]', 'files: [{ from: "bin/*", to: /bin/x }]')), /must not be a glob \(or set concatenate: true\)/);
+  t.regex(bad(RECIPE.replace('files: [{ from: bin/busybox }]', 'files: [{ from: "bin/*", concatenate: true }]')), /files\[0\]\.to: is required with concatenate/);
+});
+
+test('concatenate joins a glob into one file', (t) => {
+  const recipe = parseRecipe(RECIPE.replace('files: [{ from: bin/busybox }]', 'files: [{ from: "certs/*.crt", to: /etc/ssl/certs/ca-certificates.crt, concatenate: true }]'), 'r.yaml');
+  t.deepEqual(recipe.packages[0]!.files, [{ from: 'certs/*.crt', to: '/etc/ssl/certs/ca-certificates.crt', concatenate: true }]);
 });
 
 test('the shipped recipes parse and pin the same Node for both architectures', (t) => {
