@@ -3,7 +3,7 @@
 // guest (and host mode) start one file with no module resolution: startup time is the product's cost.
 // Add an entry here when a guest program appears. Native packages stay external (koffi loads a .node).
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 
 /** name -> entry point. Output: dist/guest/<name>.mjs */
 const ENTRIES = {
@@ -11,6 +11,7 @@ const ENTRIES = {
   runc: 'guest/runc/main.ts',
   sshd: 'guest/sshd/main.ts',
   dockerd: 'guest/dockerd/main.ts',
+  containerd: 'guest/containerd/main.ts',
 };
 
 // '*.node': ssh2's optional crypto addon is built for the host's Node; the guest falls back to JS crypto.
@@ -38,3 +39,8 @@ await Promise.all(
     }),
   ),
 );
+
+// containerd's API is loaded from .proto files at run time: ship them beside the bundle.
+if (existsSync('guest/containerd/api/proto')) {
+  cpSync('guest/containerd/api/proto', 'dist/guest/containerd-proto', { recursive: true });
+}

@@ -1,0 +1,56 @@
+/**
+ * Assembles tsd-containerd: opens the stores under --root, builds the services over them and
+ * serves them on --address. Layout under the root follows containerd's plugin directories:
+ *   io.containerd.metadata.v1.bolt/meta.json     namespaced metadata (metadata-db.ts)
+ *   io.containerd.grpc.v1.introspection/uuid     the server's UUID
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MetadataDb } from '../metadata/metadata-db.js';
+import { NamespaceStore } from '../metadata/namespace-store.js';
+import { eventsService } from '../services/events-service.js';
+import { introspectionService } from '../services/introspection-service.js';
+import { namespacesService } from '../services/namespaces-service.js';
+import { versionService } from '../services/version-service.js';
+import { EventExchange } from './event-exchange.js';
+import { startGrpcServer, type RunningServer } from './grpc-server.js';
+import { pluginTable } from './plugins.js';
+import { serverUuid } from './server-uuid.js';
+
+export interface DaemonOptions {
+  address: string;
+  root: string;
+  state: string;
+}
+
+export interface RunningDaemon {
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  await mkdir(options.root, { recursive: true, mode: 0o711 });
+  await mkdir(options.state, { recursive: true, mode: 0o711 });
+  const db = await MetadataDb.open(join(options.root, 'io.containerd.metadata.v1.bolt', 'meta.json'));
+  const events = new EventExchange();
+  const namespaces = new NamespaceStore(db, async () => ({}));
+  const uuid = await serverUuid(join(options.root, 'io.containerd.grpc.v1.introspection', 'uuid'));
+  const plugins = pluginTable({
+    root: options.root,
+    state: options.state,
+    platform: { os: 'linux', architecture: goArch(), variant: '' },
+    snapshotters: {},
+  });
+  const server = await startGrpcServer(options.address, {
+    'containerd.services.version.v1.Version': versionService(),
+    'containerd.services.introspection.v1.Introspection': introspectionService(plugins, uuid),
+    'containerd.services.namespaces.v1.Namespaces': namespacesService(namespaces, events),
+    'containerd.services.events.v1.Events': eventsService(events),
+  });
+  return { server, stop: () => server.stop() };
+}
+
+/** Node's arch names in Go's (and OCI's) words. */
+export function goArch(): string {
+  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[process.arch] ?? process.arch;
+}

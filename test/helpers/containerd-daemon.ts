@@ -1,0 +1,113 @@
+/**
+ * Runs bin/tsd-containerd (the built bundle) for tests on a temporary socket with temporary root
+ * and state dirs, and Debian's real `ctr` against it. Stopped by PID; `kill9` + `restart` keep
+ * the same dirs, for crash tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const TSD_CONTAINERD = resolve('bin/tsd-containerd');
+export const CTR = '/usr/bin/ctr';
+
+export interface CtrResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class ContainerdDaemon {
+  #child: ChildProcess | undefined;
+  #stderr = '';
+
+  private constructor(readonly dir: string) {}
+
+  get address(): string {
+    return join(this.dir, 'containerd.sock');
+  }
+  get root(): string {
+    return join(this.dir, 'root');
+  }
+  get state(): string {
+    return join(this.dir, 'state');
+  }
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  static async start(): Promise<ContainerdDaemon> {
+    const daemon = new ContainerdDaemon(await mkdtemp(join(tmpdir(), 'tsdtest-ctrd-')));
+    await daemon.restart();
+    return daemon;
+  }
+
+  /** Starts the daemon (again) on the same dirs; resolves once it prints its ready line. */
+  async restart(): Promise<void> {
+    const child = spawn(TSD_CONTAINERD, ['--address', this.address, '--root', this.root, '--state', this.state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
+    await new Promise<void>((resolvePromise, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`tsd-containerd did not become ready in 30 s: ${this.#stderr}`)), 30_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('ready on')) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`tsd-containerd exited with ${code}: ${this.#stderr}`));
+      });
+    });
+  }
+
+  /** kill -9, waiting until the process is gone. */
+  async kill9(): Promise<void> {
+    await this.#signal('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.#signal('SIGTERM');
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Runs `ctr --address SOCK [-n NAMESPACE] ARGS`. */
+  ctr(args: readonly string[], options: { namespace?: string; input?: Buffer | string; timeoutMs?: number } = {}): Promise<CtrResult> {
+    const namespaceArgs = options.namespace ? ['--namespace', options.namespace] : [];
+    return new Promise((resolvePromise, reject) => {
+      const child = spawn(CTR, ['--address', this.address, ...namespaceArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin!.end(options.input ?? '');
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code: code ?? 137, stdout, stderr });
+      });
+    });
+  }
+
+  /** `ctr` that must succeed; returns stdout. */
+  async ctrOk(args: readonly string[], options: { namespace?: string; input?: Buffer | string } = {}): Promise<string> {
+    const result = await this.ctr(args, options);
+    if (result.code !== 0) throw new Error(`ctr ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
+    process.kill(child.pid, signal);
+    await exited;
+  }
+}
