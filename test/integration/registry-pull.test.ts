@@ -149,3 +149,19 @@ test('an unknown image or tag is not-found', async (t) => {
     t.deepEqual(await store.list(), []);
   });
 });
+
+test('every fixture pulls by the digest of what its tag points at', async (t) => {
+  await withStore(async (store) => {
+    const cases = [
+      ['library/busybox', fixtures.images.busybox.digest, fixtures.images.busybox.digest],
+      ['library/nginx', fixtures.images.nginx.digest, fixtures.images.nginx.digest],
+      ['library/busybox-multi', fixtures.images.multiArch.digest, fixtures.images.multiArchAmd64.digest],
+    ] as const;
+    for (const [repository, digest, manifest] of cases) {
+      const image = await pullImage(client, store, `${fixtures.host}/${repository}@${digest}`, { platform: { os: 'linux', architecture: 'amd64' } });
+      t.is(image.target.digest, digest, repository);
+      t.is(image.manifest.digest, manifest, repository);
+      t.is(image.reference.tag, undefined);
+    }
+  });
+});
