@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { TsdError } from '../../guest/api/errors.js';
 import { applyLayer, type ApplyMode } from '../../guest/containerd/diff/apply-layer.js';
+import type { ZstdImplementation } from '../../guest/containerd/diff/compression.js';
 import { lgetxattr } from '../../guest/containerd/diff/libc.js';
 import { buildTar, gzip, zstd, type TestEntry } from '../helpers/tar-builder.js';
 
@@ -20,9 +21,9 @@ async function scratch(t: import('ava').ExecutionContext): Promise<string> {
   return dir;
 }
 
-async function apply(tar: Buffer, target: string, mode: ApplyMode = 'overlay') {
+async function apply(tar: Buffer, target: string, mode: ApplyMode = 'overlay', zstdImpl: ZstdImplementation = 'auto') {
   await mkdir(target, { recursive: true });
-  return await applyLayer(Readable.from([tar]), target, { mode });
+  return await applyLayer(Readable.from([tar]), target, { mode, zstd: zstdImpl });
 }
 
 const everyKind: TestEntry[] = [
@@ -37,11 +38,17 @@ const everyKind: TestEntry[] = [
   { name: 'data/x', content: 'x', pax: { 'SCHILY.xattr.trusted.tsd-test': 'hello', 'SCHILY.xattr.user.tsd-test': 'world' } },
 ];
 
-for (const [compression, encode] of [['none', (b: Buffer) => b], ['gzip', gzip], ['zstd', zstd]] as const) {
-  test(`applies every entry kind (${compression}) and returns the diff ID of the uncompressed tar`, async (t) => {
+const variants = [
+  ['none', (b: Buffer) => b, 'auto'],
+  ['gzip', gzip, 'auto'],
+  ['zstd', zstd, 'binary'],
+  ['zstd', zstd, 'js'],
+] as const;
+for (const [compression, encode, zstdImpl] of variants) {
+  test(`applies every entry kind (${compression}${compression === 'zstd' ? `, ${zstdImpl}` : ''}) and returns the diff ID of the uncompressed tar`, async (t) => {
     const target = join(await scratch(t), 'upper');
     const tar = await buildTar(everyKind);
-    const result = await apply(encode(tar), target);
+    const result = await apply(encode(tar), target, 'overlay', zstdImpl);
     t.is(result.compression, compression);
     t.is(result.diffId, `sha256:${createHash('sha256').update(tar).digest('hex')}`);
     t.is(result.size, tar.length);
@@ -193,6 +200,12 @@ test('truncated, corrupt and non-tar layers are clear invalid-argument errors', 
     const error = await t.throwsAsync(apply(data, target), { instanceOf: TsdError });
     t.is(error?.code, 'invalid-argument', String(message));
     t.regex(error?.message ?? '', message);
+  }
+  for (const zstdImpl of ['binary', 'js'] as const) {
+    const target = join(await scratch(t), 't');
+    const error = await t.throwsAsync(apply(zstd(tar).subarray(0, 5000), target, 'overlay', zstdImpl), { instanceOf: TsdError });
+    t.is(error?.code, 'invalid-argument', zstdImpl);
+    t.regex(error?.message ?? '', /not valid zstd|truncated/);
   }
   const xz = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0]);
   const target = join(await scratch(t), 't');

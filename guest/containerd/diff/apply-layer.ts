@@ -8,7 +8,7 @@ import { lutimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TsdError, asTsdError } from '../../api/errors.js';
-import { decompress, type Compression } from './compression.js';
+import { decompress, type Compression, type ZstdImplementation } from './compression.js';
 import { cleanEntryPath, resolveDirectory } from './safe-path.js';
 import { readTar, type TarEntry } from './tar-reader.js';
 import { OPAQUE_MARKER, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, applyOpaque, applyWhiteout, type ApplyMode } from './whiteouts.js';
@@ -18,6 +18,8 @@ export type { ApplyMode } from './whiteouts.js';
 
 export interface ApplyOptions {
   mode: ApplyMode;
+  /** zstd decompressor: the binary when on the PATH (default), or forced. */
+  zstd?: ZstdImplementation;
 }
 
 export interface ApplyResult {
@@ -29,7 +31,7 @@ export interface ApplyResult {
 }
 
 export async function applyLayer(layer: Readable, target: string, options: ApplyOptions): Promise<ApplyResult> {
-  const { compression, stream } = await decompress(layer);
+  const { compression, stream } = await decompress(layer, options.zstd);
   const hash = createHash('sha256');
   let size = 0;
   const counted = (async function* () {

@@ -1,14 +1,38 @@
 /**
  * Layer compression, detected by magic bytes (media types lie often enough): gzip through
- * node:zlib; zstd through Debian's `zstd` binary as a streaming child process (Node 20's zlib has
- * no zstd); anything else is read as an uncompressed tar. bzip2 and xz are refused clearly.
+ * node:zlib; zstd through Debian's `zstd` binary as a streaming child process when it is on the
+ * PATH (Node 20's zlib has no zstd), else through fzstd in JavaScript; anything else is read as an
+ * uncompressed tar. bzip2 and xz are refused clearly.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TsdError } from '../../api/errors.js';
+import { createZstdJsDecompressor } from './zstd-js.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
+/** How to decompress zstd: the binary when found ('auto'), or one of them explicitly. */
+export type ZstdImplementation = 'auto' | 'binary' | 'js';
+
+let zstdBinary: string | null | undefined;
+
+/** The `zstd` executable on the PATH, or null (looked up once). */
+export function findZstdBinary(): string | null {
+  if (zstdBinary !== undefined) return zstdBinary;
+  zstdBinary = null;
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    try {
+      accessSync(join(dir, 'zstd'), fsConstants.X_OK);
+      zstdBinary = join(dir, 'zstd');
+      break;
+    } catch {
+      // not here
+    }
+  }
+  return zstdBinary;
+}
 
 export function detectCompression(head: Buffer): Compression {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
@@ -19,7 +43,7 @@ export function detectCompression(head: Buffer): Compression {
 }
 
 /** Peeks at the first bytes, then returns the decompressed stream. */
-export async function decompress(source: Readable): Promise<{ compression: Compression; stream: Readable }> {
+export async function decompress(source: Readable, zstd: ZstdImplementation = 'auto'): Promise<{ compression: Compression; stream: Readable }> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head: Buffer[] = [];
   let length = 0;
@@ -45,8 +69,12 @@ export async function decompress(source: Readable): Promise<{ compression: Compr
       return { compression, stream: whole };
     case 'gzip':
       return { compression, stream: pipeInto(whole, createGunzip(), 'gzip') };
-    case 'zstd':
-      return { compression, stream: zstdDecompress(whole) };
+    case 'zstd': {
+      const binary = zstd === 'js' ? null : findZstdBinary();
+      if (binary) return { compression, stream: zstdBinaryDecompress(whole, binary) };
+      if (zstd === 'binary') throw new TsdError('unavailable', 'the zstd binary is not on the PATH');
+      return { compression, stream: pipeInto(whole, createZstdJsDecompressor(), 'zstd') };
+    }
   }
 }
 
@@ -67,8 +95,8 @@ function wrapErrors(stream: Readable, name: string): Readable {
   return out;
 }
 
-function zstdDecompress(source: Readable): Readable {
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+function zstdBinaryDecompress(source: Readable, binary: string): Readable {
+  const child = spawn(binary, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out = new PassThrough();
   const stderr: Buffer[] = [];
   let failed = false;
