@@ -3,7 +3,7 @@
  * checks every runtime test ends with: nothing left in the root, no cgroup, no process.
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,21 +18,33 @@ export interface RuncResult {
 
 export class RuncCli {
   readonly root = mkdtempSync(join(tmpdir(), 'tsdtest-runc-root-'));
+  private calls = 0;
   constructor(private readonly binary = TSD_RUNC) {}
 
-  /** Runs the runtime to completion (stdin closed unless given). */
+  /**
+   * Runs the runtime to completion. Output goes through files, not pipes: after `create` or
+   * `run -d` the container keeps the runtime's stdio open, so a pipe would never reach EOF.
+   */
   run(args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<RuncResult> {
+    const n = this.calls++;
+    const outFile = join(this.root, `.out-${n}`);
+    const errFile = join(this.root, `.err-${n}`);
+    const out = openSync(outFile, 'w');
+    const err = openSync(errFile, 'w');
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(this.binary, ['--root', this.root, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const child = spawn(this.binary, ['--root', this.root, ...args], { cwd: options.cwd, stdio: ['pipe', out, err] });
+      closeSync(out);
+      closeSync(err);
+      child.stdin!.on('error', () => undefined);
       child.stdin!.end(options.input ?? '');
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
       child.on('error', reject);
-      child.on('close', (code, signal) => {
+      child.on('exit', (code, signal) => {
         clearTimeout(timer);
+        const stdout = readFileSync(outFile, 'utf8');
+        const stderr = readFileSync(errFile, 'utf8');
+        rmSync(outFile, { force: true });
+        rmSync(errFile, { force: true });
         resolvePromise({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout, stderr });
       });
     });
@@ -56,7 +68,7 @@ export class RuncCli {
   /** Containers still in the root (should be none at the end of a test). */
   leftovers(): string[] {
     try {
-      return readdirSync(this.root);
+      return readdirSync(this.root).filter((name) => !name.startsWith('.'));
     } catch {
       return [];
     }
@@ -75,10 +87,12 @@ export function hostMountsContaining(fragment: string): string[] {
   return table.split('\n').filter((line) => line.includes(fragment));
 }
 
+/** Alive and not a zombie (a reaped-later zombie is gone as far as a container goes). */
 export function processAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
