@@ -31,7 +31,18 @@ export interface RunningRegistry {
 }
 
 export async function startRegistry(options: { auth?: RegistryAuth } = {}): Promise<RunningRegistry> {
-  const auth = options.auth ?? { kind: 'none' };
+  // The free port is only free when asked for; another process may take it before the registry
+  // binds it. That shows as an early exit: try again with a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options.auth ?? { kind: 'none' });
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startOnce(auth: RegistryAuth): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'tsd-registry-'));
   const storageDir = join(dir, 'storage');
   const port = await freePort();
