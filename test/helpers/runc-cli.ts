@@ -2,7 +2,7 @@
  * Runs bin/tsd-runc (the built bundle) for tests, with a state root of the test's own, and the
  * checks every runtime test ends with: nothing left in the root, no cgroup, no process.
  */
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,4 +96,53 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The receiving end of --console-socket: the C helper's `recvtty` mode accepts the pty master
+ * (SCM_RIGHTS) and relays it to its stdin/stdout, which this object drives.
+ */
+export class ConsoleReceiver {
+  private output = '';
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+  }
+
+  static async listen(socketPath: string): Promise<ConsoleReceiver> {
+    const child = spawn(helperBinary(), ['recvtty', socketPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const receiver = new ConsoleReceiver(child);
+    await receiver.waitFor(/listening\n/);
+    return receiver;
+  }
+
+  write(text: string): void {
+    this.child.stdin!.write(text);
+  }
+
+  /** Waits until the terminal output matches (the receiver ends the wait if it exits first). */
+  waitFor(pattern: RegExp): Promise<string> {
+    return new Promise((resolvePromise, reject) => {
+      const check = () => {
+        if (pattern.test(this.output)) {
+          this.child.stdout!.off('data', onData);
+          this.child.off('exit', onExit);
+          resolvePromise(this.output);
+        }
+      };
+      const onData = () => setImmediate(check);
+      const onExit = () => (pattern.test(this.output) ? check() : reject(new Error(`console closed before ${pattern}; got ${JSON.stringify(this.output)}`)));
+      this.child.stdout!.on('data', onData);
+      this.child.once('exit', onExit);
+      check();
+    });
+  }
+
+  close(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+export function helperBinary(): string {
+  const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  return resolve(`dist/native/${arch}/tsd-runc-helper`);
 }
