@@ -84,6 +84,23 @@ test('Basic auth: credentials work, none or wrong ones are refused clearly', asy
       t.regex(wrong?.message ?? '', /unauthorized/);
       const image = await pull(fixtures.host, alice, store);
       t.is(image.manifest.digest, fixtures.images.busybox.digest);
+      // As a docker.io mirror, credentials can be looked up by the registry's domain.
+      const seen: Array<[string, string]> = [];
+      const mirrorClient = new RegistryClient({
+        mirrors: { 'docker.io': [`http://${fixtures.host}`] },
+        origins: { 'docker.io': null },
+        credentials: (host, registry) => {
+          seen.push([host, registry]);
+          return registry === 'docker.io' ? alice : undefined;
+        },
+      });
+      try {
+        const viaMirror = await pullImage(mirrorClient, store, 'busybox', { platform: amd64 });
+        t.is(viaMirror.manifest.digest, fixtures.images.busybox.digest);
+        t.deepEqual(seen[0], [fixtures.host, 'docker.io']);
+      } finally {
+        mirrorClient.close();
+      }
     });
   } finally {
     await fixtures.stop();

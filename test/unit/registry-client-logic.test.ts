@@ -26,11 +26,11 @@ test('endpoints: mirrors first, origin last, docker.io default, http for loopbac
     insecureRegistries: ['reg.lan:5000'],
   };
   t.deepEqual(endpointsFor('docker.io', options), [
-    { baseUrl: 'http://10.0.2.2:5000', host: '10.0.2.2:5000', mirror: true },
-    { baseUrl: 'https://mirror.example.com', host: 'mirror.example.com', mirror: true },
-    { baseUrl: 'https://registry-1.docker.io', host: 'registry-1.docker.io', mirror: false },
+    { baseUrl: 'http://10.0.2.2:5000', host: '10.0.2.2:5000', registry: 'docker.io', mirror: true },
+    { baseUrl: 'https://mirror.example.com', host: 'mirror.example.com', registry: 'docker.io', mirror: true },
+    { baseUrl: 'https://registry-1.docker.io', host: 'registry-1.docker.io', registry: 'docker.io', mirror: false },
   ]);
-  t.deepEqual(endpointsFor('reg.lan:5000', options), [{ baseUrl: 'http://reg.lan:5000', host: 'reg.lan:5000', mirror: false }]);
+  t.deepEqual(endpointsFor('reg.lan:5000', options), [{ baseUrl: 'http://reg.lan:5000', host: 'reg.lan:5000', registry: 'reg.lan:5000', mirror: false }]);
   t.is(endpointsFor('127.0.0.1:5000', {})[0]?.baseUrl, 'http://127.0.0.1:5000');
   t.is(endpointsFor('localhost:5000', {})[0]?.baseUrl, 'http://localhost:5000');
   t.is(endpointsFor('quay.io', {})[0]?.baseUrl, 'https://quay.io');

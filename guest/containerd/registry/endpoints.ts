@@ -11,11 +11,11 @@ const DOCKER_HUB_ORIGIN = 'https://registry-1.docker.io';
 
 export function endpointsFor(domain: string, options: RegistryClientOptions): Endpoint[] {
   const insecure = new Set(options.insecureRegistries ?? []);
-  const endpoints = (options.mirrors?.[domain] ?? []).map((url) => toEndpoint(url, true, insecure));
+  const endpoints = (options.mirrors?.[domain] ?? []).map((url) => toEndpoint(url, domain, true, insecure));
   const override = options.origins?.[domain];
   if (override !== null) {
     const origin = override ?? (domain === DEFAULT_DOMAIN ? DOCKER_HUB_ORIGIN : domain);
-    endpoints.push(toEndpoint(origin, false, insecure));
+    endpoints.push(toEndpoint(origin, domain, false, insecure));
   }
   if (endpoints.length === 0) {
     throw new TsdError('unavailable', `no endpoint for registry ${domain}: its origin is disabled and it has no mirrors`);
@@ -23,7 +23,7 @@ export function endpointsFor(domain: string, options: RegistryClientOptions): En
   return endpoints;
 }
 
-function toEndpoint(url: string, mirror: boolean, insecure: Set<string>): Endpoint {
+function toEndpoint(url: string, registry: string, mirror: boolean, insecure: Set<string>): Endpoint {
   const withScheme = /^[a-z]+:\/\//i.test(url) ? url : `${isPlainHttp(url, insecure) ? 'http' : 'https'}://${url}`;
   let parsed: URL;
   try {
@@ -36,7 +36,7 @@ function toEndpoint(url: string, mirror: boolean, insecure: Set<string>): Endpoi
   }
   // A mirror may carry a path prefix; the /v2/ API lives beneath it.
   const path = parsed.pathname.replace(/\/+$/, '').replace(/\/v2$/, '');
-  return { baseUrl: `${parsed.protocol}//${parsed.host}${path}`, host: parsed.host, mirror };
+  return { baseUrl: `${parsed.protocol}//${parsed.host}${path}`, host: parsed.host, registry, mirror };
 }
 
 function isPlainHttp(hostPort: string, insecure: Set<string>): boolean {

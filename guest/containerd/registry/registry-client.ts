@@ -32,6 +32,8 @@ export class RegistryClient {
   readonly options: RegistryClientOptions;
   readonly #transport: HttpTransport;
   readonly #auth: RegistryAuth;
+  /** Endpoint host → the registry domain it serves, for credential lookups. */
+  readonly #registryOf = new Map<string, string>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.options = options;
@@ -40,7 +42,8 @@ export class RegistryClient {
       baseDelayMs: options.retry?.baseDelayMs,
       userAgent: options.userAgent,
     });
-    this.#auth = new RegistryAuth(this.#transport, options.credentials ?? (() => undefined));
+    const credentials = options.credentials;
+    this.#auth = new RegistryAuth(this.#transport, (host) => credentials?.(host, this.#registryOf.get(host) ?? host));
   }
 
   /** The endpoints for a reference's registry, mirrors first. */
@@ -58,6 +61,7 @@ export class RegistryClient {
       ? request.target
       : `${repository.endpoint.baseUrl}/v2/${repository.path}/${request.target}`;
     const host = repository.endpoint.host;
+    this.#registryOf.set(host, repository.endpoint.registry);
     const withAuth = (authorization: string | undefined): HttpRequest => ({
       method: request.method,
       url,

@@ -22,8 +22,12 @@ export interface RegistryClientOptions {
   origins?: Record<string, string | null>;
   /** `host[:port]` of registries spoken to over plain HTTP (https otherwise). */
   insecureRegistries?: string[];
-  /** Credentials per endpoint host (`host[:port]`), used for Basic auth and token requests. */
-  credentials?: (host: string) => Credentials | undefined;
+  /**
+   * Credentials for an endpoint, used for Basic auth and token requests. `host` is the endpoint's
+   * `host[:port]` (`registry-1.docker.io` for Docker Hub), `registry` the reference's domain
+   * (`docker.io`) — look up by either.
+   */
+  credentials?: (host: string, registry: string) => Credentials | undefined;
   /** Attempts per request on 5xx/429/network errors (default 4), first delay in ms (default 200). */
   retry?: { attempts?: number; baseDelayMs?: number };
   /** Parallel blob downloads or uploads (default 3, like dockerd). */
@@ -37,6 +41,8 @@ export interface Endpoint {
   baseUrl: string;
   /** `127.0.0.1:5000` — the key for credentials and auth challenges. */
   host: string;
+  /** The registry domain this endpoint serves (`docker.io` for its mirrors too). */
+  registry: string;
   mirror: boolean;
 }
 
