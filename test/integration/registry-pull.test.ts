@@ -89,6 +89,20 @@ test('pulls both platforms of the multi-arch OCI index (arm64 as aarch64 and as 
   });
 });
 
+test('pulls both platforms of the Docker manifest list', async (t) => {
+  await withStore(async (store) => {
+    const ref = `${fixtures.host}/library/busybox-list:latest`;
+    const amd64 = await pullImage(client, store, ref, { platform: { os: 'linux', architecture: 'amd64' } });
+    t.is(amd64.target.mediaType, MediaType.dockerManifestList);
+    t.is(amd64.target.digest, fixtures.images.manifestList.digest);
+    t.is(amd64.manifest.digest, fixtures.images.busybox.digest);
+    t.is(amd64.manifest.mediaType, MediaType.dockerManifest);
+    const arm64 = await pullImage(client, store, ref, { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } });
+    t.is(arm64.manifest.digest, fixtures.images.manifestListArm64.digest);
+    t.is(arm64.config.variant, 'v8');
+  });
+});
+
 test('pulls the platform manifest of the index by its digest', async (t) => {
   await withStore(async (store) => {
     const image = await pullImage(client, store, `${fixtures.host}/library/busybox-multi@${fixtures.images.multiArchArm64.digest}`, {
