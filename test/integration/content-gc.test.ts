@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectGarbage, referencedContent } from '../../guest/containerd/content/gc.js';
+import { collectGarbage, referencedContent, removeStaleIngests } from '../../guest/containerd/content/gc.js';
+import { utimes } from 'node:fs/promises';
 import { LocalContentStore } from '../../guest/containerd/content/local-store.js';
 
 async function put(store: LocalContentStore, text: string, labels: Record<string, string> = {}): Promise<string> {
@@ -41,4 +42,23 @@ test('mark from roots and gc.root labels along gc.ref.content labels; sweep the 
   const second = await collectGarbage(store, { roots: [] });
   t.deepEqual(second.removed, [config, index, layer, leased, manifest].sort());
   t.true(await store.has(pinned));
+});
+
+test('stale ingests are aborted unless protected or held by a writer', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsd-gc-ingest-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const store = await LocalContentStore.open(dir);
+  for (const ref of ['old', 'old-leased', 'fresh']) {
+    const writer = await store.writer(ref);
+    await writer.write(Buffer.from(ref));
+    await writer.close();
+  }
+  const held = await store.writer('old-held');
+  await held.write(Buffer.from('x'));
+  const past = new Date(Date.now() - 3_600_000);
+  for (const ref of ['old', 'old-leased', 'old-held']) await utimes(join(store.layout.ingestDir(ref), 'data'), past, past);
+  const removed = await removeStaleIngests(store, 600_000, (ref) => ref === 'old-leased');
+  t.deepEqual(removed, ['old']);
+  t.deepEqual((await store.listStatuses()).map((s) => s.ref).sort(), ['fresh', 'old-held', 'old-leased']);
+  await held.close();
 });

@@ -53,3 +53,18 @@ export async function collectGarbage(store: ContentStore, options: GcOptions): P
   }
   return { removed: removed.sort(), kept: all.size - removed.length };
 }
+
+/**
+ * Aborts ingests not written to for `maxAgeMs` (a pull killed long ago), except protected refs
+ * (a lease on the ingest). Returns the refs removed.
+ */
+export async function removeStaleIngests(store: ContentStore, maxAgeMs: number, isProtected: (ref: string) => boolean = () => false): Promise<string[]> {
+  const cutoff = Date.now() - maxAgeMs;
+  const stale = await store.listStatuses((status) => status.updatedAt.getTime() < cutoff && !isProtected(status.ref));
+  const removed: string[] = [];
+  for (const status of stale) {
+    // A writer holding the ref makes abort fail: it is not stale after all.
+    if (await store.abort(status.ref).then(() => true, () => false)) removed.push(status.ref);
+  }
+  return removed.sort();
+}
