@@ -14,7 +14,7 @@ import { ensureExt4, mountExt4, waitForDisk } from './data-disk.js';
 import { writeEnvironment } from './environment.js';
 import { readGuestConfig } from './guest-config.js';
 import { setHostname } from './hostname.js';
-import { loadKernelModules } from './kernel-modules.js';
+import { MODULE_GROUPS, loadModuleGroups } from './kernel-modules.js';
 import { configureNetwork } from './network.js';
 import { findPowerButtons, watchPowerButton } from './power-button.js';
 import { runProvision } from './provision.js';
@@ -33,6 +33,8 @@ export interface BootContext {
   supervisor?: Supervisor;
   /** Called when the power button is pressed. */
   onPowerButton: () => void;
+  /** The engine's kernel modules, loading in the background since load-kernel-modules. */
+  engineModules?: Promise<void>;
 }
 
 function requireConfig(context: BootContext): GuestConfig {
@@ -40,9 +42,16 @@ function requireConfig(context: BootContext): GuestConfig {
   return context.config;
 }
 
+/** Node's compile cache for the services, on the data disk: boots after the first skip compiling the bundles. */
+export const NODE_COMPILE_CACHE_DIR = `${GUEST_DATA_MOUNT}/tsd/node-compile-cache`;
+
 /** The environment for provision commands and services: a root login's plus the machine's env. */
 export function serviceEnv(config: GuestConfig): NodeJS.ProcessEnv {
   return { PATH: DEFAULT_PATH, HOME: '/root', USER: 'root', LOGNAME: 'root', SHELL: '/bin/sh', ...config.env };
+}
+
+function daemonEnv(config: GuestConfig): NodeJS.ProcessEnv {
+  return { ...serviceEnv(config), NODE_COMPILE_CACHE: NODE_COMPILE_CACHE_DIR };
 }
 
 /** The wall clock now, from the host's clock at QEMU's start and the time the guest has been up. */
@@ -52,7 +61,16 @@ export function clockAtBoot(hostTimeMs: number, uptimeMs: number): number {
 
 export const BOOT_STEPS: Step<BootContext>[] = [
   { name: 'mount-kernel-filesystems', fatal: true, run: (c) => mountAll(BASE_MOUNTS, c.log) },
-  { name: 'load-kernel-modules', fatal: false, run: (c) => loadKernelModules(c.log) },
+  {
+    name: 'load-kernel-modules',
+    fatal: false,
+    run: async (c) => {
+      c.engineModules = loadModuleGroups(MODULE_GROUPS.filter((group) => !group.boot));
+      // Marked handled now; the failure is reported by load-engine-modules.
+      c.engineModules.catch(() => undefined);
+      await loadModuleGroups(MODULE_GROUPS.filter((group) => group.boot));
+    },
+  },
   {
     name: 'watch-power-button',
     fatal: false,
@@ -112,6 +130,7 @@ export const BOOT_STEPS: Step<BootContext>[] = [
   },
   { name: 'write-environment', fatal: false, run: (c) => writeEnvironment(requireConfig(c).env) },
   { name: 'provision', fatal: false, run: (c) => runProvision(requireConfig(c).provision, serviceEnv(requireConfig(c)), c.log) },
+  { name: 'load-engine-modules', fatal: false, run: async (c) => c.engineModules },
   {
     name: 'start-services',
     fatal: true,
@@ -119,7 +138,7 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       const config = requireConfig(c);
       await writeSshFiles(config);
       c.supervisor = new Supervisor({ logDir: GUEST_LOG_DIR, log: c.log });
-      for (const spec of serviceSpecs(config, serviceEnv(config))) c.supervisor.start(spec);
+      for (const spec of serviceSpecs(config, daemonEnv(config))) c.supervisor.start(spec);
     },
   },
   { name: 'wait-for-services', fatal: false, run: () => waitUntilReady(serviceReadiness(GUEST_LOG_DIR), 60_000) },

@@ -161,6 +161,8 @@ function exec(client: ssh2.Client, command: string): Promise<{ stdout: string; s
 async function qmp(command: string): Promise<void> {
   const socket = createConnection(spec.qmpSocketPath);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  // QEMU may be gone before our end is flushed (it powers off at once).
+  socket.on('error', () => undefined);
   socket.write(JSON.stringify({ execute: 'qmp_capabilities' }) + '\n');
   socket.write(JSON.stringify({ execute: command }) + '\n');
   socket.end();
@@ -169,8 +171,12 @@ async function qmp(command: string): Promise<void> {
 /** A unix socket on the host whose connections are forwarded to the guest's Docker socket. */
 function forwardDockerSocket(client: ssh2.Client, path: string): Promise<Server> {
   const server = createServer({ allowHalfOpen: true }, (local) => {
+    // The CLI may close its end while the guest still sends (EPIPE): that ends this connection only.
+    local.on('error', () => local.destroy());
     client.openssh_forwardOutStreamLocal(GUEST_DOCKER_SOCKET, (error, channel: ClientChannel) => {
       if (error) return local.destroy();
+      channel.on('error', () => local.destroy());
+      local.on('close', () => channel.close());
       local.pipe(channel);
       channel.pipe(local);
     });

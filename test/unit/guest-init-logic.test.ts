@@ -43,6 +43,7 @@ test('the boot plan mounts first, reads the config before using it and starts se
   for (const later of ['set-clock', 'set-hostname', 'mount-shared-folders', 'provision', 'start-services']) t.true(at('read-config') < at(later));
   t.true(at('mount-data-disk') < at('provision'));
   t.true(at('mount-data-disk') < at('mount-shared-folders'));
+  t.true(at('load-kernel-modules') < at('load-engine-modules') && at('load-engine-modules') < at('start-services'));
   t.is(names.at(-1), 'wait-for-services');
   t.is(names.at(-2), 'start-services');
   t.is(new Set(names).size, names.length);
@@ -81,7 +82,7 @@ test('findDiskBySerial picks the device by serial, not by order', async (t) => {
 });
 
 test('every module of the contract is in exactly one load group', (t) => {
-  const grouped = MODULE_GROUPS.flat();
+  const grouped = MODULE_GROUPS.flatMap((group) => group.modules);
   t.deepEqual([...grouped].sort(), [...GUEST_KERNEL_MODULES].sort());
   t.is(new Set(grouped).size, grouped.length);
 });
