@@ -32,8 +32,11 @@ export class LocalContentStore implements ContentStore {
   static async open(root: string): Promise<LocalContentStore> {
     const store = new LocalContentStore(root);
     for (const dir of [store.layout.blobDir, store.layout.infoDir, store.layout.ingestRoot]) await mkdir(dir, { recursive: true });
-    for (const name of await readdir(store.layout.infoDir)) {
-      if (name.includes(TEMP_MARKER)) await rm(join(store.layout.infoDir, name), { force: true });
+    const ingestDirs = (await readdir(store.layout.ingestRoot)).map((key) => join(store.layout.ingestRoot, key));
+    for (const dir of [store.layout.infoDir, ...ingestDirs]) {
+      for (const name of await readdir(dir).catch(() => [])) {
+        if (name.includes(TEMP_MARKER)) await rm(join(dir, name), { force: true });
+      }
     }
     return store;
   }
