@@ -1,0 +1,48 @@
+/**
+ * 200 create/start/delete cycles leak nothing: no mounts, no cgroups, no processes, no fds in the
+ * caller, no state. (The runtime exits after each call, so leaks would show on the host.)
+ */
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { makeBusyboxBundle } from '../helpers/busybox-bundle.js';
+import { RuncCli, processAlive } from '../helpers/runc-cli.js';
+
+const CYCLES = 200;
+
+const mountCount = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
+const fdCount = () => readdirSync('/proc/self/fd').length;
+const cgroupsWith = (prefix: string) =>
+  readdirSync('/sys/fs/cgroup').flatMap((controller) => {
+    try {
+      return readdirSync(`/sys/fs/cgroup/${controller}/tsd-runc`).filter((name) => name.startsWith(prefix));
+    } catch {
+      return [];
+    }
+  });
+
+test(`${CYCLES} create/start/delete cycles leave no mount, cgroup, process, fd or state behind`, async (t) => {
+  const runc = new RuncCli();
+  const bundle = makeBusyboxBundle(['true']);
+  const prefix = `tsdtest-leak-${randomBytes(3).toString('hex')}`;
+  const mountsBefore = mountCount();
+  const fdsBefore = fdCount();
+  const pids: number[] = [];
+  try {
+    for (let i = 0; i < CYCLES; i++) {
+      const cid = `${prefix}-${i}`;
+      await runc.ok(['create', '-b', bundle.dir, cid]);
+      pids.push((await runc.state(cid)).pid);
+      await runc.ok(['start', cid]);
+      await runc.ok(['delete', '--force', cid]);
+    }
+    t.is(mountCount(), mountsBefore);
+    t.is(fdCount(), fdsBefore);
+    t.deepEqual(cgroupsWith(prefix), []);
+    t.deepEqual(pids.filter(processAlive), []);
+    t.deepEqual(runc.leftovers(), []);
+  } finally {
+    await runc.cleanup();
+    bundle.remove();
+  }
+});
