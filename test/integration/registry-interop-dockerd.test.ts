@@ -22,7 +22,12 @@ test('real dockerd pulls busybox through the fixture registry as its docker.io m
     '--host', socket, '--bridge', 'none', '--iptables=false', '--ip6tables=false',
     '--containerd-namespace', `tsd-test-${process.pid}`, '--containerd-plugins-namespace', `tsd-test-${process.pid}-plugins`,
     '--registry-mirror', `http://${fixtures.host}`,
-  ], { stdio: 'ignore' });
+  ], {
+    stdio: 'ignore',
+    // Should the mirror ever fail, dockerd falls back to Docker Hub: send that to a dead loopback
+    // proxy, so that nothing leaves the machine. The mirror itself (loopback) goes direct.
+    env: { ...process.env, HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' },
+  });
   const exited = new Promise((resolve) => daemon.once('exit', resolve));
   const docker = async (...args: string[]): Promise<string> => (await run('docker', ['-H', socket, ...args], { timeout: 120_000 })).stdout;
   try {
