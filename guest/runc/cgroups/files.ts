@@ -2,6 +2,7 @@
  * Reading and writing cgroup control files. Every failure names the file and the value, since
  * "write error" alone is useless when a limit is refused.
  */
+import { constants } from 'node:fs';
 import { readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,8 +26,9 @@ function errno(error: unknown): string | undefined {
 export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
   const path = join(dir, file);
   try {
-    // Cgroup files take one value per write(2); writeFile issues exactly one write.
-    await writeFile(path, value, { flag: 'w' });
+    // Cgroup files take one value per write(2); writeFile issues exactly one write. No
+    // O_CREAT: a missing control file must fail with ENOENT, not EACCES from kernfs.
+    await writeFile(path, value, { flag: constants.O_WRONLY | constants.O_TRUNC });
   } catch (error) {
     const code = errno(error);
     const hint = code === 'ENOENT' ? ' (file missing: controller not enabled or not supported by this kernel)' : '';
