@@ -137,7 +137,10 @@ function checkProcess(c: Checker, process: Json, required: boolean): void {
 }
 
 function checkLinux(c: Checker, linux: Json): void {
-  if (!c.object(linux, 'linux')) return;
+  if (!c.object(linux, 'linux')) {
+    c.bad('linux.namespaces', 'a new mount namespace is required');
+    return;
+  }
   const seen = new Set<string>();
   if (c.array(linux.namespaces, 'linux.namespaces')) {
     linux.namespaces.forEach((ns, i) => {
