@@ -3,11 +3,17 @@
  * serves them on --address. Layout under the root follows containerd's plugin directories:
  *   io.containerd.metadata.v1.bolt/meta.json     namespaced metadata (metadata-db.ts)
  *   io.containerd.grpc.v1.introspection/uuid     the server's UUID
+ *   io.containerd.content.v1.content/            blobs and ingests (content/local-store.ts)
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LocalContentStore } from '../content/local-store.js';
+import { LeaseStore } from '../metadata/lease-store.js';
 import { MetadataDb } from '../metadata/metadata-db.js';
 import { NamespaceStore } from '../metadata/namespace-store.js';
+import { NamespacedContent } from '../metadata/namespaced-content.js';
+import { contentService } from '../services/content-service.js';
+import { leasesService } from '../services/leases-service.js';
 import { eventsService } from '../services/events-service.js';
 import { introspectionService } from '../services/introspection-service.js';
 import { namespacesService } from '../services/namespaces-service.js';
@@ -33,6 +39,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await mkdir(options.state, { recursive: true, mode: 0o711 });
   const db = await MetadataDb.open(join(options.root, 'io.containerd.metadata.v1.bolt', 'meta.json'));
   const events = new EventExchange();
+  const blobs = await LocalContentStore.open(join(options.root, 'io.containerd.content.v1.content'));
+  const content = new NamespacedContent(db, blobs);
+  const leases = new LeaseStore(db);
   const namespaces = new NamespaceStore(db, async () => ({}));
   const uuid = await serverUuid(join(options.root, 'io.containerd.grpc.v1.introspection', 'uuid'));
   const plugins = pluginTable({
@@ -46,6 +55,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     'containerd.services.introspection.v1.Introspection': introspectionService(plugins, uuid),
     'containerd.services.namespaces.v1.Namespaces': namespacesService(namespaces, events),
     'containerd.services.events.v1.Events': eventsService(events),
+    'containerd.services.content.v1.Content': contentService(content, events),
+    'containerd.services.leases.v1.Leases': leasesService(leases),
   });
   return { server, stop: () => server.stop() };
 }

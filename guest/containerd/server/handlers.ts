@@ -51,9 +51,41 @@ export function bidi<Req, Res>(fn: Bidi<Req, Res>) {
         else call.once('drain', () => resolve());
       });
     Promise.resolve()
-      .then(() => fn(call as AsyncIterable<Req>, callContext(call.metadata), send))
+      .then(() => fn(messages(call), callContext(call.metadata), send))
       .then(() => call.end(), (error: unknown) => call.emit('error', toServiceError(error)));
   };
 }
 
 export type ServiceHandlers = UntypedServiceImplementation;
+
+/**
+ * The client's messages, one at a time. Not `for await` over the call itself: leaving that loop
+ * early destroys the stream, and a destroyed call can no longer send its status.
+ */
+async function* messages<Req>(call: ServerDuplexStream<Req, unknown>): AsyncGenerator<Req> {
+  const queue: Req[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  call.on('data', (message: Req) => {
+    queue.push(message);
+    call.pause();
+    wake?.();
+  });
+  const finish = (): void => {
+    ended = true;
+    wake?.();
+  };
+  call.on('end', finish);
+  call.on('cancelled', finish);
+  for (;;) {
+    const next = queue.shift();
+    if (next !== undefined) {
+      yield next;
+      call.resume();
+      continue;
+    }
+    if (ended) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+}
