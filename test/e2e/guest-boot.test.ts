@@ -45,7 +45,7 @@ test.after.always(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test.serial('first boot: steps, fresh data disk, shares, env, provision, clock', async (t) => {
+test.serial('first boot: steps, fresh data disk, shares, env, provision, clock, orphans reaped', async (t) => {
   const log = await vm.boot();
   t.regex(log, /tsd-init: step mount-kernel-filesystems: done/);
   t.regex(log, /tsd-init: data disk \/dev\/vd[a-z] \(formatted\) on \/var\/lib/);
@@ -65,6 +65,11 @@ test.serial('first boot: steps, fresh data disk, shares, env, provision, clock',
   t.is(env, "it's here");
   t.true(Math.abs(Number(guestTime) - Date.now() / 1000) < 120, `guest clock ${guestTime} is near the host's`);
   t.is(await readFile(join(shared, 'from-guest.txt'), 'utf8'), 'from-guest\n');
+  // Orphans are reaped (tini is PID 1): a zombie whose parent never waits (it exec'd sleep) stays a
+  // zombie while that parent lives, and is gone once the parent exits and it passes to PID 1.
+  const countZombies = "grep -l '^State:.Z' /proc/[0-9]*/status 2>/dev/null | wc -l";
+  const zombies = await exec(client, `sh -c 'sleep 0.1 & exec sleep 2' & sleep 1; ${countZombies}; sleep 3; ${countZombies}`);
+  t.deepEqual(zombies.stdout.trim().split(/\s+/), ['1', '0']);
 });
 
 test.serial('a pty shell is the controlling terminal and follows window changes', async (t) => {

@@ -81,6 +81,18 @@ test('exec reports a signal death as exit-signal', async (t) => {
   t.is(result.signal, 'SIGTERM');
 });
 
+test('a signal request reaches the command', async (t) => {
+  const client = await connect();
+  t.teardown(() => client.end());
+  const channel = await exec(client, 'echo started; exec sleep 1000');
+  const result = collect(channel);
+  await new Promise<void>((resolve) => channel.once('data', () => resolve()));
+  channel.signal('INT');
+  const { code, signal } = await result;
+  t.is(code, null);
+  t.is(signal, 'SIGINT');
+});
+
 test('stdin is streamed and its EOF reaches the command', async (t) => {
   const client = await connect();
   t.teardown(() => client.end());
