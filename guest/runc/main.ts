@@ -8,6 +8,9 @@ import { parseArgs, type FlagSpec } from './cli/args.js';
 import { Logger } from './cli/log.js';
 import { VERB_SUMMARY, VERBS } from './cli/verbs.js';
 import { StateStore } from './state/store.js';
+import { mark, reportTiming } from './cli/timing.js';
+
+mark('main');
 
 export const DEFAULT_ROOT = '/run/tsd-runc';
 const VERSION = '0.1.0';
@@ -46,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
     const load = VERBS[verbName];
     if (!load) throw new TsdError('invalid-argument', `No help topic for '${verbName}'`);
     const { verb } = await load();
+    mark('verb-loaded');
     const parsed = parseArgs(rest, [...verb.flags, { name: 'help', type: 'bool', aliases: ['h'], usage: 'show help' }]);
     if (parsed.flags.help) {
       process.stdout.write(`${verb.usage}\n`);
@@ -70,4 +74,7 @@ function usage(): string {
 }
 
 // Exit explicitly: stdout and stderr are synchronous for files and pipes on Linux, and nothing else may keep us alive.
-process.exit(await main(process.argv.slice(2)));
+const code = await main(process.argv.slice(2));
+mark('done');
+reportTiming();
+process.exit(code);

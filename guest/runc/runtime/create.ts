@@ -21,6 +21,7 @@ import { processStartTime } from '../state/status.js';
 import { cgroupsFor, v1MountsOf } from './cgroups.js';
 import { runHooks } from './hooks.js';
 import { writeIdMaps } from './id-maps.js';
+import { mark } from '../cli/timing.js';
 
 export type CreateMode = 'create' | 'run-attached' | 'run-detached';
 
@@ -72,6 +73,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       seccomp: await compileFilter(spec),
       host: await realHostView(v1MountsOf(manager)),
     });
+    mark('plan-built');
     ctx.log.debug(`plan:\n${describePlan(plan)}`);
     const run = await startHelper(plan, {
       stdio: ['inherit', 'inherit', 'inherit'],
@@ -91,6 +93,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
         }
       },
     });
+    mark('helper-ready');
     ctx.store.save(record);
     if (options.pidFile) writePidFile(options.pidFile, run.pid);
     return { record, run };

@@ -9,6 +9,7 @@ import { createContainer, killQuietly } from '../runtime/create.js';
 import { destroyContainer } from '../runtime/destroy.js';
 import { runPoststart } from '../runtime/start.js';
 import { CREATE_FLAGS, createOptions } from './create.js';
+import { mark } from '../cli/timing.js';
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -33,6 +34,7 @@ export const verb: Verb = {
       return 0;
     }
     const status = await run.exitCode;
+    mark('container-exited');
     for (const signal of FORWARDED) process.off(signal, forward);
     if (!flags.keep) await destroyContainer(ctx, await loadContainer(ctx, id));
     return status;
