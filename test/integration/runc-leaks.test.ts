@@ -5,6 +5,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { makeBusyboxBundle } from '../helpers/busybox-bundle.js';
 import { RuncCli, processAlive } from '../helpers/runc-cli.js';
 
@@ -28,11 +29,12 @@ test(`${CYCLES} create/start/delete cycles leave no mount, cgroup, process, fd o
   const mountsBefore = mountCount();
   const fdsBefore = fdCount();
   const pids: number[] = [];
+  const pidFile = join(bundle.dir, 'init.pid');
   try {
     for (let i = 0; i < CYCLES; i++) {
       const cid = `${prefix}-${i}`;
-      await runc.ok(['create', '-b', bundle.dir, cid]);
-      pids.push((await runc.state(cid)).pid);
+      await runc.ok(['create', '-b', bundle.dir, '--pid-file', pidFile, cid]);
+      pids.push(Number(readFileSync(pidFile, 'utf8')));
       await runc.ok(['start', cid]);
       await runc.ok(['delete', '--force', cid]);
     }

@@ -171,6 +171,9 @@ test('errors: bad config names the field, missing rootfs, duplicate and unknown 
     const { pid } = await runc.state(cid);
     await runc.ok(['delete', cid]); // a created container is deleted without --force
     t.false(processAlive(pid));
+    // A create killed before it saved anything leaves only a directory: delete --force clears it.
+    mkdirSync(join(runc.root, 'tsdtest-half-created'));
+    await runc.ok(['delete', '--force', 'tsdtest-half-created']);
     r = await runc.run(['--systemd-cgroup', 'list']);
     t.regex(r.stderr, /--systemd-cgroup is not supported/);
     t.deepEqual(runc.leftovers(), []);

@@ -61,6 +61,9 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       spec,
       started: options.mode !== 'create',
     };
+    // Saved now and again at the setup sync point: a create killed with -9 at any moment leaves a
+    // record that `delete --force` can clean up from (cgroup, process).
+    ctx.store.save(record);
     const manager = cgroups;
     const plan = buildInitPlan({
       spec,
@@ -84,6 +87,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
         if (point === 'setup') {
           record.pid = containerPid;
           record.pidStartTime = processStartTime(containerPid) ?? '';
+          ctx.store.save(record);
           if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) writeIdMaps(containerPid, spec);
           await manager.apply(containerPid);
           await manager.set(withDeviceRules(spec.linux?.resources, spec.linux?.devices));

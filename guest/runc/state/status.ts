@@ -1,6 +1,6 @@
-/** Observes a container's status from the kernel: /proc, the exec fifo, the freezer. */
-import { existsSync, readFileSync } from 'node:fs';
-import type { ContainerRecord, Status } from './record.js';
+/** Is the container's process still the one we started? (/proc, with the start time against pid reuse.) */
+import { readFileSync } from 'node:fs';
+import type { ContainerRecord } from './record.js';
 
 /** Field 22 (starttime) of /proc/<pid>/stat, or undefined when the process is gone or a zombie. */
 export function processStartTime(pid: number): string | undefined {
@@ -18,11 +18,4 @@ export function processStartTime(pid: number): string | undefined {
 
 export function isAlive(record: ContainerRecord): boolean {
   return record.pid > 0 && processStartTime(record.pid) === record.pidStartTime;
-}
-
-export function observeStatus(record: ContainerRecord, fifoPath: string, isFrozen: () => boolean): Status {
-  if (!isAlive(record)) return 'stopped';
-  if (!record.started && existsSync(fifoPath)) return 'created';
-  if (isFrozen()) return 'paused';
-  return 'running';
 }

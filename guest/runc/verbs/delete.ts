@@ -17,7 +17,10 @@ export const verb: Verb = {
         container = await loadContainer(ctx, id);
       } catch (error) {
         // runc: deleting a container that does not exist is an error unless forced.
-        if (flags.force && isTsdError(error) && error.code === 'not-found') continue;
+        if (flags.force && isTsdError(error) && error.code === 'not-found') {
+          ctx.store.remove(id); // a directory without state.json: a create that died before saving
+          continue;
+        }
         throw error;
       }
       if (!flags.force && (container.status === 'running' || container.status === 'paused')) {
