@@ -3,7 +3,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { TsdError } from '../../../api/errors.js';
 import type { LinuxResources } from '../../../api/oci-runtime-spec.js';
 import type { CgroupManager, CgroupStats, MemoryEvents } from '../cgroup-manager.js';
 import {
@@ -44,7 +43,10 @@ export class V2CgroupManager implements CgroupManager {
 
   async set(resources: LinuxResources): Promise<void> {
     if (resources.devices && resources.devices.length > 0) {
-      throw new TsdError('unsupported', 'linux.resources.devices: device rules on cgroup v2 need an eBPF device program, which tsd-runc does not implement yet');
+      // v2 has no devices files: the rules become an eBPF program attached to the cgroup.
+      const { compileDeviceFilter } = await import('./device-filter.js');
+      const { attachDeviceFilter } = await import('./device-filter-attach.js');
+      await attachDeviceFilter(this.dir, compileDeviceFilter(resources.devices));
     }
     const bfq = await exists(join(this.dir, 'io.bfq.weight'));
     await applyWrites(this.dirs, planV2(resources, { bfq }));

@@ -1,6 +1,6 @@
 /**
  * LinuxResources → the ordered file writes of cgroup v2 (pure), with runc's conversions.
- * Device rules are not files on v2 (they need an eBPF program): see devices in README.md.
+ * Device rules are not files on v2: device-filter.ts turns them into an eBPF program.
  */
 import { TsdError } from '../../../api/errors.js';
 import type { LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxResources, LinuxThrottleDevice } from '../../../api/oci-runtime-spec.js';
