@@ -4,6 +4,7 @@
  *   io.containerd.metadata.v1.bolt/meta.json     namespaced metadata (metadata-db.ts)
  *   io.containerd.grpc.v1.introspection/uuid     the server's UUID
  *   io.containerd.content.v1.content/            blobs and ingests (content/local-store.ts)
+ *   io.containerd.snapshotter.v1.<name>/         each snapshotter's records and directories
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,11 @@ import { LeaseStore } from '../metadata/lease-store.js';
 import { MetadataDb } from '../metadata/metadata-db.js';
 import { NamespaceStore } from '../metadata/namespace-store.js';
 import { NamespacedContent } from '../metadata/namespaced-content.js';
+import { NamespacedSnapshots } from '../metadata/namespaced-snapshots.js';
+import { NativeSnapshotter } from '../snapshots/native/native-snapshotter.js';
+import { OverlaySnapshotter } from '../snapshots/overlay/overlay-snapshotter.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { snapshotsService } from '../services/snapshots-service.js';
 import { contentService } from '../services/content-service.js';
 import { leasesService } from '../services/leases-service.js';
 import { eventsService } from '../services/events-service.js';
@@ -42,13 +48,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const blobs = await LocalContentStore.open(join(options.root, 'io.containerd.content.v1.content'));
   const content = new NamespacedContent(db, blobs);
   const leases = new LeaseStore(db);
-  const namespaces = new NamespaceStore(db, async () => ({}));
+  const snapshotters = await openSnapshotters(options.root);
+  const snapshots = new NamespacedSnapshots(db, snapshotters);
+  const namespaces = new NamespaceStore(db, (ns) => snapshots.count(ns));
   const uuid = await serverUuid(join(options.root, 'io.containerd.grpc.v1.introspection', 'uuid'));
   const plugins = pluginTable({
     root: options.root,
     state: options.state,
     platform: { os: 'linux', architecture: goArch(), variant: '' },
-    snapshotters: {},
+    snapshotters: Object.fromEntries([...snapshotters].map(([name, s]) => [name, 'error' in s ? s : { root: s.root }])),
   });
   const server = await startGrpcServer(options.address, {
     'containerd.services.version.v1.Version': versionService(),
@@ -57,6 +65,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     'containerd.services.events.v1.Events': eventsService(events),
     'containerd.services.content.v1.Content': contentService(content, events),
     'containerd.services.leases.v1.Leases': leasesService(leases),
+    'containerd.services.snapshots.v1.Snapshots': snapshotsService(snapshots, events),
   });
   return { server, stop: () => server.stop() };
 }
@@ -64,4 +73,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 /** Node's arch names in Go's (and OCI's) words. */
 export function goArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+type LoadedSnapshotter = (Snapshotter & { root: string }) | { error: string };
+
+/** overlayfs (where the kernel has it) and native; one that cannot start reports why. */
+async function openSnapshotters(root: string): Promise<Map<string, LoadedSnapshotter>> {
+  const loaded = new Map<string, LoadedSnapshotter>();
+  const open = async (name: string, opener: (dir: string) => Promise<Snapshotter & { root: string }>): Promise<void> => {
+    try {
+      loaded.set(name, await opener(join(root, `io.containerd.snapshotter.v1.${name}`)));
+    } catch (error) {
+      loaded.set(name, { error: (error as Error).message });
+    }
+  };
+  await open('overlayfs', (dir) => OverlaySnapshotter.open(dir));
+  await open('native', (dir) => NativeSnapshotter.open(dir));
+  return loaded;
 }
