@@ -1,0 +1,141 @@
+/**
+ * Docker's real default seccomp profile, as Debian's dockerd hands it to an OCI runtime: a
+ * runtime wrapper registered with `--add-runtime` copies the bundle's config.json and execs
+ * Debian's runc. The captured `linux.seccomp` is compiled for x64 and arm64 (under the 4096
+ * limit) and the x64 program is loaded into real processes by a test-only loader: ordinary
+ * work runs, and what Docker denies (unshare of a user namespace) fails with EPERM.
+ */
+import test from 'ava';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Spec } from '../../guest/api/oci-runtime-spec.js';
+import { BPF_MAXINSNS, compileSeccomp, seccompFlags } from '../../guest/runc/seccomp/index.js';
+import { makeBusyboxRootfs } from '../helpers/busybox-bundle.js';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'tsdtest-seccomp-docker-'));
+const socket = join(dir, 'docker.sock');
+const captured = join(dir, 'captured');
+const image = `tsdtest-seccomp-busybox-${randomBytes(3).toString('hex')}`;
+let dockerd: ChildProcess | undefined;
+
+const docker = (args: string[]) =>
+  run('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, timeout: 120_000 });
+
+const WRAPPER = `#!/bin/sh
+prev=""
+for a in "$@"; do
+  if [ "$prev" = "--bundle" ] || [ "$prev" = "-b" ]; then cp "$a/config.json" "${captured}/config-$$.json"; fi
+  prev="$a"
+done
+exec runc "$@"
+`;
+
+const LOADER_C = `
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  static struct sock_filter insns[4096];
+  FILE *f = fopen(argv[1], "rb");
+  size_t n = fread(insns, sizeof insns[0], 4096, f);
+  struct sock_fprog prog = { .len = (unsigned short)n, .filter = insns };
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) { perror("prctl"); return 123; }
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, strtoul(argv[2], 0, 0), &prog)) { perror("seccomp"); return 122; }
+  execv(argv[3], argv + 3);
+  perror("execv");
+  return 121;
+}
+`;
+
+let profile: NonNullable<NonNullable<Spec['linux']>['seccomp']>;
+
+test.before(async () => {
+  execFileSync('mkdir', ['-p', captured]);
+  const wrapper = join(dir, 'capture-runtime');
+  writeFileSync(wrapper, WRAPPER);
+  chmodSync(wrapper, 0o755);
+  dockerd = spawn('dockerd', [
+    '--add-runtime', `capture=${wrapper}`,
+    '--data-root', join(dir, 'data'),
+    '--exec-root', join(dir, 'exec'),
+    '--pidfile', join(dir, 'dockerd.pid'),
+    '-H', `unix://${socket}`,
+    '--bridge', 'none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--storage-driver', 'vfs',
+  ], { stdio: 'ignore' });
+  for (let i = 0; ; i++) {
+    try {
+      await docker(['version']);
+      break;
+    } catch (error) {
+      if (i > 150 || dockerd.exitCode !== null) throw new Error(`dockerd did not come up: ${(error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const rootfs = join(dir, 'rootfs');
+  makeBusyboxRootfs(rootfs);
+  await run('tar', ['-C', rootfs, '-cf', join(dir, 'rootfs.tar'), '.']);
+  await docker(['import', join(dir, 'rootfs.tar'), image]);
+  await docker(['run', '--rm', '--network', 'none', '--runtime', 'capture', image, 'true']);
+  const file = readdirSync(captured).find((f) => f.endsWith('.json'));
+  if (!file) throw new Error('the runtime wrapper captured no config.json');
+  const spec = JSON.parse(readFileSync(join(captured, file), 'utf8')) as Spec;
+  if (!spec.linux?.seccomp) throw new Error('dockerd sent no linux.seccomp (is dockerd built without seccomp?)');
+  profile = spec.linux.seccomp;
+  writeFileSync(join(dir, 'loader.c'), LOADER_C);
+  execFileSync('gcc', ['-O1', '-o', join(dir, 'loader'), join(dir, 'loader.c')]);
+});
+
+test.after.always(async () => {
+  try {
+    const { stdout } = await docker(['ps', '-aq']);
+    if (stdout.trim()) await docker(['rm', '-f', ...stdout.trim().split('\n')]);
+  } catch {
+    // dockerd may be gone already
+  }
+  if (dockerd && dockerd.exitCode === null) {
+    const exited = new Promise((r) => dockerd!.once('exit', r));
+    dockerd.kill('SIGTERM');
+    await exited;
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
+  for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test.serial("Docker's default profile compiles under 4096 instructions for x64 and arm64", (t) => {
+  const names = new Set((profile.syscalls ?? []).flatMap((s) => s.names));
+  t.is(profile.defaultAction, 'SCMP_ACT_ERRNO');
+  t.true(names.size > 300, `${names.size} syscall names`);
+  for (const arch of ['x64', 'arm64'] as const) {
+    const size = compileSeccomp(profile, arch).length / 8;
+    t.log(`${arch}: ${size} instructions for ${names.size} names, ${profile.architectures?.join(' ')}`);
+    t.true(size <= BPF_MAXINSNS);
+  }
+});
+
+test.serial("Docker's default profile in the kernel: busybox works, unshare(CLONE_NEWUSER) gets EPERM", (t) => {
+  const filter = join(dir, 'docker-default.bpf');
+  writeFileSync(filter, compileSeccomp(profile, process.arch));
+  const loader = join(dir, 'loader');
+  const flags = String(seccompFlags(profile));
+  const ok = spawnSync(loader, [filter, flags, '/bin/busybox', 'sh', '-c', 'mkdir -p /tmp/x-$$ && rmdir /tmp/x-$$ && echo works | tr a-z A-Z'], { encoding: 'utf8' });
+  t.is(ok.status, 0, ok.stderr);
+  t.is(ok.stdout.trim(), 'WORKS');
+  const denied = spawnSync(loader, [filter, flags, '/bin/busybox', 'unshare', '-U', 'true'], { encoding: 'utf8' });
+  t.not(denied.status, 0);
+  t.regex(denied.stderr, /Operation not permitted/);
+  const unfiltered = spawnSync('/bin/busybox', ['unshare', '-U', 'true'], { encoding: 'utf8' });
+  t.is(unfiltered.status, 0, `without the filter unshare works: ${unfiltered.stderr}`);
+});
