@@ -67,7 +67,9 @@ export class HostAgent {
     const keys = await readMachineKeys(this.paths);
     const { arch, accel } = this.plan.spec;
     let booted: BootedMachine | undefined;
-    for (let attempt = 1; booted === undefined; attempt += 1) {
+    let attempt = 0;
+    while (booted === undefined) {
+      attempt += 1;
       try {
         booted = await bootOnce(
           this.plan,
@@ -86,7 +88,8 @@ export class HostAgent {
     }
     this.machine = booted;
     this.booting = undefined;
-    this.log(`ready: qmp ${booted.timings.qmp} ms, ssh ${booted.timings.ssh} ms, engine ${booted.timings.engine} ms after spawn`);
+    const { timings } = booted;
+    this.log(`ready: qmp ${timings.qmp} ms, console ${timings.console} ms, ssh ${timings.ssh} ms, engine ${timings.engine} ms after spawn`);
     if (this.stopping) return;
     const ssh = new ReconnectingSsh(
       { target: { port: booted.sshPort, keys }, log: this.log, onReconnect: (next) => void this.syncClock(next) },
@@ -106,7 +109,7 @@ export class HostAgent {
     void booted.qemu.exited.then(() => {
       if (!this.stopping) void this.stop(true, 'the guest stopped on its own (powered off or crashed); see serial.log');
     });
-    await this.setState({ state: 'running', accel, arch, sshPort: booted.sshPort, startedAtMs: Date.now() });
+    await this.setState({ state: 'running', accel, arch, sshPort: booted.sshPort, startedAtMs: Date.now(), timings, attempt });
   }
 
   private async syncClock(ssh: Parameters<typeof setGuestClock>[0]): Promise<void> {

@@ -10,21 +10,21 @@ import type { MachinePaths } from '../machine/paths.js';
 import { writeJsonAtomic } from '../machine/atomic-file.js';
 import { buildQemuArgv } from '../machine/qemu/argv.js';
 import { QmpClient } from '../machine/qemu/qmp.js';
-import type { StartPhase } from '../machine/state.js';
+import type { BootTimings, StartPhase } from '../machine/state.js';
 import { GuestSsh } from '../ssh/client.js';
 import type { MachineKeys } from '../ssh/keys.js';
 import { pingEngine } from './engine-ping.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { QemuProcess } from './qemu-process.js';
 import { CHECKS, waitReady } from './readiness.js';
+import { ConsoleWatch } from './serial-tail.js';
 
 export interface BootedMachine {
   qemu: QemuProcess;
   qmp: QmpClient;
   ssh: GuestSsh;
   sshPort: number;
-  /** Milliseconds from spawn to each step's success (for logs and the benchmark). */
-  timings: Record<'qmp' | 'ssh' | 'engine', number>;
+  timings: BootTimings;
 }
 
 const QMP_TIMEOUT_MS = 10_000;
@@ -55,6 +55,7 @@ export async function bootOnce(
   await writeJsonAtomic(paths.guestConfig, guestConfig);
   await onPhase('qemu', sshPort);
   const started = Date.now();
+  const consoleWatch = new ConsoleWatch(paths.serialLog);
   const qemu = await QemuProcess.spawn(plan.qemuPath, buildQemuArgv({ ...plan.spec, sshPort }), paths.qemuPid);
   onSpawn(qemu);
   let qmp: QmpClient | undefined;
@@ -63,8 +64,12 @@ export async function bootOnce(
     qmp = await waitReady(CHECKS.qmp, QMP_TIMEOUT_MS, qemu, () => QmpClient.connect(paths.qmpSocket));
     const qmpMs = Date.now() - started;
     await onPhase('boot', sshPort);
-    ssh = await waitReady(CHECKS.ssh, plan.bootTimeoutMs, qemu, () =>
-      GuestSsh.connect({ port: sshPort, keys, readyTimeoutMs: SSH_HANDSHAKE_MS }),
+    ssh = await waitReady(
+      CHECKS.ssh,
+      plan.bootTimeoutMs,
+      qemu,
+      () => GuestSsh.connect({ port: sshPort, keys, readyTimeoutMs: SSH_HANDSHAKE_MS }),
+      { silentMs: () => consoleWatch.silentMs(), limitMs: plan.bootStallMs ?? plan.bootTimeoutMs },
     );
     const sshMs = Date.now() - started;
     await onPhase('engine', sshPort);
@@ -72,7 +77,8 @@ export async function bootOnce(
     await waitReady(CHECKS.engine, plan.engineTimeoutMs, qemu, async () => {
       if (!(await pingEngine(await connected.openStreamLocal(GUEST_DOCKER_SOCKET), PING_MS))) throw new Error('no 200 OK to GET /_ping');
     });
-    return { qemu, qmp, ssh, sshPort, timings: { qmp: qmpMs, ssh: sshMs, engine: Date.now() - started } };
+    const consoleMs = consoleWatch.firstOutputAt === undefined ? -1 : consoleWatch.firstOutputAt - started;
+    return { qemu, qmp, ssh, sshPort, timings: { qmp: qmpMs, console: consoleMs, ssh: sshMs, engine: Date.now() - started } };
   } catch (error) {
     ssh?.end();
     qmp?.close();

@@ -13,6 +13,8 @@ export interface LaunchPlan {
   guestConfig: Omit<GuestConfig, 'hostTimeMs'>;
   /** From QEMU spawn to an SSH session; one retry after it passes (a tcg boot hangs now and then). */
   bootTimeoutMs: number;
+  /** A console silent this long during boot means a hung boot (retried sooner than bootTimeoutMs). */
+  bootStallMs?: number;
   /** From SSH to the Engine API answering /_ping. */
   engineTimeoutMs: number;
   /** A clean ACPI shutdown may take this long before QEMU is told to quit. */

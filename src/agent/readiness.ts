@@ -29,7 +29,19 @@ export class ReadinessError extends TsdError {
 
 const POLL_MS = 250;
 
-export async function waitReady<T>(check: ReadinessCheck, timeoutMs: number, qemu: QemuProcess, probe: () => Promise<T>): Promise<T> {
+/** Optional early verdict: a boot whose console has been silent this long has hung. */
+export interface StallWatch {
+  silentMs(): Promise<number>;
+  limitMs: number;
+}
+
+export async function waitReady<T>(
+  check: ReadinessCheck,
+  timeoutMs: number,
+  qemu: QemuProcess,
+  probe: () => Promise<T>,
+  stall?: StallWatch,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer yet';
   for (;;) {
@@ -41,6 +53,9 @@ export async function waitReady<T>(check: ReadinessCheck, timeoutMs: number, qem
     if (!qemu.running) {
       const exit = await qemu.exited;
       throw new ReadinessError(check, false, `${check.description}: failed, ${describeExit(exit)}`);
+    }
+    if (stall !== undefined && (await stall.silentMs()) >= stall.limitMs) {
+      throw new ReadinessError(check, true, `${check.description}: the console has been silent for ${Math.round(stall.limitMs / 1000)} s, the boot hung (last: ${lastError}); see ${check.hint}`);
     }
     if (Date.now() >= deadline) {
       throw new ReadinessError(check, true, `${check.description}: no success within ${Math.round(timeoutMs / 1000)} s (last: ${lastError}); see ${check.hint}`);

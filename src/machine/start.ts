@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { TsdError } from '../../guest/api/errors.js';
 import type { LaunchPlan } from '../agent/launch-plan.js';
 import { loadMachineConfig } from '../config/load.js';
 import { ensureDockerContext } from '../docker-context/docker-context.js';
 import { createImageBuilder } from '../image/builder.js';
+import { defaultCacheDir } from '../image/cache.js';
 import { readMachineKeys } from '../ssh/keys.js';
 import { writeJsonAtomic } from './atomic-file.js';
 import { buildGuestConfig } from './guest-config.js';
@@ -19,7 +19,7 @@ import { observeMachine, readStateFile } from './observe.js';
 import { chooseAccel } from './qemu/accel.js';
 import { findProgram, hostSearch, qemuSystemProgram } from './qemu/binary.js';
 import { probeKvm } from './qemu/kvm-probe.js';
-import { tsdHome, type MachinePaths } from './paths.js';
+import type { MachinePaths } from './paths.js';
 import type { MachineState, RunningAccel, StartPhase } from './state.js';
 
 export interface StartUi {
@@ -34,10 +34,12 @@ const PHASE_TEXT: Record<StartPhase, string> = {
 };
 
 /** Timeouts per accelerator: tcg boots are seconds, and this host may be shared and busy. */
-function timeouts(accel: RunningAccel): Pick<LaunchPlan, 'bootTimeoutMs' | 'engineTimeoutMs' | 'shutdownTimeoutMs'> {
+function timeouts(accel: RunningAccel): Pick<LaunchPlan, 'bootTimeoutMs' | 'bootStallMs' | 'engineTimeoutMs' | 'shutdownTimeoutMs'> {
+  // A healthy tcg boot here writes to the console at least every few seconds; the hung ones
+  // (about 1 in 90, stuck after "tsc: Unable to calibrate against PIT") stay silent for good.
   return accel === 'tcg'
-    ? { bootTimeoutMs: 120_000, engineTimeoutMs: 60_000, shutdownTimeoutMs: 20_000 }
-    : { bootTimeoutMs: 30_000, engineTimeoutMs: 30_000, shutdownTimeoutMs: 10_000 };
+    ? { bootTimeoutMs: 120_000, bootStallMs: 30_000, engineTimeoutMs: 60_000, shutdownTimeoutMs: 20_000 }
+    : { bootTimeoutMs: 30_000, bootStallMs: 15_000, engineTimeoutMs: 30_000, shutdownTimeoutMs: 10_000 };
 }
 
 async function plan(paths: MachinePaths, ui: StartUi): Promise<LaunchPlan> {
@@ -47,7 +49,7 @@ async function plan(paths: MachinePaths, ui: StartUi): Promise<LaunchPlan> {
   const choice = await chooseAccel(config.accel, config.arch, {
     platform: process.platform,
     hostArch: process.arch,
-    kvmWorks: () => probeKvm(qemuPath, config.arch, image.kernelPath, join(tsdHome(), 'cache')),
+    kvmWorks: () => probeKvm(qemuPath, config.arch, image.kernelPath, defaultCacheDir()),
   });
   if (choice.warning !== undefined) ui.warn(choice.warning);
   const keys = await readMachineKeys(paths);

@@ -28,6 +28,15 @@ export interface StartingState {
   sshPort: number;
 }
 
+/** Milliseconds from QEMU's spawn to each step (the benchmark reads them from state.json). */
+export interface BootTimings {
+  qmp: number;
+  /** First byte on the serial console (about when the kernel starts); -1 if none was seen. */
+  console: number;
+  ssh: number;
+  engine: number;
+}
+
 export interface RunningState {
   state: 'running';
   accel: RunningAccel;
@@ -35,6 +44,9 @@ export interface RunningState {
   sshPort: number;
   /** Wall clock (ms since the epoch) when the machine became ready. */
   startedAtMs: number;
+  /** The successful boot attempt's timings, and which attempt it was. */
+  timings?: BootTimings;
+  attempt?: number;
 }
 
 export interface StoppingState {

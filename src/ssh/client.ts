@@ -30,16 +30,19 @@ export class GuestSsh {
     const pinned = publicKeyBlob(target.keys.hostPublic);
     const client = new ssh2.Client();
     return new Promise((resolve, reject) => {
-      const fail = (error: Error) => {
+      // Errors can come more than once (e.g. a reset after a failed handshake); the first decides,
+      // and later ones only end the connection, which owners notice through 'close'.
+      let settled = false;
+      client.on('error', (error: Error) => {
+        if (settled) return;
+        settled = true;
         client.end();
         reject(new TsdError('unavailable', `SSH to 127.0.0.1:${target.port}: ${error.message}`, { cause: error }));
-      };
+      });
       client.once('ready', () => {
-        client.off('error', fail);
-        client.on('error', () => {}); // later errors end the connection: owners watch 'close'
+        settled = true;
         resolve(new GuestSsh(client));
       });
-      client.once('error', fail);
       client.connect({
         host: '127.0.0.1',
         port: target.port,
