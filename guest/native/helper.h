@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define PLAN_MAGIC "TSDP"
 #define PLAN_VERSION 1
@@ -23,6 +24,8 @@ struct step {
 
 /* The sync channel to the TypeScript parent (a unix stream socket inherited as a numbered fd). */
 extern int sync_fd;
+/* The container process's pid as the host sees it (for the state hooks receive). */
+extern pid_t host_pid;
 
 /* Writes one line to the parent. Lines are the whole protocol: see README.md. */
 void sync_send(const char *fmt, ...);
@@ -35,6 +38,8 @@ void fail(const char *step, int err, const char *detail) __attribute__((noreturn
 int run_fs_step(const struct step *s, int *handled);
 int run_identity_step(const struct step *s, int *handled);
 int run_console_step(const struct step *s, int *handled);
+/* hook PATH TIMEOUT STATE_BEFORE_PID STATE_AFTER_PID N ARG×N ENV...: an OCI hook run from inside the container. */
+int run_hook(const struct step *s);
 
 /* `tsd-runc-helper recvtty SOCKET`: receives a pty master and relays it to stdio (tests, tools). */
 int recvtty_main(const char *socket_path);

@@ -29,6 +29,7 @@
 #include "helper.h"
 
 int sync_fd = -1;
+pid_t host_pid;
 static int fifo_fd = -1;
 extern char **environ;
 
@@ -57,7 +58,10 @@ void fail(const char *step, int err, const char *detail)
 	char clean[1024];
 	snprintf(clean, sizeof(clean), "%s", detail ? detail : "");
 	for (char *p = clean; *p; p++) if (*p == '\n') *p = ' ';
-	sync_send("error %s %d %s", step, err, clean);
+	if (sync_fd < 0) /* after `ready` (e.g. after start): only stderr is left */
+		fprintf(stderr, "tsd-runc-helper: %s %s: %s\n", step, clean, strerror(err));
+	else
+		sync_send("error %s %d %s", step, err, clean);
 	_exit(121);
 }
 
@@ -227,6 +231,7 @@ static int run_core_step(const struct step *s, int *handled)
 		return (int)syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC);
 	}
 	if (is(s, "loopback_up", 1)) return loopback_up();
+	if (is(s, "hook", -1)) return run_hook(s);
 	if (is(s, "exec", -1)) return do_exec(s);
 	*handled = 0;
 	return 0;
@@ -279,15 +284,15 @@ static int init_main(int fd)
 			pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 			if (pid < 0) fail("clone", errno, s->argv[1]);
 			if (pid == 0) {
-				char byte;
+				/* In a new pid namespace getpid() is 1; hooks need the pid the host sees. */
 				close(go[1]);
-				if (read(go[0], &byte, 1) != 1) _exit(123);
+				if (read(go[0], &host_pid, sizeof(host_pid)) != sizeof(host_pid)) _exit(123);
 				close(go[0]);
 				run_child(steps, i + 1, count);
 			}
 			close(go[0]);
 			sync_send("pid %d", pid);
-			if (write(go[1], "g", 1) != 1) fail("clone", errno, "pipe");
+			if (write(go[1], &pid, sizeof(pid)) != sizeof(pid)) fail("clone", errno, "pipe");
 			close(go[1]);
 			close(sync_fd);
 			if (attached) wait_and_exit(pid);

@@ -4,7 +4,7 @@
  * seccomp errno, user namespace mappings, rlimits, sysctls, user and groups, hooks.
  */
 import test from 'ava';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -125,8 +125,16 @@ test('hooks run with the state on stdin: createRuntime and prestart before the p
   const out = mkdtempSync(join(tmpdir(), 'tsdtest-hooks-'));
   try {
     const r = await runScript('echo ran', (spec) => {
-      const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}/${name}.json`], timeout: 10 });
-      spec.hooks = { createRuntime: [hook('createRuntime')], prestart: [hook('prestart')], poststart: [hook('poststart')], poststop: [hook('poststop')] };
+      const hook = (name: string, dir = out) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${dir}/${name}.json; readlink /proc/self/ns/mnt > ${dir}/${name}.mnt`], timeout: 10 });
+      spec.mounts!.push({ destination: '/out', type: 'bind', source: out, options: ['rbind'] });
+      spec.hooks = {
+        createRuntime: [hook('createRuntime')],
+        prestart: [hook('prestart')],
+        createContainer: [hook('createContainer')],
+        startContainer: [hook('startContainer', '/out')], // resolved and run inside the container
+        poststart: [hook('poststart')],
+        poststop: [hook('poststop')],
+      };
     });
     t.is(r.code, 0, r.stderr);
     const read = (name: string) => JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as { id: string; status: string; pid: number; bundle: string };
@@ -136,9 +144,25 @@ test('hooks run with the state on stdin: createRuntime and prestart before the p
     t.is(read('poststart').status, 'running');
     t.is(read('poststop').status, 'stopped');
     t.regex(read('poststop').id, /^tsdtest-iso-/);
+    t.is(read('createContainer').pid, read('createRuntime').pid);
+    t.is(read('startContainer').pid, read('createRuntime').pid);
+    const mnt = (name: string) => readFileSync(join(out, `${name}.mnt`), 'utf8');
+    t.is(mnt('createRuntime'), readlinkSync('/proc/self/ns/mnt') + '\n', 'createRuntime runs in the runtime namespace');
+    t.not(mnt('createContainer'), mnt('createRuntime'), 'createContainer runs in the container namespace');
+    t.is(mnt('startContainer'), mnt('createContainer'));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('a startContainer hook that times out fails the start; nothing is left behind', async (t) => {
+  const r = await runScript('echo should-not-run', (spec) => {
+    spec.hooks = { startContainer: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] };
+  });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /hook \/bin\/sleep: timed out/);
+  t.false(r.stdout.includes('should-not-run'));
+  t.deepEqual(r.leftovers, []);
 });
 
 test('a failing createRuntime hook fails the container and leaves nothing behind', async (t) => {

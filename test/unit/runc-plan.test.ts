@@ -1,7 +1,7 @@
 /** Spec → plan conversion (pure): order of steps, flags, identity, devices, exec plans, encoding. */
 import test from 'ava';
 import type { Spec } from '../../guest/api/oci-runtime-spec.js';
-import { buildInitPlan, type InitPlanInput } from '../../guest/runc/plan/build-init.js';
+import { buildInitPlan, hookSteps, type InitPlanInput } from '../../guest/runc/plan/build-init.js';
 import { buildExecPlan } from '../../guest/runc/plan/build-exec.js';
 import type { HostView } from '../../guest/runc/plan/host-view.js';
 import { capabilityMask, identitySteps } from '../../guest/runc/plan/identity.js';
@@ -23,7 +23,8 @@ function plan(change?: (spec: Spec) => void, extra: Partial<InitPlanInput> = {})
   const spec = defaultSpec();
   spec.process!.terminal = false;
   change?.(spec);
-  return buildInitPlan({ spec, bundle: '/b', rootfs: '/b/rootfs', mode: { kind: 'create', fifoPath: '/run/x/exec.fifo' }, noPivot: false, preserveFds: 0, host, ...extra });
+  const state = { ociVersion: '1.2.0', id: 'c1', pid: 0, status: 'creating' as const, bundle: '/b', rootfs: '/b/rootfs', created: 'now', owner: '' };
+  return buildInitPlan({ spec, bundle: '/b', rootfs: '/b/rootfs', mode: { kind: 'create', fifoPath: '/run/x/exec.fifo' }, noPivot: false, preserveFds: 0, host, state, ...extra });
 }
 
 const names = (steps: Step[]) => steps.map((s) => s[0]);
@@ -175,4 +176,18 @@ test('the wire format: magic, version, count, then argc and length-prefixed fiel
   }
   t.deepEqual(fields, ['chdir', '/x', 'mkdirp', '/d', '755', 'exec', 'sh', '2', 'sh', '-c', 'A=1']);
   t.is(off, bytes.length);
+});
+
+test('createContainer hooks run in the helper before pivot_root, startContainer ones just before exec', (t) => {
+  const steps = plan((s) => {
+    s.hooks = { createContainer: [{ path: '/h1', args: ['h1', 'x'], timeout: 5 }], startContainer: [{ path: '/h2' }], createRuntime: [{ path: '/h0' }] };
+  });
+  const order = names(steps);
+  t.true(order.indexOf('sync') < order.indexOf('hook'));
+  t.true(order.indexOf('hook') < order.indexOf('pivot_root'));
+  t.true(order.lastIndexOf('hook') > order.indexOf('fifo_wait'));
+  t.true(order.lastIndexOf('hook') < order.indexOf('exec'));
+  const [first] = hookSteps([{ path: '/h', args: ['h'], env: ['A=1'], timeout: 3 }], { ociVersion: '1.2.0', id: 'c', pid: 0, status: 'created', bundle: '/b', rootfs: '/r', created: 'now', owner: '' });
+  t.is(`${first![3]}4242${first![4]}`, JSON.stringify({ ociVersion: '1.2.0', id: 'c', pid: 4242, status: 'created', bundle: '/b', rootfs: '/r', created: 'now', owner: '' }));
+  t.deepEqual(first!.slice(0, 3), ['hook', '/h', 3]);
 });

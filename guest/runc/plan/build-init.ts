@@ -3,7 +3,8 @@
  * the host arrives in `host`, the seccomp filter arrives compiled. The order of the steps is the
  * container's set-up order; README.md in guest/native/ shows it as a sequence.
  */
-import type { Spec } from '../../api/oci-runtime-spec.js';
+import type { Hook, Spec } from '../../api/oci-runtime-spec.js';
+import type { StateJson } from '../state/record.js';
 import { deviceList, deviceSteps, devSymlinkSteps } from './devices.js';
 import type { HostView } from './host-view.js';
 import { identitySteps, type SeccompLoad } from './identity.js';
@@ -23,6 +24,8 @@ export interface InitPlanInput {
   preserveFds: number;
   seccomp?: SeccompLoad;
   host: HostView;
+  /** The state hooks run by the helper receive (its pid is filled in by the helper). */
+  state: StateJson;
 }
 
 export function buildInitPlan(input: InitPlanInput): Step[] {
@@ -60,7 +63,8 @@ export function buildInitPlan(input: InitPlanInput): Step[] {
     const devpts = mounts.some((m) => m.destination === '/dev/pts' && m.type === 'devpts');
     steps.push(...devSymlinkSteps(rootfs, { kcore: host.hasKcore, devpts }));
   }
-  if (hasHooks(spec, ['prestart', 'createRuntime', 'createContainer'])) steps.push(['sync', 'hooks']);
+  if (hasHooks(spec, ['prestart', 'createRuntime'])) steps.push(['sync', 'hooks']);
+  steps.push(...hookSteps(spec.hooks?.createContainer, { ...input.state, status: 'creating' }));
 
   steps.push(input.noPivot ? ['chroot_move', rootfs] : ['pivot_root', rootfs]);
   if (process.terminal) steps.push(['console_setup']);
@@ -80,14 +84,16 @@ export function buildInitPlan(input: InitPlanInput): Step[] {
   }
 
   const identity = identitySteps(process, input.seccomp, { setgroups: true });
+  const startHooks = hookSteps(spec.hooks?.startContainer, { ...input.state, status: 'created' });
   if (input.mode.kind === 'create') {
     // The exec fifo is reopened through /proc/self/fd, which a non-root uid cannot do once it
     // has dropped privileges: root processes set up their identity first (errors reach `create`),
     // others after `start`.
     if (process.user.uid === 0) steps.push(...identity, ['ready'], ['fifo_wait']);
     else steps.push(['ready'], ['fifo_wait'], ...identity);
+    steps.push(...startHooks);
   } else {
-    steps.push(...identity, ['ready']);
+    steps.push(...identity, ...startHooks, ['ready']);
   }
   steps.push(['closefds', input.preserveFds]);
   const args = process.args ?? [];
@@ -97,4 +103,13 @@ export function buildInitPlan(input: InitPlanInput): Step[] {
 
 function hasHooks(spec: Spec, names: readonly (keyof NonNullable<Spec['hooks']>)[]): boolean {
   return names.some((name) => (spec.hooks?.[name] ?? []).length > 0);
+}
+
+/** Hooks the helper runs inside the container; the state JSON is split where the pid goes. */
+export function hookSteps(hooks: readonly Hook[] | undefined, state: StateJson): Step[] {
+  const [before, after] = JSON.stringify({ ...state, pid: 0 }).split('"pid":0') as [string, string];
+  return (hooks ?? []).map((hook): Step => {
+    const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+    return ['hook', hook.path, hook.timeout ?? 0, `${before}"pid":`, after, args, hook.env ?? []];
+  });
 }

@@ -47,6 +47,7 @@ export type Step =
   | readonly ['fifo_wait']
   | readonly ['ready']
   | readonly ['closefds', preserved: number]
+  | readonly ['hook', path: string, timeoutSeconds: number, stateBeforePid: string, stateAfterPid: string, args: readonly string[], env: readonly string[]]
   | readonly ['exec', file: string, args: readonly string[], env: readonly string[]];
 
 /** Where the container process stops and waits for the runtime (see process/sync.ts). */
@@ -68,6 +69,8 @@ function fields(step: Step): (string | Buffer)[] {
       return [name, step[1].join(',')];
     case 'exec':
       return [name, step[1], String(step[2].length), ...step[2], ...step[3]];
+    case 'hook':
+      return [name, step[1], String(step[2]), step[3], step[4], String(step[5].length), ...step[5], ...step[6]];
     case 'bounding':
     case 'ambient':
       return [name, step[1].toString(16)];

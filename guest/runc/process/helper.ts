@@ -96,6 +96,10 @@ export function startHelper(plan: readonly Step[], options: HelperOptions): Prom
 }
 
 export function helperError(step: string, errno: number, detail: string): TsdError {
+  if (step === 'hook') {
+    const why = errno === 110 ? 'timed out' : errno === 125 ? 'exited with a non-zero status' : errnoText(errno);
+    return new TsdError('internal', `container init failed: hook ${detail}: ${why}`);
+  }
   const code = errno === 2 ? 'not-found' : errno === 1 || errno === 13 ? 'unavailable' : 'internal';
   const where = detail ? ` ${detail}` : '';
   return new TsdError(code, `container init failed: ${step}${where}: ${errnoText(errno)}`);

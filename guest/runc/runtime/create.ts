@@ -75,6 +75,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       preserveFds: options.preserveFds,
       seccomp: await compileFilter(spec),
       host: await realHostView(v1MountsOf(manager)),
+      state: stateJson(record, 'creating'),
     });
     mark('plan-built');
     ctx.log.debug(`plan:\n${describePlan(plan)}`);
@@ -93,7 +94,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
           await manager.set(withDeviceRules(spec.linux?.resources, spec.linux?.devices));
         } else {
           const state = stateJson(record, 'creating');
-          for (const name of ['prestart', 'createRuntime', 'createContainer'] as const) await runHooks(spec, name, state);
+          for (const name of ['prestart', 'createRuntime'] as const) await runHooks(spec, name, state);
         }
       },
     });
