@@ -4,6 +4,7 @@
  * A blob is visible in a namespace only once it was written (or re-announced) there; ingests are
  * namespaced by prefixing their ref. Deleting the last namespace's record deletes the bytes.
  */
+import type { Readable } from 'node:stream';
 import { TsdError } from '../../api/errors.js';
 import { parseDigest } from '../../api/oci-image-spec.js';
 import type { ContentInfo, IngestStatus, ContentWriter } from '../content/content-store.js';
@@ -70,7 +71,7 @@ export class NamespacedContent {
     if (!stillUsed) await this.blobs.delete(digest).catch(() => undefined);
   }
 
-  async read(ns: string, digest: string, range: { offset?: number; length?: number }): Promise<NodeJS.ReadableStream> {
+  async read(ns: string, digest: string, range: { offset?: number; length?: number }): Promise<Readable> {
     this.info(ns, digest);
     return await this.blobs.read(digest, range);
   }

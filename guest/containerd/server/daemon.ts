@@ -9,6 +9,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalContentStore } from '../content/local-store.js';
+import { ImageStore } from '../metadata/image-store.js';
+import { imagesService } from '../services/images-service.js';
+import { diffService } from '../services/diff-service.js';
 import { LeaseStore } from '../metadata/lease-store.js';
 import { MetadataDb } from '../metadata/metadata-db.js';
 import { NamespaceStore } from '../metadata/namespace-store.js';
@@ -48,6 +51,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const blobs = await LocalContentStore.open(join(options.root, 'io.containerd.content.v1.content'));
   const content = new NamespacedContent(db, blobs);
   const leases = new LeaseStore(db);
+  const images = new ImageStore(db);
   const snapshotters = await openSnapshotters(options.root);
   const snapshots = new NamespacedSnapshots(db, snapshotters);
   const namespaces = new NamespaceStore(db, (ns) => snapshots.count(ns));
@@ -65,6 +69,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     'containerd.services.events.v1.Events': eventsService(events),
     'containerd.services.content.v1.Content': contentService(content, events),
     'containerd.services.leases.v1.Leases': leasesService(leases),
+    'containerd.services.images.v1.Images': imagesService(images, events),
+    'containerd.services.diff.v1.Diff': diffService(content),
     'containerd.services.snapshots.v1.Snapshots': snapshotsService(snapshots, events),
   });
   return { server, stop: () => server.stop() };

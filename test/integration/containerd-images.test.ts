@@ -1,0 +1,96 @@
+/**
+ * Images through the real ctr: `ctr image pull --plain-http` from the fixture registry (ctr
+ * fetches into our content store, then unpacks through our snapshots and diff services), images
+ * ls/check/tag/label/rm, the unpacked snapshot's files, image events, and kill -9 persistence.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
+import { CTR, ContainerdDaemon } from '../helpers/containerd-daemon.js';
+
+let registry: FixtureRegistry;
+
+test.before(async () => {
+  registry = await startFixtureRegistry({ nginx: false });
+});
+test.after.always(async () => {
+  await registry?.stop();
+});
+
+test('ctr image pull unpacks into overlayfs snapshots; images ls, check, tag, rm; survives kill -9', async (t) => {
+  const daemon = await ContainerdDaemon.start();
+  t.teardown(() => daemon.stop());
+  const ref = `${registry.host}/library/busybox:latest`;
+  const pulled = await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
+  t.regex(pulled, /unpacking linux\/amd64 sha256:[0-9a-f]{64}/);
+
+  const images = await daemon.ctrOk(['images', 'ls']);
+  t.regex(images, new RegExp(`${ref.replace(/[.]/g, '\\.')}\\s+application/vnd\\.docker\\.distribution\\.manifest\\.v2\\+json\\s+${registry.images.busybox.digest}`));
+  t.regex(images, /linux\/amd64/);
+  t.regex(await daemon.ctrOk(['images', 'check']), /complete \(2\/2\).*true/);
+
+  // The committed snapshot is named by the layer's chain ID and holds busybox.
+  const snapshots = await daemon.ctrOk(['snapshots', 'ls']);
+  const chainId = /^(sha256:[0-9a-f]{64})\s+Committed/m.exec(snapshots)?.[1];
+  t.truthy(chainId, snapshots);
+  await daemon.ctrOk(['snapshots', 'view', 'inspect', chainId as string]);
+  const target = mkdtempSync(join(tmpdir(), 'tsdtest-ctrd-img-'));
+  const command = (await daemon.ctrOk(['snapshots', 'mounts', target, 'inspect'])).trim();
+  const source = /^mount -t bind (\S+) /.exec(command)?.[1];
+  t.truthy(source, command);
+  execFileSync('mount', ['--bind', '-o', 'ro', source as string, target]);
+  try {
+    t.true(existsSync(join(target, 'bin', 'busybox')) || existsSync(join(target, 'bin', 'sh')));
+  } finally {
+    execFileSync('umount', [target]);
+    rmSync(target, { recursive: true, force: true });
+  }
+  await daemon.ctrOk(['snapshots', 'rm', 'inspect']);
+
+  await daemon.ctrOk(['images', 'tag', ref, 'local/busybox:copy']);
+  await daemon.ctrOk(['images', 'label', 'local/busybox:copy', 'team=tsd']);
+  await daemon.kill9();
+  await daemon.restart();
+  const after = await daemon.ctrOk(['images', 'ls']);
+  t.regex(after, /local\/busybox:copy .* team=tsd/);
+  t.regex(await daemon.ctrOk(['images', 'ls', '-q', 'labels.team==tsd']), /^local\/busybox:copy\n$/);
+
+  await daemon.ctrOk(['images', 'rm', 'local/busybox:copy']);
+  t.notRegex(await daemon.ctrOk(['images', 'ls']), /local\/busybox:copy/);
+  const missing = await daemon.ctr(['images', 'label', 'no/such:image', 'a=b']);
+  t.regex(missing.stderr, /image "no\/such:image": not found/);
+});
+
+test('a multi-arch index pulls the requested platform', async (t) => {
+  const daemon = await ContainerdDaemon.start();
+  t.teardown(() => daemon.stop());
+  const ref = `${registry.host}/library/busybox-multi:latest`;
+  const pulled = await daemon.ctrOk(['images', 'pull', '--plain-http', '--platform', 'linux/arm64/v8', ref]);
+  t.regex(pulled, /unpacking linux\/arm64\/v8/);
+  t.regex(await daemon.ctrOk(['images', 'ls']), /busybox-multi:latest\s+application\/vnd\.oci\.image\.index\.v1\+json/);
+  t.regex(await daemon.ctrOk(['snapshots', 'ls']), /sha256:[0-9a-f]{64}\s+Committed/);
+});
+
+test('ctr events shows /images/create and /snapshot/commit during a pull', async (t) => {
+  const daemon = await ContainerdDaemon.start();
+  t.teardown(() => daemon.stop());
+  const events = spawn(CTR, ['--address', daemon.address, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void (events.pid && events.exitCode === null && process.kill(events.pid, 'SIGKILL')));
+  let output = '';
+  events.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  // Wait until the subscription is live: namespace events show it (bounded).
+  for (let i = 0; i < 50 && !output.includes('/namespaces/create'); i++) {
+    await daemon.ctrOk(['namespaces', 'create', `probe-${i}`]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const ref = `${registry.host}/library/busybox:latest`;
+  await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
+  for (let i = 0; i < 50 && !output.includes('/images/create'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.regex(output, new RegExp(`default /images/create \\{"name":"${ref.replace(/[.]/g, '\\.')}"`));
+  t.regex(output, /default \/snapshot\/prepare \{"key":"extract-/);
+  t.regex(output, /default \/snapshot\/commit \{"key":"extract-[^"]+","name":"sha256:[0-9a-f]{64}"\}/);
+});
