@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,58 @@ static int copy(int from, int to)
 	return 0;
 }
 
+/* Relays stdin → master and master → stdout until the terminal closes (EIO/HUP on the master). */
+static volatile sig_atomic_t winch;
+static void on_winch(int sig) { (void)sig; winch = 1; }
+
+static void relay(int master)
+{
+	struct pollfd fds[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
+	for (;;) {
+		if (winch) {
+			struct winsize ws;
+			winch = 0;
+			if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+		}
+		if (poll(fds, 2, -1) < 0) { if (errno == EINTR) continue; return; }
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) { if (copy(master, 1) < 0) return; }
+		if (fds[1].revents & (POLLIN | POLLHUP)) { if (copy(0, master) < 0) fds[1].fd = -1; }
+	}
+}
+
+/*
+ * Attached runs with a terminal and no --console-socket (runc does the same): the first process
+ * keeps one end of a socketpair, the container sends its pty master there, and the first process
+ * relays it to the runtime's own stdio, in raw mode when that is a terminal.
+ */
+int console_relay_prepare(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return -1;
+	console_fd = sv[1];
+	return sv[0];
+}
+
+void console_relay_run(int sock)
+{
+	close(console_fd);
+	int master = receive_fd(sock);
+	close(sock);
+	if (master < 0) return; /* the container failed before its console: nothing to relay */
+	struct termios saved, raw;
+	int tty = tcgetattr(0, &saved) == 0;
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	signal(SIGWINCH, on_winch);
+	winch = 1;
+	relay(master);
+	if (tty) tcsetattr(0, TCSANOW, &saved);
+	close(master);
+}
+
 int recvtty_main(const char *path)
 {
 	struct sockaddr_un addr;
@@ -127,11 +180,6 @@ int recvtty_main(const char *path)
 	close(conn);
 	close(sock);
 	unlink(path);
-	struct pollfd fds[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
-	for (;;) {
-		if (poll(fds, 2, -1) < 0) { if (errno == EINTR) continue; return 1; }
-		/* The slave side closing (container exited) shows as EIO or HUP on the master. */
-		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) { if (copy(master, 1) < 0) return 0; }
-		if (fds[1].revents & (POLLIN | POLLHUP)) { if (copy(0, master) < 0) fds[1].fd = -1; }
-	}
+	relay(master);
+	return 0;
 }

@@ -41,6 +41,11 @@ int run_console_step(const struct step *s, int *handled);
 /* hook PATH TIMEOUT STATE_BEFORE_PID STATE_AFTER_PID N ARG×N ENV...: an OCI hook run from inside the container. */
 int run_hook(const struct step *s);
 
+/* console_relay: a socketpair whose other end the container sends its pty master to. */
+int console_relay_prepare(void);
+/* Receives the master and relays it to stdin/stdout until the terminal closes. */
+void console_relay_run(int sock);
+
 /* `tsd-runc-helper recvtty SOCKET`: receives a pty master and relays it to stdio (tests, tools). */
 int recvtty_main(const char *socket_path);
 

@@ -139,11 +139,12 @@ static int is(const struct step *s, const char *name, int argc)
 	return 1;
 }
 
-static int wait_and_exit(pid_t child)
+static int wait_and_exit(pid_t child, int relay_sock)
 {
 	/* Attached mode: the runtime forwards signals to the container itself, so ignore them here. */
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_IGN);
+	if (relay_sock >= 0) console_relay_run(relay_sock);
 	int status;
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR) _exit(125);
@@ -255,7 +256,7 @@ static int init_main(int fd)
 	sync_fd = fd;
 	uint32_t count;
 	struct step *steps = read_plan(&count);
-	int attached = 0;
+	int attached = 0, relay_sock = -1;
 	for (uint32_t i = 0; i < count; i++) {
 		struct step *s = &steps[i];
 		if (is(s, "attached", 1)) { attached = 1; continue; }
@@ -268,6 +269,10 @@ static int init_main(int fd)
 		}
 		if (is(s, "mkfifo", 3)) {
 			if (mkfifo(s->argv[1], parse_ulong(s->argv[2], 8)) < 0) fail("mkfifo", errno, s->argv[1]);
+			continue;
+		}
+		if (is(s, "console_relay", 1)) {
+			if ((relay_sock = console_relay_prepare()) < 0) fail("console_relay", errno, "socketpair");
 			continue;
 		}
 		if (is(s, "console_connect", 2)) {
@@ -295,7 +300,7 @@ static int init_main(int fd)
 			if (write(go[1], &pid, sizeof(pid)) != sizeof(pid)) fail("clone", errno, "pipe");
 			close(go[1]);
 			close(sync_fd);
-			if (attached) wait_and_exit(pid);
+			if (attached) wait_and_exit(pid, relay_sock);
 			_exit(0);
 		}
 		fail(s->argv[0], EINVAL, "step not allowed before clone");

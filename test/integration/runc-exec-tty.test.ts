@@ -74,3 +74,19 @@ test('run with --console-socket gives the container a working pty; exec -t likew
     bundle.remove();
   }
 });
+
+test('attached run and exec with a terminal and no console socket relay the pty to the runtime\'s stdio', async (t) => {
+  const runc = new RuncCli();
+  const bundle = makeBusyboxBundle(['sh'], (s) => (s.process!.terminal = true));
+  const cid = id('relay');
+  try {
+    const r = await runc.run(['run', '-b', bundle.dir, cid], { input: 'tty; echo v=$((3*3)); exit 4\n' });
+    t.is(r.code, 4, r.stderr);
+    t.regex(r.stdout, /\/dev\/pts\/0/);
+    t.regex(r.stdout, /v=9/);
+    t.deepEqual(runc.leftovers(), []);
+  } finally {
+    await runc.cleanup();
+    bundle.remove();
+  }
+});

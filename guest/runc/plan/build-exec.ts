@@ -27,6 +27,7 @@ export function buildExecPlan(input: ExecPlanInput): Step[] {
   const steps: Step[] = [];
   if (input.attached) steps.push(['attached']);
   if (input.consoleSocket) steps.push(['console_connect', input.consoleSocket]);
+  else if (process.terminal && input.attached) steps.push(['console_relay']);
   for (const type of JOIN_ORDER) {
     if (input.namespaces.includes(type)) steps.push(['setns', `/proc/${input.initPid}/ns/${NS_FILE[type]}`, CLONE_NEW[type]]);
   }

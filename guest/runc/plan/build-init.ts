@@ -40,6 +40,7 @@ export function buildInitPlan(input: InitPlanInput): Step[] {
   const joins = namespaces.filter((n) => n.path).sort((a, b) => Number(b.type === 'user') - Number(a.type === 'user'));
   for (const ns of joins) steps.push(['setns', ns.path!, CLONE_NEW[ns.type]]);
   if (input.consoleSocket) steps.push(['console_connect', input.consoleSocket]);
+  else if (process.terminal && input.mode.kind === 'run' && input.mode.attached) steps.push(['console_relay']);
   if (input.mode.kind === 'create') steps.push(['mkfifo', input.mode.fifoPath, 0o622]);
 
   // The cgroup namespace is unshared after the runtime placed the process in its cgroup.

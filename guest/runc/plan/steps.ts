@@ -42,6 +42,7 @@ export type Step =
   | readonly ['nnp']
   | readonly ['seccomp', flags: number, filter: Buffer]
   | readonly ['console_connect', socketPath: string]
+  | readonly ['console_relay']
   | readonly ['console_setup']
   | readonly ['fifo_open', path: string]
   | readonly ['fifo_wait']

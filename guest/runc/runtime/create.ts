@@ -119,7 +119,7 @@ async function compileFilter(spec: Spec): Promise<SeccompLoad | undefined> {
 
 function checkTerminal(spec: Spec, options: CreateOptions): void {
   const terminal = Boolean(spec.process?.terminal);
-  if (terminal && !options.consoleSocket) {
+  if (terminal && !options.consoleSocket && options.mode !== 'run-attached') {
     throw new TsdError('invalid-argument', 'cannot allocate tty if tsd-runc will detach without setting console socket (process.terminal is true: pass --console-socket)');
   }
   if (!terminal && options.consoleSocket) {

@@ -45,7 +45,8 @@ export const verb: Verb = {
     if (flags.apparmor || flags['process-label']) ctx.log.warn('AppArmor and SELinux are not supported by tsd-runc; ignored');
     const proc = flags.process ? readProcess(flags.process as string) : processFromFlags(container.record.spec.process!, flags, args.slice(1));
     const consoleSocket = flags['console-socket'] as string | undefined;
-    if (proc.terminal && !consoleSocket) throw new TsdError('invalid-argument', 'cannot allocate tty if tsd-runc will detach without setting console socket (pass --console-socket)');
+    // Attached with a terminal and no socket: the helper relays the pty to our stdio (like runc).
+    if (proc.terminal && !consoleSocket && flags.detach) throw new TsdError('invalid-argument', 'cannot allocate tty if tsd-runc will detach without setting console socket (pass --console-socket)');
     if (!proc.terminal && consoleSocket) throw new TsdError('invalid-argument', 'cannot use console socket if tsd-runc will not provide a terminal');
     const spec = container.record.spec;
     const seccompConfig = spec.linux?.seccomp;
