@@ -42,5 +42,5 @@ export function decodeEvent(event: AnyMessage): Record<string, unknown> | undefi
   } catch {
     return undefined;
   }
-  return messageType.toObject(messageType.decode(event.value)) as Record<string, unknown>;
+  return messageType.toObject(messageType.decode(event.value), { defaults: true }) as Record<string, unknown>;
 }
