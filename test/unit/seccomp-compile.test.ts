@@ -102,6 +102,13 @@ test('default ERRNO uses defaultErrnoRet; syscalls newer than the table get ENOS
   const highest = Math.max(...Object.values(nr));
   t.is(run(prog, { nr: highest, arch: AUDIT.x86_64 }), errno(13));
   t.is(run(prog, { nr: highest + 1, arch: AUDIT.x86_64 }), errno(38));
+  // ARM's private calls sit above the regular range: listed ones still match, others get ENOSYS.
+  const arm = compileSeccomp({ defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_ARM'], syscalls: [
+    { names: ['cacheflush', 'read'], action: 'SCMP_ACT_ALLOW' },
+  ] }, 'arm64');
+  t.is(run(arm, { nr: tables.arm.cacheflush!, arch: AUDIT.arm }), ALLOW);
+  t.is(run(arm, { nr: tables.arm.set_tls!, arch: AUDIT.arm }), errno(38));
+  t.is(run(arm, { nr: tables.arm.write!, arch: AUDIT.arm }), errno(1));
   const allowAll = x86({ defaultAction: 'SCMP_ACT_ALLOW' });
   t.is(run(allowAll, { nr: highest + 1, arch: AUDIT.x86_64 }), ALLOW, 'no ENOSYS stub when the default allows');
 });
@@ -124,8 +131,11 @@ test('architectures: only configured (and native) ones pass, each with its own n
   ] }, 'arm64');
   t.is(run(arm, { nr: tables.aarch64.mkdirat!, arch: AUDIT.aarch64 }), errno(5));
   t.is(run(arm, { nr: tables.aarch64.read!, arch: AUDIT.aarch64 }), ALLOW);
-  t.is(run(arm, { nr: 0, arch: AUDIT.arm }), KILL_PROCESS, 'no arm32 table: arm32 tasks are refused, not unfiltered');
+  t.is(run(arm, { nr: tables.arm.mkdir!, arch: AUDIT.arm }), errno(5), '32-bit ARM tasks are filtered with the arm table');
+  t.is(run(arm, { nr: tables.aarch64.mkdirat!, arch: AUDIT.arm }), ALLOW, 'aarch64 numbers mean other syscalls on arm');
   t.is(run(arm, { nr: 0, arch: AUDIT.x86_64 }), KILL_PROCESS);
+  const arm64Only = compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW' }, 'arm64');
+  t.is(run(arm64Only, { nr: 0, arch: AUDIT.arm }), KILL_PROCESS, 'without SCMP_ARCH_ARM, arm32 tasks are refused');
 });
 
 test('unknown syscall names are skipped, not fatal', (t) => {
@@ -255,7 +265,7 @@ test('seccompFlags maps the config flags to SECCOMP_FILTER_FLAG bits', (t) => {
 function dockerShapedProfile(): LinuxSeccomp {
   const privileged = new Set(['mount', 'umount2', 'unshare', 'setns', 'bpf', 'clone', 'clone3', 'ptrace', 'reboot', 'init_module',
     'finit_module', 'delete_module', 'kexec_load', 'pivot_root', 'swapon', 'swapoff', 'personality', 'socket', 'chroot', 'syslog']);
-  const names = [...new Set([...Object.keys(tables.x86_64), ...Object.keys(tables.i386), ...Object.keys(tables.aarch64)])]
+  const names = [...new Set([...Object.keys(tables.x86_64), ...Object.keys(tables.i386), ...Object.keys(tables.aarch64), ...Object.keys(tables.arm)])]
     .filter((n) => !privileged.has(n));
   const eq = (index: number, value: number) => ({ index, value, op: 'SCMP_CMP_EQ' as const });
   return {

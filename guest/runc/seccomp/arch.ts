@@ -12,15 +12,26 @@ export interface SeccompArch {
   /** linux/audit.h AUDIT_ARCH_* */
   audit: number;
   table: SyscallTable;
+  /** Numbers above this are syscalls newer than the table (ENOSYS stub). */
+  highest: number;
+}
+
+/** ARM's private calls (cacheflush, set_tls...) live at 0x0f0000, far above the regular ones. */
+const ARM_PRIVATE_BASE = 0x0f0000;
+
+function arch(name: LinuxSeccompArch, audit: number, table: SyscallTable): SeccompArch {
+  const regular = Object.values(table).filter((nr) => name !== 'SCMP_ARCH_ARM' || nr < ARM_PRIVATE_BASE);
+  return { name, audit, table, highest: Math.max(...regular) };
 }
 
 /** x32 shares AUDIT_ARCH_X86_64; its syscall numbers carry this bit. */
 export const X32_SYSCALL_BIT = 0x40000000;
 
-const X86_64: SeccompArch = { name: 'SCMP_ARCH_X86_64', audit: 0xc000003e, table: tables.x86_64 };
-const X86: SeccompArch = { name: 'SCMP_ARCH_X86', audit: 0x40000003, table: tables.i386 };
-const X32: SeccompArch = { name: 'SCMP_ARCH_X32', audit: 0xc000003e, table: tables.x32 };
-const AARCH64: SeccompArch = { name: 'SCMP_ARCH_AARCH64', audit: 0xc00000b7, table: tables.aarch64 };
+const X86_64 = arch('SCMP_ARCH_X86_64', 0xc000003e, tables.x86_64);
+const X86 = arch('SCMP_ARCH_X86', 0x40000003, tables.i386);
+const X32 = arch('SCMP_ARCH_X32', 0xc000003e, tables.x32);
+const AARCH64 = arch('SCMP_ARCH_AARCH64', 0xc00000b7, tables.aarch64);
+const ARM = arch('SCMP_ARCH_ARM', 0x40000028, tables.arm);
 
 /** Every architecture name of the runtime-spec; used to reject misspellings. */
 const KNOWN: ReadonlySet<string> = new Set<LinuxSeccompArch>([
@@ -41,9 +52,7 @@ export interface ArchPlan {
 /**
  * The sections a filter for `arch` contains: the native architecture always (libseccomp adds
  * it to every filter), plus the configured ones this kernel can run. Foreign architectures in
- * the list (mips on x86_64...) can never occur in seccomp_data and are dropped. SCMP_ARCH_ARM on
- * aarch64 is dropped as well because we carry no arm32 table: 32-bit ARM tasks then meet the
- * bad-architecture action (killed), never an unfiltered kernel.
+ * the list (mips on x86_64...) can never occur in seccomp_data and are dropped.
  */
 export function archPlan(configured: readonly string[] | undefined, arch: NodeJS.Architecture): ArchPlan {
   for (const name of configured ?? []) {
@@ -60,7 +69,7 @@ export function archPlan(configured: readonly string[] | undefined, arch: NodeJS
       return plan;
     }
     case 'arm64':
-      return { sections: [AARCH64] };
+      return { sections: wants.has('SCMP_ARCH_ARM') ? [AARCH64, ARM] : [AARCH64] };
     default:
       throw new TsdError('unsupported', `seccomp: no syscall tables for the ${arch} architecture (x64 and arm64 are supported)`);
   }

@@ -4,8 +4,9 @@
  *   ld arch; jeq AUDIT_ARCH_<section> → section ...; else KILL_PROCESS       (bad architecture)
  *   section: ld nr
  *            [x86_64] nr ≥ X32_SYSCALL_BIT → x32 section, or KILL_PROCESS without SCMP_ARCH_X32
+ *            jeq nr → rules-of-nr ...
  *            [default ERRNO] nr > highest known → ERRNO(ENOSYS)             (runc's -ENOSYS stub)
- *            jeq nr → rules-of-nr ...; ret default
+ *            ret default
  *   rules-of-nr: conditional rules in config order (all args of a rule ANDed, rules ORed:
  *            first that matches returns its action), then the first unconditional rule,
  *            else the default action.
@@ -119,11 +120,6 @@ function emit(policy: Policy, plan: ArchPlan): AsmInsn[] {
  */
 function sectionBody(policy: Policy, arch: SeccompArch, enosys: Label): AsmInsn[] {
   const code: AsmInsn[] = [];
-  if (policy.enosysStub) {
-    const highest = Math.max(...Object.values(arch.table));
-    const inRange = new Label(`${arch.name} in range`);
-    code.push({ kind: 'jump', op: 'jgt', k: highest, jt: enosys, jf: inRange }, { kind: 'label', label: inRange });
-  }
   const present = [...policy.rules.entries()]
     .filter(([name]) => arch.table[name] !== undefined)
     .map(([name, rules]) => ({ name, nr: arch.table[name]!, rules }))
@@ -143,6 +139,11 @@ function sectionBody(policy: Policy, arch: SeccompArch, enosys: Label): AsmInsn[
     }
     const last = start + DISPATCH_CHUNK >= present.length;
     const nextChunk = new Label(`${arch.name} dispatch from ${start + DISPATCH_CHUNK}`);
+    if (last && policy.enosysStub) {
+      // After the listed syscalls (ARM's private ones sit above the regular range).
+      const known = new Label(`${arch.name} known`);
+      code.push({ kind: 'jump', op: 'jgt', k: arch.highest, jt: enosys, jf: known }, { kind: 'label', label: known });
+    }
     code.push(last ? { kind: 'ret', k: policy.defaultRet } : { kind: 'ja', target: nextChunk });
     for (const block of blocks.values()) code.push({ kind: 'label', label: block.label }, ...block.code);
     if (last) break;

@@ -1,6 +1,8 @@
 /**
  * Writes syscall-tables.ts from the kernel's uapi headers installed on a Debian machine:
- * linux-libc-dev (x86_64, i386, x32) and linux-libc-dev-arm64-cross (aarch64).
+ * linux-libc-dev (x86_64, i386, x32), linux-libc-dev-arm64-cross (aarch64, with
+ * gcc-aarch64-linux-gnu) and linux-libc-dev-armhf-cross (32-bit ARM EABI, read with gcc
+ * -nostdinc). ARM's private calls (__ARM_NR_cacheflush...) get libseccomp's names.
  *
  *   npx tsx guest/runc/seccomp/generate-syscall-tables.ts
  *
@@ -18,6 +20,7 @@ interface Source {
   header: string;
   /** Macros the header uses but another header defines. */
   prelude?: string;
+  args?: string[];
 }
 
 const sources: Source[] = [
@@ -25,10 +28,17 @@ const sources: Source[] = [
   { name: 'i386', compiler: 'gcc', header: 'asm/unistd_32.h' },
   { name: 'x32', compiler: 'gcc', header: 'asm/unistd_x32.h', prelude: '#define __X32_SYSCALL_BIT 0x40000000\n' },
   { name: 'aarch64', compiler: 'aarch64-linux-gnu-gcc', header: 'asm/unistd.h' },
+  {
+    name: 'arm',
+    compiler: 'gcc',
+    header: 'asm/unistd.h',
+    prelude: '#define __ARM_EABI__ 1\n',
+    args: ['-nostdinc', '-I/usr/arm-linux-gnueabihf/include'],
+  },
 ];
 
 function macros(source: Source): Map<string, string> {
-  const out = execFileSync(source.compiler, ['-E', '-dM', '-'], {
+  const out = execFileSync(source.compiler, [...(source.args ?? []), '-E', '-dM', '-'], {
     input: `${source.prelude ?? ''}#include <${source.header}>\n`,
     encoding: 'utf8',
   });
@@ -58,10 +68,12 @@ function table(source: Source): Record<string, number> {
   const defs = macros(source);
   const entries: [string, number][] = [];
   for (const [name, body] of defs) {
-    // __NR_syscalls is a count and __NR_arch_specific_syscall a range marker, not syscalls.
-    if (!name.startsWith('__NR_') || name === '__NR_syscalls' || name === '__NR_arch_specific_syscall') continue;
+    // Counts, range markers and bases (__NR_syscalls, __NR_SYSCALL_BASE...) are not syscalls.
+    if (name === '__NR_syscalls' || name === '__NR_arch_specific_syscall' || name.endsWith('_BASE')) continue;
+    const prefix = ['__NR_', '__ARM_NR_'].find((p) => name.startsWith(p));
+    if (!prefix) continue;
     const value = resolve(body, defs);
-    if (value !== undefined) entries.push([name.slice('__NR_'.length), value]);
+    if (value !== undefined) entries.push([name.slice(prefix.length), value]);
   }
   entries.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
   return Object.fromEntries(entries);
