@@ -29,11 +29,13 @@ export interface ImageBuilderOptions {
   cacheDir?: string;
   /** Where the guest bundles are; default <project>/dist/guest (written by `npm run build`). */
   bundlesDir?: string;
+  /** Assemble again even when the inputs are unchanged (downloads stay cached): checks reproducibility. */
+  rebuild?: boolean;
 }
 
 export function createImageBuilder(options: ImageBuilderOptions = {}): GuestImageBuilder {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  return { ensure: (arch, ensureOptions) => ensureImage(cacheDir, options.bundlesDir, arch, ensureOptions?.onProgress) };
+  return { ensure: (arch, ensureOptions) => ensureImage(cacheDir, options, arch, ensureOptions?.onProgress) };
 }
 
 /** Path of the guest's node binary in the cache (downloaded if needed): host mode runs on it. */
@@ -50,7 +52,7 @@ export async function readImageManifest(manifestPath: string): Promise<ImageMani
 
 async function ensureImage(
   cacheDir: string,
-  bundlesOverride: string | undefined,
+  options: ImageBuilderOptions,
   arch: GuestArch,
   onProgress?: (line: string) => void,
 ): Promise<GuestImage> {
@@ -63,7 +65,7 @@ async function ensureImage(
     candidates: parseAptPolicy(await apt.policy(debPackageNames(recipe))),
     lock: JSON.parse(await readFile(join(project.root, 'package-lock.json'), 'utf8')),
   });
-  const bundlesDir = bundlesOverride ?? join(project.root, 'dist', 'guest');
+  const bundlesDir = options.bundlesDir ?? join(project.root, 'dist', 'guest');
   const rootfsDir = join(project.root, 'images', 'rootfs');
   const bundles = await Promise.all(
     (await guestBundles(bundlesDir)).map(async (name) => ({ name, sha256: await sha256File(join(bundlesDir, name)) })),
@@ -73,7 +75,7 @@ async function ensureImage(
 
   const archDir = join(cacheDir, 'images', arch);
   const indexFile = join(archDir, 'inputs', `${inputKey}.json`);
-  if (existsSync(indexFile)) {
+  if (!options.rebuild && existsSync(indexFile)) {
     const { digest } = JSON.parse(await readFile(indexFile, 'utf8')) as { digest: string };
     const manifestPath = join(archDir, digestDirName(digest), 'manifest.json');
     if (existsSync(manifestPath)) return imageFromManifest(manifestPath, await readImageManifest(manifestPath));

@@ -10,12 +10,13 @@ export default class ImageBuild extends TsdCommand {
   static override examples = ['<%= config.bin %> image build', '<%= config.bin %> image build --arch aarch64 --json'];
   static override flags = {
     arch: Flags.string({ description: 'guest architecture', options: ['x86_64', 'aarch64'], default: 'x86_64' }),
+    rebuild: Flags.boolean({ description: 'assemble again even if the inputs are unchanged (checks the digest is reproducible)' }),
   };
 
   async run(): Promise<ImageSummary> {
     const { flags } = await this.parse(ImageBuild);
     const quiet = this.jsonEnabled();
-    const image = await createImageBuilder().ensure(flags.arch as GuestArch, {
+    const image = await createImageBuilder({ rebuild: flags.rebuild }).ensure(flags.arch as GuestArch, {
       onProgress: (line) => (quiet ? undefined : this.logToStderr(line)),
     });
     const summary = describeImage(image, await readImageManifest(image.manifestPath));

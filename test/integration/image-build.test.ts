@@ -1,0 +1,163 @@
+/**
+ * Builds the real guest images (Debian kernel, node, koffi, busybox…) into the tsd cache and boots
+ * them under QEMU (tcg) with a test script in place of the init (kernel quiet, so that its messages do
+ * not split the script's lines): the script prints markers, runs the
+ * guest's node with koffi, modprobes modules from the list and formats an ext4 file system.
+ * Needs `npm run build` (dist/guest/init.mjs) and the tools from scripts/setup-host.sh.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createImageBuilder, readImageManifest } from '../../src/image/builder.js';
+import type { GuestArch, GuestImage } from '../../src/image/guest-image.js';
+
+const BEGIN = 'TSD-IMAGE-TEST-BEGIN';
+const END = 'TSD-IMAGE-TEST-END';
+const MODULES = ['ext4', 'virtio_net', 'nf_tables', 'overlay', '9p', 'bridge'];
+
+/**
+ * The guest-side test, run by busybox sh as the init (`rdinit=/bin/sh -- -c "…"`). The kernel
+ * command line keeps a double-quoted string as one argument, so the script uses no double quotes;
+ * JavaScript strings are in backticks.
+ */
+const SCRIPT = [
+  `echo ${BEGIN}`,
+  'mount -t proc proc /proc',
+  'mount -t sysfs sys /sys',
+  'mount -t devtmpfs dev /dev',
+  'echo KERNEL-RELEASE $(uname -r)',
+  // koffi resolves from /opt/tsd/node_modules; calling getpid through it proves the .node loads.
+  "cd /opt/tsd && /usr/bin/node --input-type=module -e 'const k = (await import(`koffi`)).default; const getpid = k.load(`libc.so.6`).func(`int getpid()`); console.log(`NODE-OK`, process.version, process.arch, `KOFFI-OK`, k.version, String(getpid() > 1))'",
+  `for m in ${MODULES.join(' ')}; do modprobe $m && echo MODPROBE-OK-$m; done`,
+  'dd if=/dev/zero of=/tmp/disk bs=1M count=16 2>/dev/null && mkfs.ext4 -q -F /tmp/disk && echo MKFS-OK',
+  '/sbin/tini --version',
+  'test -s /etc/ssl/certs/ca-certificates.crt && echo CA-OK',
+  'test -x /init && test -s /opt/tsd/init.mjs && test -s /opt/tsd/manifest.json && echo LAYOUT-OK',
+  `echo ${END}`,
+  'poweroff -f',
+].join('; ');
+
+interface Board {
+  qemu: string;
+  machine: string;
+  console: string;
+}
+
+const BOARDS: Record<GuestArch, Board> = {
+  x86_64: { qemu: 'qemu-system-x86_64', machine: 'microvm,acpi=on,rtc=on', console: 'ttyS0' },
+  aarch64: { qemu: 'qemu-system-aarch64', machine: 'virt', console: 'ttyAMA0' },
+};
+
+/**
+ * Under tcg the guest's TSC runs at the host's rate. When the host is busy, the kernel's PIT
+ * calibration of the TSC fails on microvm (no HPET/PM timer to fall back on) and the boot hangs
+ * with no clock; giving the frequency (tsc_early_khz) skips the calibration. The host's rate is
+ * read from /proc/cpuinfo.
+ */
+async function x86ClockArgs(): Promise<string[]> {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const mhz = /^cpu MHz\s*:\s*([\d.]+)/m.exec(cpuinfo)?.[1];
+  return mhz === undefined ? [] : [`tsc_early_khz=${Math.round(Number(mhz) * 1000)}`];
+}
+
+/** Boots the image once; resolves with the serial log when QEMU exits or the timeout kills it. */
+async function bootOnce(image: GuestImage, serialLog: string, timeoutMs: number): Promise<{ log: string; timedOut: boolean }> {
+  const board = BOARDS[image.arch];
+  const clock = image.arch === 'x86_64' ? await x86ClockArgs() : [];
+  const args = [
+    '-M', board.machine, '-accel', 'tcg', '-cpu', 'max', '-m', '512M',
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-serial', `file:${serialLog}`,
+    '-kernel', image.kernelPath,
+    '-initrd', image.initrdPath,
+    '-append', [`console=${board.console}`, 'panic=-1', 'quiet', ...clock, `rdinit=/bin/sh -- -c "${SCRIPT}"`].join(' '),
+  ];
+  const child = spawn(board.qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  await new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve());
+  });
+  clearTimeout(timer);
+  const log = await readFile(serialLog, 'utf8').catch(() => '');
+  return { log: stderr ? `${log}\n[qemu stderr] ${stderr}` : log, timedOut };
+}
+
+/** A tcg boot occasionally hangs: one retry, and the serial log in the failure message. */
+async function boot(image: GuestImage, dir: string, timeoutMs: number): Promise<string> {
+  let last = '';
+  for (const attempt of [1, 2]) {
+    const { log, timedOut } = await bootOnce(image, join(dir, `serial-${image.arch}-${attempt}.log`), timeoutMs);
+    if (log.includes(END)) return log;
+    last = `attempt ${attempt} ${timedOut ? `timed out after ${timeoutMs / 1000} s` : 'ended without the end marker'}:\n${log.slice(-6000)}`;
+  }
+  throw new Error(`the ${image.arch} guest did not finish the test script\n${last}`);
+}
+
+async function checkBoot(t: import('ava').ExecutionContext, image: GuestImage, timeoutMs: number): Promise<void> {
+  const manifest = await readImageManifest(image.manifestPath);
+  const dir = await mkdtemp(join(tmpdir(), 'tsd-image-test-'));
+  try {
+    const log = await boot(image, dir, timeoutMs);
+    const fail = (what: string): string => `${what}\n--- serial log ---\n${log.slice(-6000)}`;
+    t.false(log.includes('Initramfs unpacking failed'), fail('the initramfs did not unpack cleanly'));
+    t.true(log.includes(BEGIN), fail('no begin marker'));
+    t.true(log.includes(`KERNEL-RELEASE ${manifest.kernel.release}`), fail('unexpected kernel release'));
+    const nodeArch = image.arch === 'x86_64' ? 'x64' : 'arm64';
+    t.true(log.includes(`NODE-OK v${manifest.node.version} ${nodeArch} KOFFI-OK ${manifest.nodeModules[0]!.version} true`), fail('node/koffi line missing'));
+    for (const module of MODULES) t.true(log.includes(`MODPROBE-OK-${module}`), fail(`modprobe ${module} failed`));
+    t.true(log.includes('MKFS-OK'), fail('mkfs.ext4 failed'));
+    t.regex(log, /tini version \d+\.\d+\.\d+/, fail('tini did not run'));
+    t.true(log.includes('CA-OK'), fail('no CA bundle'));
+    t.true(log.includes('LAYOUT-OK'), fail('layout incomplete'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * dist/guest is shared with whoever runs `npm run build` meanwhile: the tests build from a snapshot
+ * of it, so that every ensure() below sees the same inputs.
+ */
+let bundlesDir = '';
+test.before(async () => {
+  bundlesDir = await mkdtemp(join(tmpdir(), 'tsd-image-bundles-'));
+  await cp(fileURLToPath(new URL('../../dist/guest', import.meta.url)), bundlesDir, {
+    recursive: true,
+    filter: (source) => !source.endsWith('.map'),
+  });
+});
+test.after.always(async () => {
+  if (bundlesDir !== '') await rm(bundlesDir, { recursive: true, force: true });
+});
+
+test.serial('x86_64: the image builds reproducibly and boots on microvm under tcg', async (t) => {
+  t.timeout(20 * 60_000);
+  const progress = (line: string): void => t.log(line);
+  const first = await createImageBuilder({ bundlesDir }).ensure('x86_64', { onProgress: progress });
+  const again = await createImageBuilder({ bundlesDir, rebuild: true }).ensure('x86_64', { onProgress: progress });
+  t.is(again.digest, first.digest, 'assembling the same inputs again gives the same digest');
+  const cached = await createImageBuilder({ bundlesDir }).ensure('x86_64');
+  t.deepEqual(cached, first);
+
+  const manifest = await readImageManifest(first.manifestPath);
+  t.log(`kernel ${manifest.files.kernel.size} B, initrd ${manifest.files.initrd.size} B (${manifest.compression}), raw ${manifest.initrdRawSize} B`);
+  t.true(manifest.files.initrd.size <= 60_000_000, 'the compressed initramfs stays within 60 MB');
+  t.true(manifest.modules.files.some((file) => file.endsWith('/ext4.ko')));
+  await checkBoot(t, first, 180_000);
+});
+
+test.serial('aarch64: the image builds and boots on virt under tcg', async (t) => {
+  t.timeout(25 * 60_000);
+  const image = await createImageBuilder({ bundlesDir }).ensure('aarch64', { onProgress: (line) => t.log(line) });
+  await checkBoot(t, image, 300_000);
+});
