@@ -65,10 +65,12 @@ export const BOOT_STEPS: Step<BootContext>[] = [
     name: 'load-kernel-modules',
     fatal: false,
     run: async (c) => {
-      c.engineModules = loadModuleGroups(MODULE_GROUPS.filter((group) => !group.boot));
-      // Marked handled now; the failure is reported by load-engine-modules.
+      const boot = loadModuleGroups(MODULE_GROUPS.filter((group) => group.boot), c.log);
+      // The engine's modules follow in the background (under tcg, parallel modprobes only compete
+      // for the same vCPUs); load-engine-modules reports their failure.
+      c.engineModules = boot.catch(() => undefined).then(() => loadModuleGroups(MODULE_GROUPS.filter((group) => !group.boot), c.log));
       c.engineModules.catch(() => undefined);
-      await loadModuleGroups(MODULE_GROUPS.filter((group) => group.boot));
+      await boot;
     },
   },
   {

@@ -2,8 +2,8 @@
  * Loads the kernel modules of guest/api/kernel-modules.ts with busybox modprobe, which follows
  * modules.dep. The list is split into independent groups loaded in parallel (one modprobe -a per
  * group, so each group's order is kept); a module missing from one group does not stop the others.
- * Groups the boot itself needs are awaited at once; the engine's (container networking, vsock)
- * load in the background and are awaited just before the services start.
+ * Groups the boot itself needs are loaded first and awaited; the engine's (container networking,
+ * vsock) then load in the background and are awaited just before the services start.
  */
 import { GUEST_KERNEL_MODULES } from '../api/kernel-modules.js';
 import { TsdError } from '../api/errors.js';
@@ -27,11 +27,13 @@ export const MODULE_GROUPS: readonly ModuleGroup[] = [
 ];
 
 /** Loads the groups; resolves when all have been tried, rejects with every failure's message. */
-export async function loadModuleGroups(groups: readonly ModuleGroup[]): Promise<void> {
+export async function loadModuleGroups(groups: readonly ModuleGroup[], log: (line: string) => void): Promise<void> {
   const results = await Promise.allSettled(
     groups.map(async ({ modules }) => {
+      const start = performance.now();
       // -a loads each name; busybox modprobe goes on past a failing one and exits non-zero.
       const result = await runCommand(['modprobe', '-a', ...modules], { allowFailure: true });
+      log(`modules ${modules.join(' ')}: ${Math.round(performance.now() - start)} ms`);
       if (result.code !== 0) throw new TsdError('not-found', `modprobe ${modules.join(' ')}: ${result.stderr.trim() || `exit ${result.code}`}`);
     }),
   );
