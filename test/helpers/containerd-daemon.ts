@@ -81,12 +81,16 @@ export class ContainerdDaemon {
   ctr(args: readonly string[], options: { namespace?: string; input?: Buffer | string; timeoutMs?: number } = {}): Promise<CtrResult> {
     const namespaceArgs = options.namespace ? ['--namespace', options.namespace] : [];
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(CTR, ['--address', this.address, ...namespaceArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const input = options.input;
+      const child = spawn(CTR, ['--address', this.address, ...namespaceArgs, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdin!.end(options.input ?? '');
+      if (input !== undefined) {
+        child.stdin!.on('error', () => undefined); // ctr may exit before reading all of it
+        child.stdin!.end(input);
+      }
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
       child.on('error', reject);
       child.on('close', (code) => {

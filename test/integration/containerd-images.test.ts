@@ -94,3 +94,34 @@ test('ctr events shows /images/create and /snapshot/commit during a pull', async
   t.regex(output, /default \/snapshot\/prepare \{"key":"extract-/);
   t.regex(output, /default \/snapshot\/commit \{"key":"extract-[^"]+","name":"sha256:[0-9a-f]{64}"\}/);
 });
+
+test('kill -9 during a pull registers no half image; the next pull completes', async (t) => {
+  const daemon = await ContainerdDaemon.start();
+  t.teardown(() => daemon.stop());
+  const ref = `${registry.host}/library/busybox:latest`;
+  // Kill the daemon as soon as the first blob write has begun: wherever that lands, the image is
+  // registered only after every blob is stored, and the unpack only after that.
+  const pull = daemon.ctr(['images', 'pull', '--plain-http', ref]);
+  for (let i = 0; i < 200; i++) {
+    const active = await daemon.ctr(['content', 'active']);
+    const stored = await daemon.ctr(['content', 'ls', '-q']);
+    if (/\S+\s+\d/.test(active.stdout.split('\n').slice(1).join('\n')) || stored.stdout.trim() !== '') break;
+  }
+  await daemon.kill9();
+  const interrupted = await pull;
+  await daemon.restart();
+  const images = await daemon.ctrOk(['images', 'ls', '-q']);
+  if (interrupted.code !== 0) t.notRegex(images, /busybox/);
+  const second = await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
+  t.regex(second, /done: /);
+  t.regex(await daemon.ctrOk(['images', 'check']), /complete \(2\/2\).*true/);
+});
+
+test('pull with the native snapshotter unpacks a full copy', async (t) => {
+  const daemon = await ContainerdDaemon.start();
+  t.teardown(() => daemon.stop());
+  const ref = `${registry.host}/library/busybox:latest`;
+  await daemon.ctrOk(['images', 'pull', '--plain-http', '--snapshotter', 'native', ref]);
+  t.regex(await daemon.ctrOk(['snapshots', '--snapshotter', 'native', 'ls']), /sha256:[0-9a-f]{64}\s+Committed/);
+  t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), /sha256:/);
+});
