@@ -49,6 +49,10 @@ export class ContainerdDaemon {
   async restart(): Promise<void> {
     const child = spawn(TSD_CONTAINERD, ['--address', this.address, '--root', this.root, '--state', this.state], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
+    // If the test process dies before its teardown, the daemon must not outlive it.
+    const onExit = (): void => void (child.pid !== undefined && child.exitCode === null && child.signalCode === null && process.kill(child.pid, 'SIGKILL'));
+    process.once('exit', onExit);
+    child.once('exit', () => process.off('exit', onExit));
     child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
     await new Promise<void>((resolvePromise, reject) => {
       let out = '';
