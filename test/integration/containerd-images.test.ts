@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,4 +125,22 @@ test('pull with the native snapshotter unpacks a full copy', async (t) => {
   await daemon.ctrOk(['images', 'pull', '--plain-http', '--snapshotter', 'native', ref]);
   t.regex(await daemon.ctrOk(['snapshots', '--snapshotter', 'native', 'ls']), /sha256:[0-9a-f]{64}\s+Committed/);
   t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), /sha256:/);
+});
+
+test('removing the last image collects its blobs and snapshots; a labelled root stays', async (t) => {
+  const daemon = await ContainerdDaemon.start();
+  t.teardown(() => daemon.stop());
+  const ref = `${registry.host}/library/busybox:latest`;
+  await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
+  await daemon.ctrOk(['content', 'ingest', 'kept'], { input: 'kept by gc.root\n' });
+  const kept = `sha256:${createHash('sha256').update('kept by gc.root\n').digest('hex')}`;
+  await daemon.ctrOk(['snapshots', 'prepare', 'scratch']); // ctr labels it containerd.io/gc.root
+  await daemon.ctrOk(['content', 'label', kept, 'containerd.io/gc.root=now']);
+  t.is((await daemon.ctrOk(['content', 'ls', '-q'])).trim().split('\n').length, 4);
+
+  await daemon.ctrOk(['images', 'rm', ref]);
+  t.is((await daemon.ctrOk(['content', 'ls', '-q'])).trim(), kept);
+  const snapshots = await daemon.ctrOk(['snapshots', 'ls']);
+  t.notRegex(snapshots, /sha256:/);
+  t.regex(snapshots, /scratch\s+Active/);
 });

@@ -82,6 +82,9 @@ test('leases: resources are validated, de-duplicated and listed', (t) =>
   withDb(async (db) => {
     const leases = new LeaseStore(db);
     await leases.create('ns', 'l1', { gc: 'x' });
+    await leases.create('ns', '789338711-_-2M', {}); // ctr's lease ids are not identifiers
+    await t.throwsAsync(leases.create('ns', 'a/b', {}), { message: /contain no/ });
+    await leases.delete('ns', '789338711-_-2M');
     await leases.addResource('ns', 'l1', { id: DIGEST, type: 'content' });
     await leases.addResource('ns', 'l1', { id: DIGEST, type: 'content' });
     await leases.addResource('ns', 'l1', { id: 'key', type: 'snapshots/overlayfs' });

@@ -6,7 +6,6 @@
 import { TsdError } from '../../api/errors.js';
 import { parseDigest } from '../../api/oci-image-spec.js';
 import { anyFilter } from '../content/filters.js';
-import { validateIdentifier } from './identifiers.js';
 import type { MetadataDb } from './metadata-db.js';
 import { validateLabels } from './namespace-store.js';
 import type { Labels, LeaseRecord, LeaseResource, NamespaceRecord } from './schema.js';
@@ -15,7 +14,8 @@ export class LeaseStore {
   constructor(private readonly db: MetadataDb) {}
 
   async create(ns: string, id: string, labels: Labels): Promise<LeaseRecord> {
-    validateIdentifier(id, 'lease');
+    // Not containerd's identifier rule: its clients make ids like "789338711-_-2M" (nanoseconds-base64).
+    if (id === '' || id.includes('/')) throw new TsdError('invalid-argument', `lease id "${id}" must be non-empty and contain no "/"`);
     validateLabels(labels);
     return await this.db.updateNamespace(ns, (record) => {
       if (record.leases[id]) throw new TsdError('already-exists', `lease "${id}"`);

@@ -17,6 +17,11 @@ export class NamespacedSnapshots {
     private readonly snapshotters: ReadonlyMap<string, Snapshotter | { error: string }>,
   ) {}
 
+  /** The snapshotters that loaded. */
+  names(): string[] {
+    return [...this.snapshotters].filter(([, s]) => !('error' in s)).map(([name]) => name);
+  }
+
   /** Number of snapshots each snapshotter holds for `ns`. */
   async count(ns: string): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};

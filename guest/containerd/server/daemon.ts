@@ -9,6 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalContentStore } from '../content/local-store.js';
+import { GarbageCollector } from '../metadata/garbage-collector.js';
 import { ImageStore } from '../metadata/image-store.js';
 import { imagesService } from '../services/images-service.js';
 import { diffService } from '../services/diff-service.js';
@@ -55,6 +56,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const snapshotters = await openSnapshotters(options.root);
   const snapshots = new NamespacedSnapshots(db, snapshotters);
   const namespaces = new NamespaceStore(db, (ns) => snapshots.count(ns));
+  const gc = new GarbageCollector(db, content, snapshots);
   const uuid = await serverUuid(join(options.root, 'io.containerd.grpc.v1.introspection', 'uuid'));
   const plugins = pluginTable({
     root: options.root,
@@ -68,8 +70,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     'containerd.services.namespaces.v1.Namespaces': namespacesService(namespaces, events),
     'containerd.services.events.v1.Events': eventsService(events),
     'containerd.services.content.v1.Content': contentService(content, events),
-    'containerd.services.leases.v1.Leases': leasesService(leases),
-    'containerd.services.images.v1.Images': imagesService(images, events),
+    'containerd.services.leases.v1.Leases': leasesService(leases, gc),
+    'containerd.services.images.v1.Images': imagesService(images, events, gc),
     'containerd.services.diff.v1.Diff': diffService(content),
     'containerd.services.snapshots.v1.Snapshots': snapshotsService(snapshots, events),
   });

@@ -1,6 +1,7 @@
 /** containerd.services.images.v1.Images, publishing /images/{create,update,delete}. */
 import { TsdError } from '../../api/errors.js';
 import { toTimestamp, type Timestamp } from '../api/timestamps.js';
+import type { GarbageCollector } from '../metadata/garbage-collector.js';
 import type { ImageInput, ImageStore } from '../metadata/image-store.js';
 import type { ImageRecord } from '../metadata/schema.js';
 import type { EventExchange } from '../server/event-exchange.js';
@@ -21,7 +22,7 @@ interface ImageMessage {
   updatedAt?: Timestamp | null;
 }
 
-export function imagesService(images: ImageStore, events: EventExchange): ServiceHandlers {
+export function imagesService(images: ImageStore, events: EventExchange, gc: GarbageCollector): ServiceHandlers {
   return {
     Get: unary<{ name: string }, { image: ImageMessage }>(async (request, context) => ({
       image: toMessage(images.get(context.requireNamespace(), request.name)),
@@ -45,6 +46,7 @@ export function imagesService(images: ImageStore, events: EventExchange): Servic
       const ns = context.requireNamespace();
       await images.delete(ns, request.name);
       events.emit(ns, 'imageDelete', { name: request.name });
+      await gc.collect(ns);
       return {};
     }),
   };

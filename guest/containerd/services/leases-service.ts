@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { TsdError } from '../../api/errors.js';
 import { toTimestamp, type Timestamp } from '../api/timestamps.js';
+import type { GarbageCollector } from '../metadata/garbage-collector.js';
 import type { LeaseStore } from '../metadata/lease-store.js';
 import type { LeaseRecord, LeaseResource } from '../metadata/schema.js';
 import { unary, type ServiceHandlers } from '../server/handlers.js';
@@ -12,7 +13,7 @@ interface LeaseMessage {
   labels: Record<string, string>;
 }
 
-export function leasesService(leases: LeaseStore): ServiceHandlers {
+export function leasesService(leases: LeaseStore, gc: GarbageCollector): ServiceHandlers {
   return {
     Create: unary<{ id: string; labels: Record<string, string> }, { lease: LeaseMessage }>(async (request, context) => {
       // containerd's clients always send an id; make one like theirs when one does not.
@@ -20,7 +21,9 @@ export function leasesService(leases: LeaseStore): ServiceHandlers {
       return { lease: toLease(await leases.create(context.requireNamespace(), id, request.labels)) };
     }),
     Delete: unary<{ id: string; sync: boolean }, object>(async (request, context) => {
-      await leases.delete(context.requireNamespace(), request.id);
+      const ns = context.requireNamespace();
+      await leases.delete(ns, request.id);
+      await gc.collect(ns);
       return {};
     }),
     List: unary<{ filters: string[] }, { leases: LeaseMessage[] }>(async (request, context) => ({

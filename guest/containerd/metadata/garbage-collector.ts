@@ -1,0 +1,112 @@
+/**
+ * Garbage collection of one namespace, containerd's mark and sweep:
+ *  roots    image targets, lease resources, content and snapshots labelled containerd.io/gc.root;
+ *  edges    content labels containerd.io/gc.ref.content* (-> blob) and
+ *           containerd.io/gc.ref.snapshot.<snapshotter> (-> snapshot), the same labels on
+ *           snapshots, and every snapshot's parent;
+ *  sweep    blob records and snapshots nothing reaches (snapshots leaf first).
+ * Runs after an image or a lease is deleted, one collection at a time.
+ */
+import type { SnapshotInfo } from '../snapshots/snapshotter.js';
+import type { MetadataDb } from './metadata-db.js';
+import type { NamespacedContent } from './namespaced-content.js';
+import type { NamespacedSnapshots } from './namespaced-snapshots.js';
+import type { Labels } from './schema.js';
+
+const GC_ROOT = 'containerd.io/gc.root';
+const REF_CONTENT = 'containerd.io/gc.ref.content';
+const REF_SNAPSHOT = 'containerd.io/gc.ref.snapshot.';
+
+export interface Collected {
+  content: string[];
+  snapshots: Array<{ snapshotter: string; key: string }>;
+}
+
+export class GarbageCollector {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly db: MetadataDb, private readonly content: NamespacedContent, private readonly snapshots: NamespacedSnapshots) {}
+
+  collect(ns: string): Promise<Collected> {
+    const run = (): Promise<Collected> => this.#collect(ns);
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #collect(ns: string): Promise<Collected> {
+    const record = this.db.namespace(ns);
+    if (!record) return { content: [], snapshots: [] };
+    const snapshotInfos = new Map<string, Map<string, SnapshotInfo>>();
+    for (const name of this.snapshots.names()) {
+      snapshotInfos.set(name, new Map((await this.snapshots.list(ns, name, [])).map((info) => [info.name, info])));
+    }
+    const blobs = new Set<string>();
+    const snaps = new Set<string>(); // "<snapshotter>/<key>"
+    const blobQueue: string[] = [];
+    const snapQueue: Array<[string, string]> = [];
+    const markBlob = (digest: string): void => {
+      if (!blobs.has(digest) && record.content[digest]) {
+        blobs.add(digest);
+        blobQueue.push(digest);
+      }
+    };
+    const markSnapshot = (snapshotter: string, key: string): void => {
+      const id = `${snapshotter}/${key}`;
+      if (!snaps.has(id) && snapshotInfos.get(snapshotter)?.has(key)) {
+        snaps.add(id);
+        snapQueue.push([snapshotter, key]);
+      }
+    };
+    const followLabels = (labels: Labels): void => {
+      for (const [key, value] of Object.entries(labels)) {
+        if (key.startsWith(REF_CONTENT)) markBlob(value);
+        else if (key.startsWith(REF_SNAPSHOT)) markSnapshot(key.slice(REF_SNAPSHOT.length), value);
+      }
+    };
+
+    for (const image of Object.values(record.images)) markBlob(image.target.digest);
+    for (const lease of Object.values(record.leases)) {
+      for (const resource of lease.resources) {
+        if (resource.type === 'content') markBlob(resource.id);
+        else if (resource.type.startsWith('snapshots/')) markSnapshot(resource.type.slice('snapshots/'.length), resource.id);
+      }
+    }
+    for (const blob of Object.values(record.content)) if (blob.labels[GC_ROOT] !== undefined) markBlob(blob.digest);
+    for (const [snapshotter, infos] of snapshotInfos) {
+      for (const info of infos.values()) if (info.labels[GC_ROOT] !== undefined) markSnapshot(snapshotter, info.name);
+    }
+    while (blobQueue.length > 0 || snapQueue.length > 0) {
+      const digest = blobQueue.pop();
+      if (digest !== undefined) followLabels(record.content[digest]?.labels ?? {});
+      const snapshot = snapQueue.pop();
+      if (snapshot) {
+        const [snapshotter, key] = snapshot;
+        const info = snapshotInfos.get(snapshotter)?.get(key);
+        if (info?.parent) markSnapshot(snapshotter, info.parent);
+        followLabels(info?.labels ?? {});
+      }
+    }
+
+    const collected: Collected = { content: [], snapshots: [] };
+    for (const digest of Object.keys(record.content)) {
+      if (blobs.has(digest)) continue;
+      await this.content.delete(ns, digest);
+      collected.content.push(digest);
+    }
+    for (const [snapshotter, infos] of snapshotInfos) {
+      const doomed = new Map([...infos].filter(([key]) => !snaps.has(`${snapshotter}/${key}`)));
+      // Leaf first: a snapshot goes once no remaining doomed snapshot names it as parent.
+      while (doomed.size > 0) {
+        const leaves = [...doomed.keys()].filter((key) => ![...doomed.values()].some((info) => info.parent === key));
+        if (leaves.length === 0) break;
+        for (const key of leaves) {
+          await this.snapshots.remove(ns, snapshotter, key);
+          doomed.delete(key);
+          collected.snapshots.push({ snapshotter, key });
+        }
+      }
+    }
+    return collected;
+  }
+}
