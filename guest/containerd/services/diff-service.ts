@@ -8,23 +8,13 @@
  */
 import { TsdError } from '../../api/errors.js';
 import { applyLayer, type ApplyMode } from '../diff/apply-layer.js';
+import { isLayerMediaType } from '../diff/apply-from-store.js';
 import type { NamespacedContent } from '../metadata/namespaced-content.js';
 import type { Mount } from '../snapshots/snapshotter.js';
 import { unary, type ServiceHandlers } from '../server/handlers.js';
 
 const UNCOMPRESSED_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
-const LAYER_MEDIA_TYPES = new Set([
-  'application/vnd.oci.image.layer.v1.tar',
-  'application/vnd.oci.image.layer.v1.tar+gzip',
-  'application/vnd.oci.image.layer.v1.tar+zstd',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
-  'application/vnd.docker.image.rootfs.diff.tar',
-  'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
-]);
 
 interface DescriptorMessage {
   mediaType: string;
@@ -39,7 +29,7 @@ export function diffService(content: NamespacedContent): ServiceHandlers {
       const ns = context.requireNamespace();
       const diff = request.diff;
       if (!diff) throw new TsdError('invalid-argument', 'apply needs a diff descriptor');
-      if (!LAYER_MEDIA_TYPES.has(diff.mediaType)) throw new TsdError('unsupported', `unsupported diff media type: ${diff.mediaType}`);
+      if (!isLayerMediaType(diff.mediaType)) throw new TsdError('unsupported', `unsupported diff media type: ${diff.mediaType}`);
       const { dir, mode } = applyTarget(request.mounts);
       const info = content.info(ns, diff.digest);
       if (diff.size > 0 && info.size !== diff.size) {
