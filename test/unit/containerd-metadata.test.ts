@@ -98,3 +98,29 @@ test('leases: resources are validated, de-duplicated and listed', (t) =>
     await leases.delete('ns', 'l1');
     t.deepEqual(leases.list('ns', []), []);
   }));
+
+test('garbage collection: expired leases hold nothing and go; unexpired ones hold their blobs', (t) =>
+  withDb(async (db) => {
+    const { GarbageCollector } = await import('../../guest/containerd/metadata/garbage-collector.js');
+    const { NamespacedContent } = await import('../../guest/containerd/metadata/namespaced-content.js');
+    const { NamespacedSnapshots } = await import('../../guest/containerd/metadata/namespaced-snapshots.js');
+    const { LocalContentStore } = await import('../../guest/containerd/content/local-store.js');
+    const blobDir = await mkdtemp(join(tmpdir(), 'tsdtest-gc-blobs-'));
+    t.teardown(() => rm(blobDir, { recursive: true, force: true }));
+    const content = new NamespacedContent(db, await LocalContentStore.open(blobDir));
+    const gc = new GarbageCollector(db, content, new NamespacedSnapshots(db, new Map()));
+    const leases = new LeaseStore(db);
+    await leases.create('ns', 'old', { 'containerd.io/gc.expire': '2000-01-01T00:00:00Z' });
+    await leases.create('ns', 'fresh', { 'containerd.io/gc.expire': '2999-01-01T00:00:00Z' });
+    const write = async (text: string, lease: string): Promise<string> => {
+      const writer = await content.writer('ns', text, {}, lease);
+      await writer.write(Buffer.from(text));
+      return await writer.commit(0, undefined);
+    };
+    const old = await write('old bytes', 'old');
+    const fresh = await write('fresh bytes', 'fresh');
+    const collected = await gc.collect('ns');
+    t.deepEqual(collected.content, [old]);
+    t.deepEqual(leases.list('ns', []).map((l) => l.id), ['fresh']);
+    t.is(content.info('ns', fresh).digest, fresh);
+  }));

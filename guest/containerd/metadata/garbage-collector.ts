@@ -1,6 +1,7 @@
 /**
  * Garbage collection of one namespace, containerd's mark and sweep:
- *  roots    image targets, lease resources, content and snapshots labelled containerd.io/gc.root;
+ *  roots    image targets, resources of unexpired leases (containerd.io/gc.expire, RFC 3339),
+ *           content and snapshots labelled containerd.io/gc.root; expired leases are deleted;
  *  edges    content labels containerd.io/gc.ref.content* (-> blob) and
  *           containerd.io/gc.ref.snapshot.<snapshotter> (-> snapshot), the same labels on
  *           snapshots, and every snapshot's parent;
@@ -14,6 +15,7 @@ import type { NamespacedSnapshots } from './namespaced-snapshots.js';
 import type { Labels } from './schema.js';
 
 const GC_ROOT = 'containerd.io/gc.root';
+const GC_EXPIRE = 'containerd.io/gc.expire';
 const REF_CONTENT = 'containerd.io/gc.ref.content';
 const REF_SNAPSHOT = 'containerd.io/gc.ref.snapshot.';
 
@@ -66,7 +68,10 @@ export class GarbageCollector {
     };
 
     for (const image of Object.values(record.images)) markBlob(image.target.digest);
+    const now = Date.now();
+    const expired = Object.values(record.leases).filter((lease) => Date.parse(lease.labels[GC_EXPIRE] ?? '') <= now);
     for (const lease of Object.values(record.leases)) {
+      if (expired.includes(lease)) continue;
       for (const resource of lease.resources) {
         if (resource.type === 'content') markBlob(resource.id);
         else if (resource.type.startsWith('snapshots/')) markSnapshot(resource.type.slice('snapshots/'.length), resource.id);
@@ -89,6 +94,11 @@ export class GarbageCollector {
     }
 
     const collected: Collected = { content: [], snapshots: [] };
+    if (expired.length > 0) {
+      await this.db.updateNamespace(ns, (draft) => {
+        for (const lease of expired) delete draft.leases[lease.id];
+      });
+    }
     for (const digest of Object.keys(record.content)) {
       if (blobs.has(digest)) continue;
       await this.content.delete(ns, digest);
