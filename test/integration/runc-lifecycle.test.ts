@@ -4,7 +4,8 @@
  * Every test ends with nothing left: no state, no cgroup, no process.
  */
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeBusyboxBundle } from '../helpers/busybox-bundle.js';
@@ -194,4 +195,29 @@ test('--log with --log-format json gets the error as JSON (what containerd reads
   t.is(entry.level, 'error');
   t.regex(entry.msg, /container does not exist/);
   await runc.cleanup();
+});
+
+test('a helper step failing with EPERM names the step; nothing is left behind', async (t) => {
+  // sysfs cannot be mounted from a user namespace that does not own the network namespace.
+  const netns = `tsdtest-eperm-${randomBytes(3).toString('hex')}`;
+  execFileSync('ip', ['netns', 'add', netns]);
+  const runc = new RuncCli();
+  const bundle = makeBusyboxBundle(['true'], (s) => {
+    s.linux!.namespaces = [...s.linux!.namespaces!.filter((n) => n.type !== 'network'), { type: 'user' }, { type: 'network', path: `/run/netns/${netns}` }];
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+  });
+  chmodSync(bundle.dir, 0o755);
+  const cid = id('eperm');
+  try {
+    const r = await runc.run(['run', '-b', bundle.dir, cid]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /container init failed: mount sysfs: operation not permitted \(EPERM\)/);
+    t.deepEqual(runc.leftovers(), []);
+    t.false(existsSync(cgroupDir(cid)));
+  } finally {
+    await runc.cleanup();
+    bundle.remove();
+    execFileSync('ip', ['netns', 'del', netns]);
+  }
 });
