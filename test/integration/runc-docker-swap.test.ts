@@ -4,74 +4,43 @@
  * root and bridge of its own. A busybox image is imported from a tar (no registry needed).
  */
 import test from 'ava';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
-import { makeBusyboxRootfs } from '../helpers/busybox-bundle.js';
+import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
 import { freePort } from '../helpers/free-port.js';
 import { TSD_RUNC } from '../helpers/runc-cli.js';
 
 const run = promisify(execFile);
 const suffix = randomBytes(3).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'tsdtest-dockerd-'));
-const socket = join(dir, 'docker.sock');
 const bridge = `tsdrt${suffix}`;
 const subnet = `10.${200 + randomInt(50)}.${randomInt(250)}`;
 const image = `tsdtest-busybox-${suffix}`;
-let dockerd: ChildProcess | undefined;
+let dockerd: DebianDockerd | undefined;
 
-function docker(args: string[], options: { timeout?: number } = {}) {
-  return run('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, timeout: options.timeout ?? 120_000 });
+function docker(args: string[]) {
+  if (!dockerd) throw new Error('dockerd did not start');
+  return dockerd.docker(args);
 }
 
 test.before(async () => {
   await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
   await run('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]);
   await run('ip', ['link', 'set', bridge, 'up']);
-  dockerd = spawn('dockerd', [
-    '--add-runtime', `tsd=${TSD_RUNC}`,
-    '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'dockerd.pid'),
-    '-H', `unix://${socket}`,
-    '--bridge', bridge,
-    '--iptables=false',
-    '--ip6tables=false',
-    '--storage-driver', 'vfs',
-  ], { stdio: ['ignore', 'ignore', 'ignore'] });
-  for (let i = 0; ; i++) {
-    try {
-      await docker(['version'], { timeout: 5000 });
-      break;
-    } catch (error) {
-      if (i > 150 || dockerd.exitCode !== null) throw new Error(`dockerd did not come up: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const rootfs = join(dir, 'rootfs');
-  makeBusyboxRootfs(rootfs);
-  await run('tar', ['-C', rootfs, '-cf', join(dir, 'rootfs.tar'), '.']);
-  await docker(['import', join(dir, 'rootfs.tar'), image]);
+  dockerd = await startDebianDockerd({
+    dir,
+    args: ['--add-runtime', `tsd=${TSD_RUNC}`, '--bridge', bridge, '--storage-driver', 'vfs'],
+  });
+  await dockerd.importBusybox(image);
 });
 
 test.after.always(async () => {
-  try {
-    const { stdout } = await docker(['ps', '-aq']);
-    if (stdout.trim()) await docker(['rm', '-f', ...stdout.trim().split('\n')]);
-  } catch {
-    // dockerd may be gone already
-  }
-  if (dockerd && dockerd.exitCode === null) {
-    const exited = new Promise((r) => dockerd!.once('exit', r));
-    dockerd.kill('SIGTERM');
-    await exited;
-  }
+  await dockerd?.stop();
   await run('ip', ['link', 'del', bridge]).catch(() => undefined);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
-  for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -86,7 +55,7 @@ test.serial('docker run --runtime tsd: exit code and stdout', async (t) => {
 test.serial('docker run -it --runtime tsd gets a tty', async (t) => {
   // `script` gives the docker CLI a terminal of its own, as a user's shell would.
   const { stdout } = await run('script', ['-qec', `docker run --rm -it --runtime tsd ${image} sh -c 'tty; echo x=$((6*7))'`, '/dev/null'], {
-    env: { ...process.env, DOCKER_HOST: `unix://${socket}` },
+    env: { ...process.env, DOCKER_HOST: `unix://${dockerd!.socket}` },
     timeout: 120_000,
   });
   t.regex(stdout, /\/dev\/pts\/0/);

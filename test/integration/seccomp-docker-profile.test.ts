@@ -6,25 +6,19 @@
  * work runs, and what Docker denies (unshare of a user namespace) fails with EPERM.
  */
 import test from 'ava';
-import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { Spec } from '../../guest/api/oci-runtime-spec.js';
 import { BPF_MAXINSNS, compileSeccomp, seccompFlags } from '../../guest/runc/seccomp/index.js';
-import { makeBusyboxRootfs } from '../helpers/busybox-bundle.js';
+import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tsdtest-seccomp-docker-'));
-const socket = join(dir, 'docker.sock');
 const captured = join(dir, 'captured');
 const image = `tsdtest-seccomp-busybox-${randomBytes(3).toString('hex')}`;
-let dockerd: ChildProcess | undefined;
-
-const docker = (args: string[]) =>
-  run('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, timeout: 120_000 });
+let dockerd: DebianDockerd | undefined;
 
 const WRAPPER = `#!/bin/sh
 prev=""
@@ -63,31 +57,12 @@ test.before(async () => {
   const wrapper = join(dir, 'capture-runtime');
   writeFileSync(wrapper, WRAPPER);
   chmodSync(wrapper, 0o755);
-  dockerd = spawn('dockerd', [
-    '--add-runtime', `capture=${wrapper}`,
-    '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'dockerd.pid'),
-    '-H', `unix://${socket}`,
-    '--bridge', 'none',
-    '--iptables=false',
-    '--ip6tables=false',
-    '--storage-driver', 'vfs',
-  ], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try {
-      await docker(['version']);
-      break;
-    } catch (error) {
-      if (i > 150 || dockerd.exitCode !== null) throw new Error(`dockerd did not come up: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const rootfs = join(dir, 'rootfs');
-  makeBusyboxRootfs(rootfs);
-  await run('tar', ['-C', rootfs, '-cf', join(dir, 'rootfs.tar'), '.']);
-  await docker(['import', join(dir, 'rootfs.tar'), image]);
-  await docker(['run', '--rm', '--network', 'none', '--runtime', 'capture', image, 'true']);
+  dockerd = await startDebianDockerd({
+    dir,
+    args: ['--add-runtime', `capture=${wrapper}`, '--bridge', 'none', '--storage-driver', 'vfs'],
+  });
+  await dockerd.importBusybox(image);
+  await dockerd.docker(['run', '--rm', '--network', 'none', '--runtime', 'capture', image, 'true']);
   const file = readdirSync(captured).find((f) => f.endsWith('.json'));
   if (!file) throw new Error('the runtime wrapper captured no config.json');
   const spec = JSON.parse(readFileSync(join(captured, file), 'utf8')) as Spec;
@@ -98,19 +73,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  try {
-    const { stdout } = await docker(['ps', '-aq']);
-    if (stdout.trim()) await docker(['rm', '-f', ...stdout.trim().split('\n')]);
-  } catch {
-    // dockerd may be gone already
-  }
-  if (dockerd && dockerd.exitCode === null) {
-    const exited = new Promise((r) => dockerd!.once('exit', r));
-    dockerd.kill('SIGTERM');
-    await exited;
-  }
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
-  for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => undefined);
+  await dockerd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
