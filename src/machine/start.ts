@@ -18,6 +18,7 @@ import { buildGuestConfig } from './guest-config.js';
 import { observeMachine, readStateFile } from './observe.js';
 import { chooseAccel } from './qemu/accel.js';
 import { findProgram, hostSearch, qemuSystemProgram } from './qemu/binary.js';
+import { hostTscKhz } from './qemu/host-tsc.js';
 import { probeKvm } from './qemu/kvm-probe.js';
 import type { MachinePaths } from './paths.js';
 import type { MachineState, RunningAccel, StartPhase } from './state.js';
@@ -52,6 +53,9 @@ async function plan(paths: MachinePaths, ui: StartUi): Promise<LaunchPlan> {
     kvmWorks: () => probeKvm(qemuPath, config.arch, image.kernelPath, defaultCacheDir()),
   });
   if (choice.warning !== undefined) ui.warn(choice.warning);
+  // x86_64 under tcg: microvm when the host's TSC rate is known (see argv.ts), else q35.
+  const tscKhz = config.arch === 'x86_64' && choice.accel === 'tcg' ? hostTscKhz() : undefined;
+  const machineType = config.arch === 'x86_64' && choice.accel === 'tcg' && tscKhz === undefined ? 'q35' : 'microvm';
   const keys = await readMachineKeys(paths);
   const guestConfig = buildGuestConfig(paths.name, config, keys);
   return {
@@ -60,6 +64,8 @@ async function plan(paths: MachinePaths, ui: StartUi): Promise<LaunchPlan> {
       platform: process.platform,
       arch: config.arch,
       accel: choice.accel,
+      machineType,
+      ...(tscKhz === undefined ? {} : { tscKhz }),
       name: paths.name,
       cpus: config.cpus,
       memoryMiB: config.memory,

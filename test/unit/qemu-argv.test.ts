@@ -150,3 +150,10 @@ test('optionValue doubles commas', (t) => {
   t.is(optionValue('/a,b,c'), '/a,,b,,c');
   t.is(optionValue('/plain'), '/plain');
 });
+
+test('microvm under tcg gets the host TSC rate so the kernel skips PIT calibration', (t) => {
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120 })), 'console=ttyS0 panic=-1 tsc_early_khz=2596120 tsc=reliable rdinit=/init quiet');
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120, machineType: 'q35' })), 'console=ttyS0 panic=-1 rdinit=/init quiet', 'q35 has HPET/PM timer');
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120, accel: 'kvm' })), 'console=ttyS0 panic=-1 rdinit=/init quiet', 'kvm has a paravirtual clock');
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120, arch: 'aarch64' })), 'console=ttyAMA0 panic=-1 rdinit=/init quiet');
+});

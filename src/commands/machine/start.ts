@@ -29,7 +29,7 @@ export default class MachineStart extends TsdCommand {
     const ui = { info: (line: string) => this.logToStderr(line), warn: (line: string) => this.warn(line) };
     const { cleaned } = await startMachine(paths, { setContext: flags['set-context'] }, ui);
     const cleanup = cleanedMessage(args.name, cleaned);
-    if (cleanup !== undefined) this.logToStderr(cleanup);
+    if (cleanup !== undefined) process.stderr.write(`${cleanup}\n`); // also with --json: stdout stays JSON
     const status = await machineStatus(args.name);
     this.log(howToUse(status, flags['set-context']));
     return publicStatus(status);

@@ -12,7 +12,7 @@ export default class MachineStatusCommand extends TsdCommand {
     const { args } = await this.parse(MachineStatusCommand);
     const status = await machineStatus(args.name);
     const cleanup = cleanedMessage(args.name, status.cleaned);
-    if (cleanup !== undefined) this.logToStderr(cleanup);
+    if (cleanup !== undefined) process.stderr.write(`${cleanup}\n`); // also with --json: stdout stays JSON
     this.log(statusTable([status]));
     if (status.lastError !== undefined) this.log(`last error: ${status.lastError}`);
     return publicStatus(status);

@@ -37,6 +37,13 @@ export interface QemuLaunchSpec {
   kernelPath: string;
   initrdPath: string;
   rootDiskPath?: string;
+  /**
+   * The host's TSC rate in kHz, for x86_64 microvm under tcg: the guest then reads the host's
+   * TSC, and microvm has no HPET or PM timer to calibrate it against, so on a busy host the
+   * kernel's PIT calibration fails and the boot hangs. Given the rate, the kernel skips it.
+   * Leave it out when unknown (and use q35, which has those timers).
+   */
+  tscKhz?: number;
   /** The image's kernel arguments; the builder adds the console and panic handling. */
   kernelArgs: string[];
   dataDiskPath: string;
@@ -115,10 +122,16 @@ function mountArgs(spec: QemuLaunchSpec, virtio: Board['virtio']): string[] {
   });
 }
 
+function clockArgs(spec: QemuLaunchSpec): string[] {
+  const microvm = spec.arch === 'x86_64' && (spec.machineType ?? 'microvm') === 'microvm';
+  if (!microvm || spec.accel !== 'tcg' || spec.tscKhz === undefined) return [];
+  return [`tsc_early_khz=${spec.tscKhz}`, 'tsc=reliable'];
+}
+
 export function kernelCommandLine(spec: QemuLaunchSpec): string {
   const { console } = board(spec);
   // panic=-1 with -no-reboot: a guest panic ends QEMU at once instead of rebooting in a loop.
-  return [`console=${console}`, 'panic=-1', ...spec.kernelArgs].join(' ');
+  return [`console=${console}`, 'panic=-1', ...clockArgs(spec), ...spec.kernelArgs].join(' ');
 }
 
 export function buildQemuArgv(spec: QemuLaunchSpec): string[] {
