@@ -6,12 +6,12 @@
  * Needs `npm run build` (dist/guest/init.mjs) and the tools from scripts/setup-host.sh.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createImageBuilder, readImageManifest } from '../../src/image/builder.js';
+import { createImageBuilder, guestNodePath, readImageManifest } from '../../src/image/builder.js';
 import type { GuestArch, GuestImage } from '../../src/image/guest-image.js';
 
 const BEGIN = 'TSD-IMAGE-TEST-BEGIN';
@@ -153,6 +153,13 @@ test.serial('x86_64: the image builds reproducibly and boots on microvm under tc
   t.log(`kernel ${manifest.files.kernel.size} B, initrd ${manifest.files.initrd.size} B (${manifest.compression}), raw ${manifest.initrdRawSize} B`);
   t.true(manifest.files.initrd.size <= 60_000_000, 'the compressed initramfs stays within 60 MB');
   t.true(manifest.modules.files.some((file) => file.endsWith('/ext4.ko')));
+
+  // host mode runs the very node binary the image ships
+  const node = await guestNodePath('x86_64');
+  const version = await new Promise<string>((resolve, reject) => {
+    execFile(node, ['--version'], (error, stdout) => (error ? reject(error) : resolve(stdout.trim())));
+  });
+  t.is(version, `v${manifest.node.version}`);
   await checkBoot(t, first, 180_000);
 });
 
