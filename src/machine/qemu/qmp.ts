@@ -75,7 +75,7 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   /** Runs a human monitor command (e.g. hostfwd_add) and fails if it printed an error. */
   async humanCommand(commandLine: string): Promise<string> {
     const output = await this.execute('human-monitor-command', { 'command-line': commandLine });
-    if (/error|invalid|could not|not found/i.test(output)) {
+    if (/error|invalid|could not|not found|unrecognized|unknown/i.test(output)) {
       throw new TsdError('internal', `QEMU monitor: ${commandLine}: ${output.trim()}`);
     }
     return output;
