@@ -5,8 +5,9 @@
  * Downloads (`apt-get download`) and extractions (`dpkg-deb -x`) happen once per version.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { TsdError } from '../../guest/api/errors.js';
 import { produceOnce, tempPathFor } from './cache.js';
 import { run } from './run.js';
@@ -45,6 +46,24 @@ export class AptSource {
       await mkdir(join(tmp, 'partial'), { recursive: true });
       await run('apt-get', [...this.options(tmp), 'update']);
     });
+  }
+
+  /**
+   * What `apt-cache show NAME` and `apt-cache policy NAMES…` say, remembered per package lists
+   * (they are fetched once), so that a cache hit in the builder does not run apt-cache (~1 s).
+   */
+  async facts(showName: string, policyNames: string[]): Promise<{ show: string; policy: string }> {
+    const lists = await stat(join(this.stateDir, 'lists'));
+    const key = createHash('sha256').update(JSON.stringify([lists.ino, lists.mtimeMs, showName, policyNames])).digest('hex');
+    const file = join(this.stateDir, 'facts', `${key}.json`);
+    const cached = await readFile(file, 'utf8').then((text) => JSON.parse(text) as { show: string; policy: string }).catch(() => undefined);
+    if (cached !== undefined) return cached;
+    const facts = { show: await this.show(showName), policy: await this.policy(policyNames) };
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = tempPathFor(file);
+    await writeFile(tmp, JSON.stringify(facts));
+    await rename(tmp, file);
+    return facts;
   }
 
   /** `apt-cache show` of the candidate version of one package. */

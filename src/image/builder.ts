@@ -60,9 +60,10 @@ async function ensureImage(
   const recipe = await loadRecipe(project, arch);
   const apt = new AptSource(cacheDir, recipe.debian.architecture);
   await apt.ensureLists(onProgress);
+  const facts = await apt.facts(recipe.kernel.metapackage, debPackageNames(recipe));
   const resolved = resolveRecipe(recipe, {
-    kernelMetapackage: await apt.show(recipe.kernel.metapackage),
-    candidates: parseAptPolicy(await apt.policy(debPackageNames(recipe))),
+    kernelMetapackage: facts.show,
+    candidates: parseAptPolicy(facts.policy),
     lock: JSON.parse(await readFile(join(project.root, 'package-lock.json'), 'utf8')),
   });
   const bundlesDir = options.bundlesDir ?? join(project.root, 'dist', 'guest');
