@@ -3,6 +3,7 @@
  * wait for QMP, for SSH, then for the Engine API. On failure everything started is torn down and
  * a ReadinessError says which step failed; the caller decides about the one retry.
  */
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { GUEST_DOCKER_SOCKET } from '../../guest/api/guest-layout.js';
 import type { GuestConfig } from '../../guest/api/guest-config.js';
@@ -53,6 +54,7 @@ export async function bootOnce(
   const sshPort = await freeLoopbackPort();
   const guestConfig: GuestConfig = { ...plan.guestConfig, hostTimeMs: Date.now() };
   await writeJsonAtomic(paths.guestConfig, guestConfig);
+  await writeFile(paths.serialLog, ''); // this attempt's console only (QEMU also truncates, but later)
   await onPhase('qemu', sshPort);
   const started = Date.now();
   const consoleWatch = new ConsoleWatch(paths.serialLog);
@@ -77,9 +79,11 @@ export async function bootOnce(
     await waitReady(CHECKS.engine, plan.engineTimeoutMs, qemu, async () => {
       if (!(await pingEngine(await connected.openStreamLocal(GUEST_DOCKER_SOCKET), PING_MS))) throw new Error('no 200 OK to GET /_ping');
     });
+    consoleWatch.stop();
     const consoleMs = consoleWatch.firstOutputAt === undefined ? -1 : consoleWatch.firstOutputAt - started;
     return { qemu, qmp, ssh, sshPort, timings: { qmp: qmpMs, console: consoleMs, ssh: sshMs, engine: Date.now() - started } };
   } catch (error) {
+    consoleWatch.stop();
     ssh?.end();
     qmp?.close();
     qemu.kill();

@@ -11,24 +11,36 @@ export async function serialTail(path: string, lines = 25): Promise<string> {
 }
 
 /**
- * Watches the console log grow during a boot: how long it has been silent (a tcg boot that hangs,
- * e.g. in TSC calibration, goes silent for good) and when its first byte came (≈ kernel start).
+ * Watches the console log grow during a boot, on its own timer (probes may block for seconds):
+ * how long it has been silent (a tcg boot that hangs goes silent for good) and when its first
+ * byte came (about when the kernel's console starts).
  */
 export class ConsoleWatch {
   private size = 0;
   private changedAt = Date.now();
   /** Wall clock (ms) of the first console output seen, if any. */
   firstOutputAt: number | undefined;
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string, intervalMs = 100) {
+    this.timer = setInterval(() => void this.poll(), intervalMs);
+  }
 
-  async silentMs(): Promise<number> {
+  private async poll(): Promise<void> {
     const now = await stat(this.path).then((info) => info.size, () => 0);
     if (now !== this.size) {
       this.size = now;
       this.changedAt = Date.now();
       this.firstOutputAt ??= this.changedAt;
     }
+  }
+
+  async silentMs(): Promise<number> {
+    await this.poll();
     return Date.now() - this.changedAt;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
   }
 }
