@@ -16,9 +16,10 @@ const ENTRIES = {
 
 // '*.node': ssh2's optional crypto addon is built for the host's Node; the guest falls back to JS crypto.
 const external = ['koffi', 'cpu-features', '*.node'];
-const present = Object.entries(ENTRIES).filter(([, entry]) => existsSync(entry));
+const missing = Object.values(ENTRIES).filter((entry) => !existsSync(entry));
+if (missing.length > 0) throw new Error(`guest entry points missing: ${missing.join(', ')}`);
 await Promise.all(
-  present.map(([name, entry]) =>
+  Object.entries(ENTRIES).map(([name, entry]) =>
     build({
       entryPoints: [entry],
       outfile: `dist/guest/${name}.mjs`,
