@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { GUEST_NODE_PATH, GUEST_TSD_DIR } from '../../guest/api/guest-layout.js';
 import { TsdError } from '../../guest/api/errors.js';
+import type { GuestArtifact } from './artifacts.js';
 import { selectFiles } from './glob.js';
 import type { ResolvedRecipe } from './resolve.js';
 import { ImageTree } from './tree.js';
@@ -24,6 +25,8 @@ export interface FetchedInputs {
   bundlesDir: string;
   /** images/rootfs: files copied as they are (/init, /etc/passwd…). */
   rootfsDir: string;
+  /** The runc helper and containerd's protos (artifacts.ts), checked and hashed by the builder. */
+  artifacts: GuestArtifact[];
 }
 
 /** Guest bundles that must exist: the image boots nothing without the init. */
@@ -76,6 +79,10 @@ export async function assembleTree(recipe: ResolvedRecipe, inputs: FetchedInputs
   }
   for (const bundle of await guestBundles(inputs.bundlesDir)) {
     await tree.addHostPath(join(inputs.bundlesDir, bundle), posix.join(GUEST_TSD_DIR, bundle), 0o644);
+  }
+  for (const artifact of inputs.artifacts) {
+    if (artifact.kind === 'file') await tree.addHostPath(artifact.source, artifact.guestPath, 0o755);
+    else await tree.addHostDirectory(artifact.source, artifact.guestPath);
   }
 
   // busybox applets last: a real program (mke2fs, the rootfs' /init) wins over an applet.

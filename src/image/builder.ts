@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { GUEST_TSD_DIR } from '../../guest/api/guest-layout.js';
 import { TsdError } from '../../guest/api/errors.js';
 import { AptSource } from './apt.js';
+import { artifactSums, guestArtifacts, hashArtifacts, type HashedArtifact } from './artifacts.js';
 import { guestBundles } from './assemble.js';
 import { assembleTree } from './assemble.js';
 import { defaultCacheDir, produceOnce, tempPathFor } from './cache.js';
@@ -23,12 +24,14 @@ import { findProject, hashDirectory, loadRecipe } from './project.js';
 import { debPackageNames, parseAptPolicy, resolveRecipe, type ResolvedRecipe } from './resolve.js';
 
 /** Bump when the layout or assembly changes, so cached images are rebuilt. */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 export interface ImageBuilderOptions {
   cacheDir?: string;
   /** Where the guest bundles are; default <project>/dist/guest (written by `npm run build`). */
   bundlesDir?: string;
+  /** Where the native helpers are (<nativeDir>/<arch>/tsd-runc-helper); default <project>/dist/native. */
+  nativeDir?: string;
   /** Assemble again even when the inputs are unchanged (downloads stay cached): checks reproducibility. */
   rebuild?: boolean;
 }
@@ -71,8 +74,9 @@ async function ensureImage(
   const bundles = await Promise.all(
     (await guestBundles(bundlesDir)).map(async (name) => ({ name, sha256: await sha256File(join(bundlesDir, name)) })),
   );
+  const artifacts = await hashArtifacts(arch, guestArtifacts(arch, bundlesDir, options.nativeDir ?? join(project.root, 'dist', 'native')));
   const rootfsSha256 = await hashDirectory(rootfsDir);
-  const inputKey = sha256(JSON.stringify({ BUILDER_VERSION, resolved, bundles, rootfsSha256 }));
+  const inputKey = sha256(JSON.stringify({ BUILDER_VERSION, resolved, bundles, artifacts: artifactSums(artifacts), rootfsSha256 }));
 
   const archDir = join(cacheDir, 'images', arch);
   const indexFile = join(archDir, 'inputs', `${inputKey}.json`);
@@ -83,7 +87,7 @@ async function ensureImage(
   }
 
   onProgress?.(`building the ${arch} guest image (kernel ${resolved.kernel.release}, node ${resolved.node.version})`);
-  const built = await buildImage(cacheDir, resolved, apt, { bundlesDir, rootfsDir, bundles, rootfsSha256, inputKey }, onProgress);
+  const built = await buildImage(cacheDir, resolved, apt, { bundlesDir, rootfsDir, bundles, artifacts, rootfsSha256, inputKey }, onProgress);
   await mkdir(join(archDir, 'inputs'), { recursive: true });
   const tmpIndex = tempPathFor(indexFile);
   await writeFile(tmpIndex, JSON.stringify({ digest: built.digest }) + '\n');
@@ -95,6 +99,7 @@ interface LocalInputs {
   bundlesDir: string;
   rootfsDir: string;
   bundles: ImageContents['bundles'];
+  artifacts: HashedArtifact[];
   rootfsSha256: string;
   inputKey: string;
 }
@@ -117,7 +122,7 @@ async function buildImage(
   await mkdir(join(stage, 'out'), { recursive: true });
   try {
     onProgress?.('assembling the initramfs');
-    const tree = await assembleTree(resolved, { ...fetched.inputs, bundlesDir: local.bundlesDir, rootfsDir: local.rootfsDir });
+    const tree = await assembleTree(resolved, { ...fetched.inputs, bundlesDir: local.bundlesDir, rootfsDir: local.rootfsDir, artifacts: local.artifacts });
     const moduleFiles = await addKernelModules(tree, fetched.kernelDir, resolved.kernel, resolved.modules, join(stage, 'modules'));
     const contents: ImageContents = {
       schema: MANIFEST_SCHEMA,
@@ -128,6 +133,7 @@ async function buildImage(
       node: { package: resolved.node.package, version: resolved.node.version, integrity: resolved.node.integrity, stripped: resolved.node.strip !== undefined },
       nodeModules: resolved.nodeModules.map(({ package: name, version, integrity }) => ({ package: name, version, integrity })),
       bundles: local.bundles,
+      artifacts: artifactSums(local.artifacts),
       rootfsSha256: local.rootfsSha256,
       modules: { requested: resolved.modules, files: moduleFiles },
       busyboxApplets: fetched.inputs.busyboxApplets.length,

@@ -19,7 +19,7 @@ import { run } from './run.js';
 type Progress = ((line: string) => void) | undefined;
 
 export interface FetchResult {
-  inputs: Omit<FetchedInputs, 'bundlesDir' | 'rootfsDir'>;
+  inputs: Omit<FetchedInputs, 'bundlesDir' | 'rootfsDir' | 'artifacts'>;
   kernelDir: string;
   kernelDeb: ComponentDeb;
   debs: ComponentDeb[];

@@ -34,6 +34,8 @@ export interface ImageContents {
   nodeModules: ComponentNpm[];
   /** The guest programs (dist/guest/*.mjs) and their sha256s. */
   bundles: Array<{ name: string; sha256: string }>;
+  /** The runc helper and containerd's protos: where they are in the image, sha256 of the file or directory. */
+  artifacts: Array<{ name: string; guestPath: string; sha256: string }>;
   /** sha256 of images/rootfs (paths and contents). */
   rootfsSha256: string;
   /** Kernel modules requested (guest/api/kernel-modules.ts) and the files included for them. */

@@ -2,8 +2,10 @@
  * Builds the real guest images (Debian kernel, node, koffi, busybox…) into the tsd cache and boots
  * them under QEMU (tcg) with a test script in place of the init (kernel quiet, so that its messages do
  * not split the script's lines): the script prints markers, runs the
- * guest's node with koffi, modprobes modules from the list and formats an ext4 file system.
- * Needs `npm run build` (dist/guest/init.mjs) and the tools from scripts/setup-host.sh.
+ * guest's node with koffi, modprobes modules from the list, formats an ext4 file system, starts the
+ * runc helper (its usage line proves the binary is for the guest's architecture), asks runc.mjs for
+ * its version and starts containerd.mjs until its socket is served (which needs its .proto files).
+ * Needs `npm run build` (dist/guest, dist/native) and the tools from scripts/setup-host.sh.
  */
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
@@ -36,6 +38,17 @@ const SCRIPT = [
   '/sbin/tini --version',
   'test -s /etc/ssl/certs/ca-certificates.crt && echo CA-OK',
   'test -x /init && test -s /opt/tsd/init.mjs && test -s /opt/tsd/manifest.json && echo LAYOUT-OK',
+  // The helper without arguments prints its usage and exits 2; a wrong-architecture binary cannot start.
+  'helper=/opt/tsd/native/$(uname -m)/tsd-runc-helper',
+  'test -x $helper && echo HELPER-EXECUTABLE',
+  '$helper; echo HELPER-EXIT-$?',
+  '/usr/bin/node /opt/tsd/runc.mjs --version',
+  // containerd loads its protos before it listens: ready (or its error) shows whether they were found.
+  '/usr/bin/node /opt/tsd/containerd.mjs --address /run/c.sock --root /tmp/cr --state /tmp/cs >/tmp/c.log 2>&1 & cpid=$!',
+  'while kill -0 $cpid 2>/dev/null && ! grep -q ready /tmp/c.log; do sleep 1; done',
+  'cat /tmp/c.log',
+  'test -S /run/c.sock && echo CONTAINERD-SOCKET-OK',
+  'kill $cpid',
   `echo ${END}`,
   'poweroff -f',
 ].join('; ');
@@ -119,34 +132,49 @@ async function checkBoot(t: import('ava').ExecutionContext, image: GuestImage, t
     t.regex(log, /tini version \d+\.\d+\.\d+/, fail('tini did not run'));
     t.true(log.includes('CA-OK'), fail('no CA bundle'));
     t.true(log.includes('LAYOUT-OK'), fail('layout incomplete'));
+    t.true(log.includes('HELPER-EXECUTABLE'), fail(`/opt/tsd/native/${image.arch}/tsd-runc-helper missing or not executable`));
+    t.true(log.includes('usage: tsd-runc-helper init SYNC_FD'), fail('the runc helper did not start'));
+    t.true(log.includes('HELPER-EXIT-2'), fail('the runc helper did not exit with its usage status'));
+    t.regex(log, /tsd-runc version \d+\.\d+\.\d+/, fail('runc.mjs --version failed'));
+    t.true(log.includes('tsd-containerd ready on /run/c.sock'), fail('containerd.mjs did not start (its protos?)'));
+    t.true(log.includes('CONTAINERD-SOCKET-OK'), fail('containerd.mjs did not create its socket'));
+    t.deepEqual(manifest.artifacts.map((artifact) => artifact.guestPath).sort(), [
+      '/opt/tsd/containerd-proto',
+      `/opt/tsd/native/${image.arch}/tsd-runc-helper`,
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * dist/guest is shared with whoever runs `npm run build` meanwhile: the tests build from a snapshot
- * of it, so that every ensure() below sees the same inputs.
+ * dist/guest and dist/native are shared with whoever runs `npm run build` meanwhile: the tests build
+ * from a snapshot of them, so that every ensure() below sees the same inputs.
  */
+let snapshotDir = '';
 let bundlesDir = '';
+let nativeDir = '';
 test.before(async () => {
-  bundlesDir = await mkdtemp(join(tmpdir(), 'tsd-image-bundles-'));
+  snapshotDir = await mkdtemp(join(tmpdir(), 'tsd-image-inputs-'));
+  bundlesDir = join(snapshotDir, 'guest');
+  nativeDir = join(snapshotDir, 'native');
   await cp(fileURLToPath(new URL('../../dist/guest', import.meta.url)), bundlesDir, {
     recursive: true,
     filter: (source) => !source.endsWith('.map'),
   });
+  await cp(fileURLToPath(new URL('../../dist/native', import.meta.url)), nativeDir, { recursive: true });
 });
 test.after.always(async () => {
-  if (bundlesDir !== '') await rm(bundlesDir, { recursive: true, force: true });
+  if (snapshotDir !== '') await rm(snapshotDir, { recursive: true, force: true });
 });
 
 test.serial('x86_64: the image builds reproducibly and boots on microvm under tcg', async (t) => {
   t.timeout(20 * 60_000);
   const progress = (line: string): void => t.log(line);
-  const first = await createImageBuilder({ bundlesDir }).ensure('x86_64', { onProgress: progress });
-  const again = await createImageBuilder({ bundlesDir, rebuild: true }).ensure('x86_64', { onProgress: progress });
+  const first = await createImageBuilder({ bundlesDir, nativeDir }).ensure('x86_64', { onProgress: progress });
+  const again = await createImageBuilder({ bundlesDir, nativeDir, rebuild: true }).ensure('x86_64', { onProgress: progress });
   t.is(again.digest, first.digest, 'assembling the same inputs again gives the same digest');
-  const cached = await createImageBuilder({ bundlesDir }).ensure('x86_64');
+  const cached = await createImageBuilder({ bundlesDir, nativeDir }).ensure('x86_64');
   t.deepEqual(cached, first);
 
   const manifest = await readImageManifest(first.manifestPath);
@@ -165,6 +193,6 @@ test.serial('x86_64: the image builds reproducibly and boots on microvm under tc
 
 test.serial('aarch64: the image builds and boots on virt under tcg', async (t) => {
   t.timeout(25 * 60_000);
-  const image = await createImageBuilder({ bundlesDir }).ensure('aarch64', { onProgress: (line) => t.log(line) });
+  const image = await createImageBuilder({ bundlesDir, nativeDir }).ensure('aarch64', { onProgress: (line) => t.log(line) });
   await checkBoot(t, image, 300_000);
 });
