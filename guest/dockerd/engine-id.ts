@@ -3,8 +3,9 @@
  * survives restarts. Written atomically (temp + fsync + rename).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -18,14 +19,6 @@ export async function loadEngineId(dataRoot: string): Promise<string> {
   }
   const id = randomUUID();
   await mkdir(dataRoot, { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  const file = await open(temp, 'w', 0o644);
-  try {
-    await file.writeFile(id + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path);
+  await writeFileAtomic(path, id + '\n');
   return id;
 }

@@ -9,7 +9,7 @@ import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises
 import { join } from 'node:path';
 import { TsdError } from '../../api/errors.js';
 import { parseDigest } from '../../api/oci-image-spec.js';
-import { fsyncDir, writeFileAtomic } from './atomic-file.js';
+import { fsyncDir, writeFileAtomic } from '../../lib/atomic-file.js';
 import type { CommitOptions, ContentWriter, IngestStatus } from './content-store.js';
 import type { StoreLayout } from './layout.js';
 

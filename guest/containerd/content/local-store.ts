@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { TsdError } from '../../api/errors.js';
-import { TEMP_MARKER, writeFileAtomic } from './atomic-file.js';
+import { TEMP_MARKER, writeFileAtomic } from '../../lib/atomic-file.js';
 import type { ContentFilter, ContentInfo, ContentStore, ContentWriter, IngestStatus, WriterOptions } from './content-store.js';
 import { anyFilter, type FieldLookup } from './filters.js';
 import { IngestWriter, type IngestMeta } from './ingest-writer.js';

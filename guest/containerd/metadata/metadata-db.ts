@@ -1,13 +1,13 @@
 /**
  * The metadata database: one JSON document, read once at start and rewritten atomically
- * (temp + fsync + rename, the content store's atomic-file) after every change. Changes run one at
+ * (temp + fsync + rename, guest/lib/atomic-file) after every change. Changes run one at
  * a time on a copy: a change that throws leaves the database as it was, and a kill -9 at any
  * moment leaves the previous or the next document on disk, never a mix.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TsdError } from '../../api/errors.js';
-import { writeFileAtomic } from '../content/atomic-file.js';
+import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { SCHEMA_VERSION, emptyNamespace, type DbState, type NamespaceRecord } from './schema.js';
 
 export class MetadataDb {

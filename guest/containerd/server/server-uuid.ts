@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../content/atomic-file.js';
+import { writeFileAtomic } from '../../lib/atomic-file.js';
 
 export async function serverUuid(path: string): Promise<string> {
   const existing = await readFile(path, 'utf8').then((text) => text.trim(), () => '');

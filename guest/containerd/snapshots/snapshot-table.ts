@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../content/atomic-file.js';
+import { writeFileAtomic } from '../../lib/atomic-file.js';
 import type { Labels, SnapshotKind, Usage } from './snapshotter.js';
 
 export interface SnapshotRecord {

@@ -2,9 +2,10 @@
  * The state directory: one directory per container under --root, holding state.json (written
  * atomically: temp file, fsync, rename) and the exec fifo while the container is "created".
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsdError } from '../../api/errors.js';
+import { writeFileAtomicSync } from '../../lib/atomic-file.js';
 import { RECORD_VERSION, type ContainerRecord } from './record.js';
 
 const ID_PATTERN = /^[\w+.-]+$/;
@@ -36,15 +37,7 @@ export class StateStore {
 
   save(record: ContainerRecord): void {
     const file = join(this.dir(record.id), 'state.json');
-    const temp = `${file}.${process.pid}.tmp`;
-    const fd = openSync(temp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(record));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
+    writeFileAtomicSync(file, JSON.stringify(record), 0o600);
   }
 
   load(id: string): ContainerRecord {
