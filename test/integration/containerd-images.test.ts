@@ -101,7 +101,8 @@ test('kill -9 during a pull registers no half image; the next pull completes', a
   t.teardown(() => daemon.stop());
   const ref = `${registry.host}/library/busybox:latest`;
   // Kill the daemon as soon as the first blob write has begun: wherever that lands, the image is
-  // registered only after every blob is stored, and the unpack only after that.
+  // registered only after every blob is stored, and the unpack only after that — so there is
+  // never a registered image with missing content.
   const pull = daemon.ctr(['images', 'pull', '--plain-http', ref]);
   for (let i = 0; i < 200; i++) {
     const active = await daemon.ctr(['content', 'active']);
@@ -112,7 +113,11 @@ test('kill -9 during a pull registers no half image; the next pull completes', a
   const interrupted = await pull;
   await daemon.restart();
   const images = await daemon.ctrOk(['images', 'ls', '-q']);
-  if (interrupted.code !== 0) t.notRegex(images, /busybox/);
+  if (interrupted.code !== 0 && /busybox/.test(images)) {
+    // ctr registers the image (Images.Create) once every blob is stored, then unpacks: a kill
+    // that lands during the unpack leaves a registered image, which must then be complete.
+    t.regex(await daemon.ctrOk(['images', 'check']), /complete \(2\/2\)/);
+  }
   const second = await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
   t.regex(second, /done: /);
   t.regex(await daemon.ctrOk(['images', 'check']), /complete \(2\/2\).*true/);
