@@ -16,12 +16,12 @@ export const DEFAULT_ROOT = '/run/tsd-runc';
 const VERSION = '0.1.0';
 
 const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'root', type: 'string', usage: `root directory for storage of container state (default "${DEFAULT_ROOT}")` },
-  { name: 'log', type: 'string', usage: 'set the log file to write runtime logs to (default is stderr)' },
-  { name: 'log-format', type: 'string', usage: 'set the log format ("text" (default), or "json")' },
-  { name: 'debug', type: 'bool', usage: 'enable debug logging' },
+  { name: 'root', type: 'string', usage: `directory holding the containers' state (default "${DEFAULT_ROOT}")` },
+  { name: 'log', type: 'string', usage: 'write the runtime\'s log to this file instead of stderr' },
+  { name: 'log-format', type: 'string', usage: 'log format: text (default) or json' },
+  { name: 'debug', type: 'bool', usage: 'log debug messages too' },
   { name: 'systemd-cgroup', type: 'bool', usage: 'not supported: cgroups are managed directly' },
-  { name: 'rootless', type: 'string', usage: 'ignore cgroup permission errors ("true", "false", or "auto")' },
+  { name: 'rootless', type: 'string', usage: 'tolerate cgroup permission errors: true, false or auto' },
   { name: 'criu', type: 'string', usage: 'not supported (checkpoint/restore)' },
   { name: 'help', type: 'bool', aliases: ['h'], usage: 'show help' },
   { name: 'version', type: 'bool', aliases: ['v'], usage: 'print the version' },

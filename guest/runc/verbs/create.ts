@@ -5,10 +5,10 @@ import type { Context, Verb } from '../cli/context.js';
 import { createContainer, type CreateMode } from '../runtime/create.js';
 
 export const CREATE_FLAGS: readonly FlagSpec[] = [
-  { name: 'bundle', type: 'string', aliases: ['b'], usage: 'path to the root of the bundle directory (default: current directory)' },
-  { name: 'console-socket', type: 'string', usage: 'path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console\'s pseudoterminal' },
-  { name: 'pid-file', type: 'string', usage: 'specify the file to write the process id to' },
-  { name: 'no-pivot', type: 'bool', usage: 'do not use pivot root to jail process inside rootfs (MS_MOVE + chroot instead)' },
+  { name: 'bundle', type: 'string', aliases: ['b'], usage: 'bundle directory holding config.json (default: the current directory)' },
+  { name: 'console-socket', type: 'string', usage: 'unix socket that receives the terminal\'s pty master (SCM_RIGHTS) when process.terminal is set' },
+  { name: 'pid-file', type: 'string', usage: 'write the process ID to this file' },
+  { name: 'no-pivot', type: 'bool', usage: 'enter the rootfs with MS_MOVE + chroot instead of pivot_root' },
   { name: 'no-new-keyring', type: 'bool', usage: 'accepted; tsd-runc never creates a session keyring' },
   { name: 'preserve-fds', type: 'int', usage: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' },
 ];

@@ -8,7 +8,7 @@ import { destroyContainer } from '../runtime/destroy.js';
 export const verb: Verb = {
   name: 'delete',
   usage: 'tsd-runc delete [command options] <container-id> [container-id...]',
-  flags: [{ name: 'force', type: 'bool', aliases: ['f'], usage: 'forcibly deletes the container if it is still running (uses SIGKILL)' }],
+  flags: [{ name: 'force', type: 'bool', aliases: ['f'], usage: 'kill a running container with SIGKILL, then delete it' }],
   async run(ctx, flags, args) {
     requireArgs('delete', args, 1, true);
     for (const id of args) {

@@ -9,8 +9,8 @@ export const verb: Verb = {
   name: 'events',
   usage: 'tsd-runc events [command options] <container-id>',
   flags: [
-    { name: 'interval', type: 'string', usage: 'set the stats collection interval (default: 5s)' },
-    { name: 'stats', type: 'bool', usage: 'display the container\'s stats then exit' },
+    { name: 'interval', type: 'string', usage: 'time between stats samples (default 5s)' },
+    { name: 'stats', type: 'bool', usage: 'print one stats sample and exit' },
   ],
   async run(ctx, flags, args) {
     requireArgs('events', args, 1);

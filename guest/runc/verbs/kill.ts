@@ -8,7 +8,7 @@ import { parseSignal } from '../runtime/signals.js';
 export const verb: Verb = {
   name: 'kill',
   usage: 'tsd-runc kill [command options] <container-id> [signal]',
-  flags: [{ name: 'all', type: 'bool', aliases: ['a'], usage: 'send the specified signal to all processes inside the container' }],
+  flags: [{ name: 'all', type: 'bool', aliases: ['a'], usage: 'signal every process in the container, not only its init' }],
   async run(ctx, flags, args) {
     requireArgs('kill', args, 1, true);
     if (args.length > 2) throw new TsdError('invalid-argument', '"kill" requires at most 2 arguments');

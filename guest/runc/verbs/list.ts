@@ -8,8 +8,8 @@ export const verb: Verb = {
   name: 'list',
   usage: 'tsd-runc list [command options]',
   flags: [
-    { name: 'format', type: 'string', aliases: ['f'], usage: 'select one of: table or json (default: "table")' },
-    { name: 'quiet', type: 'bool', aliases: ['q'], usage: 'display only container IDs' },
+    { name: 'format', type: 'string', aliases: ['f'], usage: 'output format: table (default) or json' },
+    { name: 'quiet', type: 'bool', aliases: ['q'], usage: 'print only the IDs' },
   ],
   async run(ctx, flags) {
     const format = (flags.format as string | undefined) ?? 'table';

@@ -8,7 +8,7 @@ import { loadContainer } from '../runtime/container.js';
 export const verb: Verb = {
   name: 'ps',
   usage: 'tsd-runc ps [command options] <container-id> [ps options]',
-  flags: [{ name: 'format', type: 'string', aliases: ['f'], usage: 'select one of: table or json (default: "table")' }],
+  flags: [{ name: 'format', type: 'string', aliases: ['f'], usage: 'output format: table (default) or json' }],
   async run(ctx, flags, args) {
     requireArgs('ps', args, 1, true);
     const container = await loadContainer(ctx, args[0]!);

@@ -18,8 +18,8 @@ export const verb: Verb = {
   usage: 'tsd-runc run [command options] <container-id>',
   flags: [
     ...CREATE_FLAGS,
-    { name: 'detach', type: 'bool', aliases: ['d'], usage: 'detach from the container\'s process' },
-    { name: 'keep', type: 'bool', usage: 'do not delete the container after it exits' },
+    { name: 'detach', type: 'bool', aliases: ['d'], usage: 'return once the container started instead of waiting for it' },
+    { name: 'keep', type: 'bool', usage: 'leave the container in place after its process exits' },
   ],
   async run(ctx, flags, args) {
     requireArgs('run', args, 1);

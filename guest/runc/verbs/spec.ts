@@ -9,8 +9,8 @@ export const verb: Verb = {
   name: 'spec',
   usage: 'tsd-runc spec [command options]',
   flags: [
-    { name: 'bundle', type: 'string', aliases: ['b'], usage: 'path to the root of the bundle directory' },
-    { name: 'rootless', type: 'bool', usage: 'generate a configuration for a rootless container' },
+    { name: 'bundle', type: 'string', aliases: ['b'], usage: 'bundle directory to write config.json into' },
+    { name: 'rootless', type: 'bool', usage: 'write a configuration for running without root (user namespace, no cgroup limits)' },
   ],
   async run(_ctx, flags) {
     const file = join((flags.bundle as string | undefined) ?? '.', 'config.json');
