@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Spec } from '../../guest/api/oci-runtime-spec.js';
 import { BPF_MAXINSNS, compileSeccomp, seccompFlags } from '../../guest/runc/seccomp/index.js';
 import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
+import { buildSeccompLoader } from '../helpers/seccomp-loader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsdtest-seccomp-docker-'));
 const captured = join(dir, 'captured');
@@ -29,27 +30,7 @@ done
 exec runc "$@"
 `;
 
-const LOADER_C = `
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  static struct sock_filter insns[4096];
-  FILE *f = fopen(argv[1], "rb");
-  size_t n = fread(insns, sizeof insns[0], 4096, f);
-  struct sock_fprog prog = { .len = (unsigned short)n, .filter = insns };
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) { perror("prctl"); return 123; }
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, strtoul(argv[2], 0, 0), &prog)) { perror("seccomp"); return 122; }
-  execv(argv[3], argv + 3);
-  perror("execv");
-  return 121;
-}
-`;
-
+let loader = '';
 let profile: NonNullable<NonNullable<Spec['linux']>['seccomp']>;
 
 test.before(async () => {
@@ -68,8 +49,7 @@ test.before(async () => {
   const spec = JSON.parse(readFileSync(join(captured, file), 'utf8')) as Spec;
   if (!spec.linux?.seccomp) throw new Error('dockerd sent no linux.seccomp (is dockerd built without seccomp?)');
   profile = spec.linux.seccomp;
-  writeFileSync(join(dir, 'loader.c'), LOADER_C);
-  execFileSync('gcc', ['-O1', '-o', join(dir, 'loader'), join(dir, 'loader.c')]);
+  loader = buildSeccompLoader(dir);
 });
 
 test.after.always(async () => {
@@ -91,7 +71,6 @@ test.serial("Docker's default profile compiles under 4096 instructions for x64 a
 test.serial("Docker's default profile in the kernel: busybox works, unshare(CLONE_NEWUSER) gets EPERM", (t) => {
   const filter = join(dir, 'docker-default.bpf');
   writeFileSync(filter, compileSeccomp(profile, process.arch));
-  const loader = join(dir, 'loader');
   const flags = String(seccompFlags(profile));
   const ok = spawnSync(loader, [filter, flags, '/bin/busybox', 'sh', '-c', 'mkdir -p /tmp/x-$$ && rmdir /tmp/x-$$ && echo works | tr a-z A-Z'], { encoding: 'utf8' });
   t.is(ok.status, 0, ok.stderr);

@@ -4,44 +4,20 @@
  * seccomp(SECCOMP_SET_MODE_FILTER) and execs a program, whose syscalls the kernel then filters.
  */
 import test from 'ava';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinuxSeccomp } from '../../guest/api/oci-runtime-spec.js';
 import { compileSeccomp, seccompFlags } from '../../guest/runc/seccomp/index.js';
 import * as tables from '../../guest/runc/seccomp/syscall-tables.js';
-
-const LOADER_C = `
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-/* loader FILTER FLAGS PROGRAM ARGS... */
-int main(int argc, char **argv) {
-  static struct sock_filter insns[4096];
-  if (argc < 4) return 125;
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) { perror("fopen"); return 124; }
-  size_t n = fread(insns, sizeof insns[0], 4096, f);
-  struct sock_fprog prog = { .len = (unsigned short)n, .filter = insns };
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) { perror("prctl"); return 123; }
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, strtoul(argv[2], 0, 0), &prog)) { perror("seccomp"); return 122; }
-  execv(argv[3], argv + 3);
-  perror("execv");
-  return 121;
-}
-`;
+import { buildSeccompLoader } from '../helpers/seccomp-loader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsdtest-seccomp-'));
-const loader = join(dir, 'loader');
+let loader = '';
 
 test.before(() => {
-  writeFileSync(join(dir, 'loader.c'), LOADER_C);
-  execFileSync('gcc', ['-O1', '-o', loader, join(dir, 'loader.c')]);
+  loader = buildSeccompLoader(dir);
 });
 
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
