@@ -17,6 +17,12 @@ export interface CtrResult {
   stderr: string;
 }
 
+/** A running `ctr events`: what it printed so far, and how to end it. */
+export interface EventsWatch {
+  text(): string;
+  stop(): void;
+}
+
 export class ContainerdDaemon {
   #child: ChildProcess | undefined;
   #stderr = '';
@@ -109,6 +115,30 @@ export class ContainerdDaemon {
     const result = await this.ctr(args, options);
     if (result.code !== 0) throw new Error(`ctr ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
     return result.stdout;
+  }
+
+  /**
+   * Starts `ctr events` and returns once its subscription is live. ctr subscribes
+   * asynchronously, so namespaces `events-probe-N` (label k=v) are created until one of their
+   * /namespaces/create events is seen (bounded; throws if none arrives).
+   */
+  async subscribeEvents(): Promise<EventsWatch> {
+    const events = spawn(CTR, ['--address', this.address, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    events.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const watch: EventsWatch = {
+      text: () => output,
+      stop: () => void (events.pid && events.exitCode === null && process.kill(events.pid, 'SIGKILL')),
+    };
+    for (let i = 0; i < 50 && !output.includes('/namespaces/create'); i++) {
+      await this.ctrOk(['namespaces', 'create', `events-probe-${i}`, 'k=v']);
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
+    }
+    if (!output.includes('/namespaces/create')) {
+      watch.stop();
+      throw new Error(`ctr events saw no /namespaces/create: ${output}`);
+    }
+    return watch;
   }
 
   async #signal(signal: NodeJS.Signals): Promise<void> {

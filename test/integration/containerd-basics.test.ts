@@ -3,8 +3,7 @@
  * metadata surviving kill -9.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { CTR, ContainerdDaemon } from '../helpers/containerd-daemon.js';
+import { ContainerdDaemon } from '../helpers/containerd-daemon.js';
 
 test('ctr version and plugins ls talk to tsd-containerd', async (t) => {
   const daemon = await ContainerdDaemon.start();
@@ -47,16 +46,9 @@ test('namespaces: create, label, list, remove, errors like containerd', async (t
 test('ctr events receives /namespaces/create', async (t) => {
   const daemon = await ContainerdDaemon.start();
   t.teardown(() => daemon.stop());
-  const events = spawn(CTR, ['--address', daemon.address, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => void (events.pid && events.exitCode === null && process.kill(events.pid, 'SIGKILL')));
-  let output = '';
-  events.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  // ctr subscribes asynchronously: create namespaces until one is seen (bounded).
-  for (let i = 0; i < 50 && !output.includes('/namespaces/create'); i++) {
-    await daemon.ctrOk(['namespaces', 'create', `seen-${i}`, 'k=v']);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  const line = output.split('\n').find((l) => l.includes('/namespaces/create'));
-  t.truthy(line, output);
-  t.regex(line as string, /default \/namespaces\/create \{"name":"seen-\d+","labels":\{"k":"v"\}\}/);
+  const events = await daemon.subscribeEvents();
+  t.teardown(() => events.stop());
+  const line = events.text().split('\n').find((l) => l.includes('/namespaces/create'));
+  t.truthy(line, events.text());
+  t.regex(line as string, /default \/namespaces\/create \{"name":"events-probe-\d+","labels":\{"k":"v"\}\}/);
 });

@@ -4,14 +4,13 @@
  * ls/check/tag/label/rm, the unpacked snapshot's files, image events, and kill -9 persistence.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { CTR, ContainerdDaemon } from '../helpers/containerd-daemon.js';
+import { ContainerdDaemon } from '../helpers/containerd-daemon.js';
 
 let registry: FixtureRegistry;
 
@@ -79,21 +78,14 @@ test('a multi-arch index pulls the requested platform', async (t) => {
 test('ctr events shows /images/create and /snapshot/commit during a pull', async (t) => {
   const daemon = await ContainerdDaemon.start();
   t.teardown(() => daemon.stop());
-  const events = spawn(CTR, ['--address', daemon.address, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => void (events.pid && events.exitCode === null && process.kill(events.pid, 'SIGKILL')));
-  let output = '';
-  events.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  // Wait until the subscription is live: namespace events show it (bounded).
-  for (let i = 0; i < 50 && !output.includes('/namespaces/create'); i++) {
-    await daemon.ctrOk(['namespaces', 'create', `probe-${i}`]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const events = await daemon.subscribeEvents();
+  t.teardown(() => events.stop());
   const ref = `${registry.host}/library/busybox:latest`;
   await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
-  for (let i = 0; i < 50 && !output.includes('/images/create'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  t.regex(output, new RegExp(`default /images/create \\{"name":"${ref.replace(/[.]/g, '\\.')}"`));
-  t.regex(output, /default \/snapshot\/prepare \{"key":"extract-/);
-  t.regex(output, /default \/snapshot\/commit \{"key":"extract-[^"]+","name":"sha256:[0-9a-f]{64}"\}/);
+  for (let i = 0; i < 50 && !events.text().includes('/images/create'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.regex(events.text(), new RegExp(`default /images/create \\{"name":"${ref.replace(/[.]/g, '\\.')}"`));
+  t.regex(events.text(), /default \/snapshot\/prepare \{"key":"extract-/);
+  t.regex(events.text(), /default \/snapshot\/commit \{"key":"extract-[^"]+","name":"sha256:[0-9a-f]{64}"\}/);
 });
 
 test('kill -9 during a pull registers no half image; the next pull completes', async (t) => {
