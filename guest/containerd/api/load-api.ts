@@ -22,9 +22,20 @@ export const SERVICE_FILES = [
   'services/leases.proto',
   'services/events.proto',
   'services/diff.proto',
+  'services/containers.proto',
+  'services/tasks.proto',
 ] as const;
 
-const EVENT_FILES = ['events/events.proto', 'events/image-events.proto'] as const;
+/** Served or called over ttrpc, not gRPC: the shim's Task service and containerd's ttrpc Events. */
+export const TTRPC_FILES = ['runtime/task/v2/shim.proto', 'services/ttrpc/events.proto'] as const;
+
+const EVENT_FILES = [
+  'events/events.proto',
+  'events/image-events.proto',
+  'events/task.proto',
+  'events/container.proto',
+  'runtime/runc/options.proto',
+] as const;
 
 const LOADER_OPTIONS: Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
 
@@ -38,11 +49,19 @@ export type ServiceName =
   | 'containerd.services.images.v1.Images'
   | 'containerd.services.leases.v1.Leases'
   | 'containerd.services.events.v1.Events'
-  | 'containerd.services.diff.v1.Diff';
+  | 'containerd.services.diff.v1.Diff'
+  | 'containerd.services.containers.v1.Containers'
+  | 'containerd.services.tasks.v1.Tasks';
 
 export interface ContainerdApi {
   service(name: ServiceName): ServiceDefinition;
+  /** Event payloads and runc options, for encoding/decoding google.protobuf.Any values. */
   events: protobuf.Root;
+  /**
+   * The ttrpc protocols (containerd.task.v2.Task, containerd.services.events.ttrpc.v1.Events)
+   * plus the task types, as plain protobufjs types: ttrpc frames carry raw protobuf messages.
+   */
+  ttrpc: protobuf.Root;
 }
 
 let cached: ContainerdApi | undefined;
@@ -55,6 +74,9 @@ export function loadApi(): ContainerdApi {
   const events = new protobuf.Root();
   events.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(dir, target));
   events.loadSync(EVENT_FILES.map((file) => join(dir, file)), { keepCase: false });
+  const ttrpc = new protobuf.Root();
+  ttrpc.resolvePath = events.resolvePath;
+  ttrpc.loadSync(TTRPC_FILES.map((file) => join(dir, file)), { keepCase: false });
   cached = {
     service(name) {
       let node: unknown = grpcObject;
@@ -62,6 +84,7 @@ export function loadApi(): ContainerdApi {
       return (node as { service: ServiceDefinition }).service;
     },
     events,
+    ttrpc,
   };
   return cached;
 }
