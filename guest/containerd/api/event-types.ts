@@ -22,6 +22,11 @@ export const TOPICS = {
   imageCreate: { topic: '/images/create', type: 'containerd.services.images.v1.ImageCreate' },
   imageUpdate: { topic: '/images/update', type: 'containerd.services.images.v1.ImageUpdate' },
   imageDelete: { topic: '/images/delete', type: 'containerd.services.images.v1.ImageDelete' },
+  containerCreate: { topic: '/containers/create', type: 'containerd.events.ContainerCreate' },
+  containerUpdate: { topic: '/containers/update', type: 'containerd.events.ContainerUpdate' },
+  containerDelete: { topic: '/containers/delete', type: 'containerd.events.ContainerDelete' },
+  taskExit: { topic: '/tasks/exit', type: 'containerd.events.TaskExit' },
+  taskDelete: { topic: '/tasks/delete', type: 'containerd.events.TaskDelete' },
 } as const;
 
 export type EventKind = keyof typeof TOPICS;

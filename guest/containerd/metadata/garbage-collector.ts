@@ -1,7 +1,8 @@
 /**
  * Garbage collection of one namespace, containerd's mark and sweep:
  *  roots    image targets, resources of unexpired leases (containerd.io/gc.expire, RFC 3339),
- *           content and snapshots labelled containerd.io/gc.root; expired leases are deleted;
+ *           content and snapshots labelled containerd.io/gc.root, containers (their snapshot
+ *           and their gc.ref labels); expired leases are deleted;
  *  edges    content labels containerd.io/gc.ref.content* (-> blob) and
  *           containerd.io/gc.ref.snapshot.<snapshotter> (-> snapshot), the same labels on
  *           snapshots, and every snapshot's parent;
@@ -68,6 +69,10 @@ export class GarbageCollector {
     };
 
     for (const image of Object.values(record.images)) markBlob(image.target.digest);
+    for (const container of Object.values(record.containers)) {
+      if (container.snapshotKey !== '') markSnapshot(container.snapshotter, container.snapshotKey);
+      followLabels(container.labels);
+    }
     const now = Date.now();
     const expired = Object.values(record.leases).filter((lease) => Date.parse(lease.labels[GC_EXPIRE] ?? '') <= now);
     for (const lease of Object.values(record.leases)) {

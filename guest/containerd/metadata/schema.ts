@@ -43,14 +43,34 @@ export interface LeaseRecord {
   resources: LeaseResource[];
 }
 
+/** A google.protobuf.Any kept as it came: the type URL and the bytes (base64). */
+export interface AnyRecord {
+  typeUrl: string;
+  value: string;
+}
+
+/** Container metadata (containerd's containers.Container); a task is what runs it. */
+export interface ContainerRecord {
+  id: string;
+  labels: Labels;
+  image: string;
+  runtime: { name: string; options: AnyRecord | null };
+  /** The OCI runtime spec, normally JSON bytes with containerd's spec type URL. */
+  spec: AnyRecord;
+  snapshotter: string;
+  snapshotKey: string;
+  extensions: Record<string, AnyRecord>;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface NamespaceRecord {
   labels: Labels;
   createdAt: string;
   images: Record<string, ImageRecord>;
   content: Record<string, ContentRecord>;
   leases: Record<string, LeaseRecord>;
-  /** Containers arrive with the tasks service; kept so a namespace with them is not empty. */
-  containers: Record<string, unknown>;
+  containers: Record<string, ContainerRecord>;
 }
 
 export interface DbState {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { LocalContentStore } from '../content/local-store.js';
 import { GarbageCollector } from '../metadata/garbage-collector.js';
 import { ImageStore } from '../metadata/image-store.js';
+import { ContainerStore } from '../metadata/container-store.js';
+import { containersService } from '../services/containers-service.js';
 import { imagesService } from '../services/images-service.js';
 import { diffService } from '../services/diff-service.js';
 import { LeaseStore } from '../metadata/lease-store.js';
@@ -53,6 +55,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const content = new NamespacedContent(db, blobs);
   const leases = new LeaseStore(db);
   const images = new ImageStore(db);
+  const containers = new ContainerStore(db);
   const snapshotters = await openSnapshotters(options.root);
   const snapshots = new NamespacedSnapshots(db, snapshotters);
   const namespaces = new NamespaceStore(db, (ns) => snapshots.count(ns));
@@ -74,6 +77,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     'containerd.services.images.v1.Images': imagesService(images, events, gc),
     'containerd.services.diff.v1.Diff': diffService(content),
     'containerd.services.snapshots.v1.Snapshots': snapshotsService(snapshots, events),
+    'containerd.services.containers.v1.Containers': containersService(containers, events),
   });
   return { server, stop: () => server.stop() };
 }
