@@ -1,7 +1,8 @@
 /**
  * The guest's SSH server: public-key authentication for root only, session channels (exec, shell,
- * pty, env, window-change, signal) and direct-streamlocal channels to unix sockets. Everything else
- * (passwords, TCP forwarding, subsystems, global requests) is refused.
+ * pty, env, window-change, signal), direct-streamlocal channels to unix sockets, direct-tcpip to
+ * guest addresses, reverse unix-socket forwards and UDP relay sessions (the host-ports channel).
+ * Everything else (passwords, tcpip-forward, sftp and other subsystems) is refused.
  */
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
@@ -10,7 +11,10 @@ import { findAuthorizedKey, verifySignature, type AuthorizedKey } from './author
 import { runWithoutPty, type RunningProcess } from './exec-process.js';
 import { runWithPty, type PtyProcess } from './pty-process.js';
 import { sessionEnv } from './session-env.js';
-import { forwardToUnixSocket } from './streamlocal.js';
+import { parseUdpRelaySubsystem } from '../api/host-ports.js';
+import { cancelForClient, listenForClient } from './reverse-streamlocal.js';
+import { forwardToTcp, forwardToUnixSocket } from './streamlocal.js';
+import { relayUdp } from './udp-relay.js';
 
 export interface SshServerOptions {
   /** OpenSSH private key text. */
@@ -36,12 +40,41 @@ export function createSshServer(options: SshServerOptions): ssh2.Server {
     client.on('ready', () => {
       client.on('session', (accept) => handleSession(accept(), options));
       client.on('openssh.streamlocal', (accept, reject, info) => forwardToUnixSocket(info.socketPath, accept, reject));
-      client.on('tcpip', (_accept, reject) => reject());
-      client.on('request', (_accept, reject) => reject?.());
+      client.on('tcpip', (accept, reject, info) => forwardToTcp(info.destIP, info.destPort, accept, reject));
+      client.on('request', (accept, reject, name, info) => handleGlobalRequest(client, name, info, accept, reject, options));
     });
     client.on('error', (error) => options.log(`connection ${id}: ${error.message}`));
     watchClose(client, id, options);
   });
+}
+
+/**
+ * Reverse unix-socket forwards (the host-ports channel) are the only global requests accepted;
+ * tcpip-forward and the rest are refused.
+ */
+function handleGlobalRequest(
+  client: Connection,
+  name: string,
+  info: unknown,
+  accept: (() => void) | undefined,
+  reject: (() => void) | undefined,
+  options: SshServerOptions,
+): void {
+  const socketPath = (info as { socketPath?: unknown }).socketPath;
+  if (typeof socketPath !== 'string') return reject?.();
+  if (name === 'streamlocal-forward@openssh.com') {
+    listenForClient(client, socketPath, options.log).then(
+      () => accept?.(),
+      (error: Error) => {
+        options.log(`streamlocal-forward ${socketPath}: ${error.message}`);
+        reject?.();
+      },
+    );
+  } else if (name === 'cancel-streamlocal-forward@openssh.com') {
+    cancelForClient(client, socketPath).then((done) => (done ? accept?.() : reject?.()));
+  } else {
+    reject?.();
+  }
 }
 
 function watchClose(client: Connection, id: number, options: SshServerOptions): void {
@@ -107,5 +140,9 @@ function handleSession(session: Session, options: SshServerOptions): void {
   };
   session.on('exec', (accept, _reject, info) => start(accept(), info.command));
   session.on('shell', (accept) => start(accept(), undefined));
-  session.on('subsystem', (_accept, reject) => reject());
+  session.on('subsystem', (accept, reject, info) => {
+    const target = parseUdpRelaySubsystem(info.name);
+    if (target === undefined) reject();
+    else relayUdp(accept(), target, options.log);
+  });
 }

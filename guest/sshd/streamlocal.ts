@@ -3,14 +3,25 @@
  * socket reaches /run/docker.sock this way). Bytes pass unbuffered both ways, and each direction
  * ends on its own (half-close), which Docker's hijacked attach streams rely on.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { ServerChannel } from 'ssh2';
 
 export type AcceptChannel = () => ServerChannel;
 export type RejectChannel = () => void;
 
 export function forwardToUnixSocket(socketPath: string, accept: AcceptChannel, reject: RejectChannel): void {
-  const socket = connect({ path: socketPath, allowHalfOpen: true });
+  joinWhenConnected(connect({ path: socketPath, allowHalfOpen: true }), accept, reject);
+}
+
+/**
+ * direct-tcpip: a channel joined to a TCP address in the guest, the same way. The host agent
+ * carries published TCP ports this way (guest/api/host-ports.ts).
+ */
+export function forwardToTcp(host: string, port: number, accept: AcceptChannel, reject: RejectChannel): void {
+  joinWhenConnected(connect({ host, port, allowHalfOpen: true }), accept, reject);
+}
+
+function joinWhenConnected(socket: Socket, accept: AcceptChannel, reject: RejectChannel): void {
   socket.once('error', () => reject());
   socket.once('connect', () => {
     socket.removeAllListeners('error');

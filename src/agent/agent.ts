@@ -20,6 +20,7 @@ import { canTransition, type MachineState } from '../machine/state.js';
 import { readMachineKeys } from '../ssh/keys.js';
 import { ReconnectingSsh } from '../ssh/reconnecting.js';
 import { SocketForward } from '../forward/socket-forward.js';
+import { startHostPorts, type HostPorts } from '../host-ports/agent-hook.js';
 import { bootOnce, type BootedMachine } from './boot.js';
 import { setGuestClock, watchWallClock, type ClockWatch } from './clock.js';
 import { listenControl } from './control-server.js';
@@ -38,6 +39,8 @@ export class HostAgent {
   private booting: QemuProcess | undefined;
   private ssh: ReconnectingSsh | undefined;
   private forward: SocketForward | undefined;
+  /** Published container ports on the host (the host-ports channel); closed when the machine stops. */
+  private hostPorts: HostPorts | undefined;
   private clock: ClockWatch | undefined;
   private stopping: Promise<void> | undefined;
   private exitCode = 0;
@@ -92,7 +95,14 @@ export class HostAgent {
     this.log(`ready: qmp ${timings.qmp} ms, console ${timings.console} ms, ssh ${timings.ssh} ms, engine ${timings.engine} ms after spawn`);
     if (this.stopping) return;
     const ssh = new ReconnectingSsh(
-      { target: { port: booted.sshPort, keys }, log: this.log, onReconnect: (next) => void this.syncClock(next) },
+      {
+        target: { port: booted.sshPort, keys },
+        log: this.log,
+        onReconnect: (next) => {
+          void this.syncClock(next);
+          void this.hostPorts?.attach(next);
+        },
+      },
       booted.ssh,
     );
     this.ssh = ssh;
@@ -102,6 +112,7 @@ export class HostAgent {
       open: async () => (await ssh.current()).openStreamLocal(GUEST_DOCKER_SOCKET),
       log: this.log,
     });
+    this.hostPorts = await startHostPorts(ssh, booted.ssh, this.log);
     this.clock = watchWallClock((jump) => {
       this.log(`host wall clock jumped ${Math.round(jump / 1000)} s (sleep?); setting the guest clock`);
       void ssh.current().then((connection) => this.syncClock(connection));
@@ -132,6 +143,7 @@ export class HostAgent {
     if (current.state === 'running') await this.setState({ ...current, state: 'stopping' });
     this.clock?.stop();
     await this.forward?.close().catch(() => {});
+    await this.hostPorts?.close();
     this.ssh?.stop();
     this.booting?.kill(); // a stop during start: no clean shutdown of a half-booted guest
     const machine = this.machine;
