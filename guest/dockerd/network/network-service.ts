@@ -1,0 +1,377 @@
+/**
+ * The networking service: ties networks (network-table), container endpoints (sys/links), the
+ * firewall (nft/), the embedded DNS (dns/) and port publishing (ports/) together behind the
+ * Networking interface. Every mutation runs under one lock, so address and port choices never race.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TsdError } from '../../api/errors.js';
+import type { AttachResult, ContainerNetworkSpec, EndpointRequest, Networking, NetworkSettings, PortPublisher } from './api.js';
+import { parseResolvConf, renderHosts, renderResolvConf } from './container-files.js';
+import { EmbeddedDns, type Upstream } from './dns/dns-server.js';
+import { modeOf, networkSettings, type ContainerRecord, type LiveEndpoint } from './endpoint-record.js';
+import { checkAddress, pickAddress } from './ipam/allocator.js';
+import { contains, macFor, parseCidr, parseIp } from './ipam/ipv4.js';
+import { JsonDir } from './json-dir.js';
+import { ForbiddenError, OPT_ICC, OPT_MASQUERADE, optionFlag, type NetworkRecord } from './network-record.js';
+import type { NetworkingOptions } from './network-options.js';
+import { NetworkTable, type CreateNetworkRequest } from './network-table.js';
+import { Firewall } from './nft/firewall.js';
+import { NftPublisher } from './ports/nft-publisher.js';
+import { PortAllocator } from './ports/port-allocator.js';
+import { portRequests } from './ports/port-requests.js';
+import { publishPorts, unpublishPorts } from './ports/publish-ports.js';
+import { UserlandProxy } from './ports/userland-proxy.js';
+import { attachVeth, deleteInside, deleteLink, loopbackUp, setSysctl } from './sys/links.js';
+
+export async function startNetworking(options: NetworkingOptions): Promise<NetworkService> {
+  const service = new NetworkService(options);
+  await service.start();
+  return service;
+}
+
+export class NetworkService implements Networking {
+  readonly table: NetworkTable;
+  private readonly store: JsonDir<ContainerRecord>;
+  private containers = new Map<string, ContainerRecord>();
+  private readonly allocator = new PortAllocator();
+  private readonly firewall: Firewall;
+  private readonly publisher: PortPublisher;
+  private readonly dns: EmbeddedDns;
+  private lock: Promise<unknown> = Promise.resolve();
+  private hostResolv = '';
+
+  constructor(readonly options: NetworkingOptions) {
+    this.table = new NetworkTable(options);
+    this.store = new JsonDir(join(options.dataRoot, 'network', 'endpoints'));
+    this.firewall = new Firewall(options.instance);
+    this.publisher = options.userlandProxy ? new UserlandProxy() : new NftPublisher(this.firewall, (ip) => this.bridgeFor(ip));
+    this.dns = new EmbeddedDns((networkId, name) => this.lookup(networkId, name), () => this.upstreams());
+  }
+
+  async start(): Promise<void> {
+    this.hostResolv = await readFile(this.options.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => '');
+    await this.table.load();
+    // Outbound NAT needs forwarding (Docker sets it too).
+    await setSysctl('net/ipv4/ip_forward', '1');
+    await this.syncNetworks();
+    this.containers = await this.store.loadAll();
+    for (const record of this.containers.values()) {
+      if (record.netnsPath === undefined) continue;
+      if (!existsSync(record.netnsPath)) {
+        // The container died while the engine was down: its veths went with its netns.
+        await this.detachRecord(record);
+        continue;
+      }
+      // Still running (live restore): its addresses stay; the ports are opened again (the proxy died with the old engine).
+      const ports = record.ports;
+      record.ports = [];
+      for (const port of ports) {
+        this.allocator.reserve(port.proto, port.hostIp, port.hostPort);
+        await this.publisher.publish(port).then(() => record.ports.push(port), () => this.allocator.release(port.proto, port.hostIp, port.hostPort));
+      }
+      await this.store.put(record.id, record);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dns.close();
+    await this.publisher.close();
+    await this.firewall.remove().catch(() => undefined);
+  }
+
+  // ---- networks (routes.ts) ----
+
+  createNetwork(request: CreateNetworkRequest): Promise<NetworkRecord> {
+    return this.locked(async () => {
+      const record = await this.table.create(request);
+      await this.syncNetworks();
+      return record;
+    });
+  }
+
+  removeNetwork(idOrName: string): Promise<void> {
+    return this.locked(async () => {
+      const record = this.table.find(idOrName);
+      await this.table.remove(record, this.endpointsOn(record.Id).length > 0);
+      await this.dns.stop(record.Id);
+      await this.syncNetworks();
+    });
+  }
+
+  /** Live endpoints on a network with their container (network inspect's Containers). */
+  endpointsOn(networkId: string): { record: ContainerRecord; endpoint: LiveEndpoint }[] {
+    const found: { record: ContainerRecord; endpoint: LiveEndpoint }[] = [];
+    for (const record of this.containers.values()) {
+      const endpoint = record.endpoints[networkId];
+      if (endpoint) found.push({ record, endpoint });
+    }
+    return found;
+  }
+
+  /** Containers configured on the network, running or not (prune keeps those networks). */
+  isUsed(networkId: string): boolean {
+    return [...this.containers.values()].some((record) => networkId in record.networks);
+  }
+
+  connect(networkIdOrName: string, containerIdOrName: string, request: EndpointRequest): Promise<void> {
+    return this.locked(async () => {
+      const network = this.table.find(networkIdOrName);
+      const found = await this.lookupContainer(containerIdOrName);
+      const record = this.containers.get(found.id) ?? (await this.newRecord(found.id, found.spec));
+      const mode = modeOf(record.spec);
+      if (mode.kind !== 'networks' || network.Driver !== 'bridge') {
+        throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
+      }
+      if (network.Id in record.networks) {
+        throw new ForbiddenError(`endpoint with name ${record.spec.name} already exists in network ${network.Name}`);
+      }
+      record.networks[network.Id] = request;
+      try {
+        if (record.netnsPath !== undefined) await this.attachEndpoint(record, network, false);
+      } catch (error) {
+        delete record.networks[network.Id];
+        throw error;
+      }
+      await this.store.put(record.id, record);
+    });
+  }
+
+  disconnect(networkIdOrName: string, containerIdOrName: string): Promise<void> {
+    return this.locked(async () => {
+      const network = this.table.find(networkIdOrName);
+      const found = await this.lookupContainer(containerIdOrName);
+      const record = this.containers.get(found.id);
+      if (!record || !(network.Id in record.networks)) {
+        throw new ForbiddenError(`container ${found.id} is not connected to network ${network.Name}`);
+      }
+      const endpoint = record.endpoints[network.Id];
+      if (endpoint && record.netnsPath && existsSync(record.netnsPath)) {
+        await deleteInside(record.netnsPath, endpoint.ifname).catch(() => deleteLink(endpoint.hostVeth));
+      } else if (endpoint) {
+        await deleteLink(endpoint.hostVeth);
+      }
+      delete record.endpoints[network.Id];
+      delete record.networks[network.Id];
+      await this.store.put(record.id, record);
+    });
+  }
+
+  // ---- containers (Networking) ----
+
+  prepare(containerId: string, spec: ContainerNetworkSpec): Promise<NetworkSettings> {
+    return this.locked(async () => {
+      const record = await this.newRecord(containerId, spec);
+      await this.store.put(containerId, record);
+      return this.settingsOf(record);
+    });
+  }
+
+  attach(containerId: string, netnsPath: string, spec?: ContainerNetworkSpec): Promise<AttachResult> {
+    return this.locked(async () => {
+      let record = this.containers.get(containerId);
+      if (!record) {
+        if (!spec) throw new TsdError('not-found', `no network configuration for container ${containerId}`);
+        record = await this.newRecord(containerId, spec);
+      } else if (spec) {
+        record.spec = spec;
+      }
+      if (record.netnsPath !== undefined) await this.detachRecord(record);
+      record.netnsPath = netnsPath;
+      try {
+        return await this.attachRecord(record);
+      } catch (error) {
+        await this.detachRecord(record).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  detach(containerId: string): Promise<void> {
+    return this.locked(async () => {
+      const record = this.containers.get(containerId);
+      if (record) await this.detachRecord(record);
+    });
+  }
+
+  release(containerId: string): Promise<void> {
+    return this.locked(async () => {
+      const record = this.containers.get(containerId);
+      if (record) await this.detachRecord(record);
+      this.containers.delete(containerId);
+      await this.store.delete(containerId);
+    });
+  }
+
+  settings(containerId: string): NetworkSettings | undefined {
+    const record = this.containers.get(containerId);
+    return record ? this.settingsOf(record) : undefined;
+  }
+
+  // ---- internals ----
+
+  private async newRecord(id: string, spec: ContainerNetworkSpec): Promise<ContainerRecord> {
+    const networks: Record<string, EndpointRequest> = {};
+    const mode = modeOf(spec);
+    if (mode.kind === 'host' || mode.kind === 'none') {
+      networks[this.table.find(mode.kind).Id] = {};
+    } else if (mode.kind === 'networks') {
+      const primary = spec.networkMode === 'default' || !spec.networkMode ? 'bridge' : spec.networkMode;
+      const primaryRecord = this.table.find(primary);
+      if (primaryRecord.Driver !== 'bridge') throw new TsdError('invalid-argument', `network ${primary} cannot be used as a container network mode`);
+      networks[primaryRecord.Id] = {};
+      for (const [name, request] of Object.entries(spec.endpoints ?? {})) {
+        const network = this.table.find(name);
+        if (network.Id === primaryRecord.Id) networks[network.Id] = request ?? {};
+        else if (network.Driver === 'bridge') networks[network.Id] = request ?? {};
+        else throw new TsdError('invalid-argument', `container cannot be connected to network ${name} and to ${primary}`);
+      }
+    }
+    const record: ContainerRecord = { id, spec, networks, endpoints: {}, ports: [] };
+    this.containers.set(id, record);
+    return record;
+  }
+
+  private async attachRecord(record: ContainerRecord): Promise<AttachResult> {
+    const mode = modeOf(record.spec);
+    const netnsPath = record.netnsPath!;
+    const hostConf = parseResolvConf(this.hostResolv);
+    if (mode.kind === 'host' || mode.kind === 'container') {
+      await this.store.put(record.id, record);
+      const hosts = await readFile('/etc/hosts', 'utf8').catch(() => renderHosts([]));
+      return { settings: this.settingsOf(record), resolvConf: renderResolvConf({ host: hostConf, dns: record.spec.dns, dnsSearch: record.spec.dnsSearch, dnsOptions: record.spec.dnsOptions }), hosts };
+    }
+    await loopbackUp(netnsPath);
+    let first = true;
+    for (const networkId of Object.keys(record.networks)) {
+      if (mode.kind !== 'networks') break;
+      await this.attachEndpoint(record, this.table.find(networkId), first);
+      first = false;
+    }
+    const endpoints = Object.values(record.endpoints);
+    const primary = endpoints[0];
+    if (primary) {
+      const requests = portRequests(record.spec.portBindings, record.spec.publishAll === true, record.spec.exposedPorts);
+      record.ports = await publishPorts(requests, primary.ip, this.allocator, this.publisher, this.options.publishHook);
+    }
+    await this.store.put(record.id, record);
+    const userNetwork = endpoints.find((endpoint) => this.table.find(endpoint.networkId).Name !== 'bridge');
+    const hostname = record.spec.hostname || record.id.slice(0, 12);
+    const names = record.spec.domainname ? [`${hostname}.${record.spec.domainname}`, hostname] : [hostname];
+    return {
+      settings: this.settingsOf(record),
+      resolvConf: renderResolvConf({
+        host: hostConf,
+        embedded: userNetwork?.gateway,
+        dns: record.spec.dns,
+        dnsSearch: record.spec.dnsSearch,
+        dnsOptions: record.spec.dnsOptions,
+      }),
+      hosts: renderHosts(primary ? [{ ip: primary.ip, names }] : [], record.spec.extraHosts, primary?.gateway),
+    };
+  }
+
+  private async attachEndpoint(record: ContainerRecord, network: NetworkRecord, defaultRoute: boolean): Promise<void> {
+    const config = network.IPAM.Config[0]!;
+    const request = record.networks[network.Id] ?? {};
+    const used = new Set(this.endpointsOn(network.Id).map(({ endpoint }) => endpoint.ip));
+    const ip = request.IPAMConfig?.IPv4Address ? checkAddress(config, request.IPAMConfig.IPv4Address, used) : pickAddress(config, used);
+    const prefix = parseCidr(config.Subnet).prefix;
+    const taken = new Set(Object.values(record.endpoints).map((endpoint) => endpoint.ifname));
+    let index = 0;
+    while (taken.has(`eth${index}`)) index++;
+    const endpoint: LiveEndpoint = {
+      networkId: network.Id,
+      endpointId: randomBytes(32).toString('hex'),
+      ifname: `eth${index}`,
+      hostVeth: `v${record.id.slice(0, 7)}${network.Id.slice(0, 6)}`,
+      ip,
+      prefix,
+      gateway: config.Gateway,
+      mac: request.MacAddress || macFor(parseIp(ip)),
+      dnsNames: [record.spec.name, ...(request.Aliases ?? []), record.id.slice(0, 12), ...(record.spec.hostname ? [record.spec.hostname] : [])],
+    };
+    // A stale host veth of the same name (engine crash between attach and record) would make the add fail.
+    await deleteLink(endpoint.hostVeth);
+    await attachVeth({
+      hostName: endpoint.hostVeth,
+      ifname: endpoint.ifname,
+      bridge: network.Bridge!,
+      netnsPath: record.netnsPath!,
+      ip,
+      prefix,
+      mac: endpoint.mac,
+      mtu: this.options.mtu,
+      gateway: defaultRoute ? config.Gateway : undefined,
+      isolated: !optionFlag(network, OPT_ICC, true),
+    });
+    record.endpoints[network.Id] = endpoint;
+  }
+
+  private async detachRecord(record: ContainerRecord): Promise<void> {
+    await unpublishPorts(record.ports, this.allocator, this.publisher, this.options.publishHook);
+    record.ports = [];
+    for (const endpoint of Object.values(record.endpoints)) await deleteLink(endpoint.hostVeth).catch(() => undefined);
+    record.endpoints = {};
+    delete record.netnsPath;
+    await this.store.put(record.id, record);
+  }
+
+  private settingsOf(record: ContainerRecord): NetworkSettings {
+    return networkSettings(record, (id) => this.table.all().find((network) => network.Id === id));
+  }
+
+  /** Firewall table, DNS listeners and (DNAT mode) route_localnet for the current networks. */
+  private async syncNetworks(): Promise<void> {
+    const bridges = this.table.all().filter((network) => network.Driver === 'bridge');
+    await this.firewall.setNetworks(
+      bridges.map((network) => ({
+        bridge: network.Bridge!,
+        subnet: network.IPAM.Config[0]!.Subnet,
+        internal: network.Internal,
+        masquerade: optionFlag(network, OPT_MASQUERADE, true),
+      })),
+    );
+    for (const network of bridges) {
+      if (!this.options.userlandProxy) await setSysctl(`net/ipv4/conf/${network.Bridge}/route_localnet`, '1');
+      if (network.Name !== 'bridge') await this.dns.serve(network.Id, network.IPAM.Config[0]!.Gateway);
+    }
+  }
+
+  private lookup(networkId: string, name: string): string[] | undefined {
+    const network = this.table.all().find((record) => record.Id === networkId);
+    const bare = network && name.endsWith(`.${network.Name.toLowerCase()}`) ? name.slice(0, -network.Name.length - 1) : name;
+    const addresses = this.endpointsOn(networkId)
+      .filter(({ endpoint }) => endpoint.dnsNames.some((dnsName) => dnsName.toLowerCase() === bare))
+      .map(({ endpoint }) => endpoint.ip);
+    return addresses.length > 0 ? addresses : undefined;
+  }
+
+  private upstreams(): Upstream[] {
+    if (this.options.upstreams) return this.options.upstreams;
+    const servers = this.options.dns.length > 0 ? this.options.dns : parseResolvConf(this.hostResolv).nameservers;
+    return servers.filter((server) => !server.includes(':')).map((host) => ({ host, port: 53 }));
+  }
+
+  private bridgeFor(ip: string): string {
+    const address = parseIp(ip);
+    const network = this.table.all().find((record) => record.Bridge && contains(parseCidr(record.IPAM.Config[0]!.Subnet), address));
+    if (!network?.Bridge) throw new TsdError('internal', `no bridge holds ${ip}`);
+    return network.Bridge;
+  }
+
+  private async lookupContainer(idOrName: string): Promise<{ id: string; spec: ContainerNetworkSpec }> {
+    if (this.options.containers) return await this.options.containers.find(idOrName);
+    const record = this.containers.get(idOrName) ?? [...this.containers.values()].find((r) => r.spec.name === idOrName);
+    if (!record) throw new TsdError('not-found', `No such container: ${idOrName}`);
+    return record;
+  }
+
+  private locked<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(step, step);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The networking service against the real kernel: network namespaces this test creates stand in
+ * for containers (netnsPath = /var/run/netns/NAME). Bridges, veths, nftables rules, the embedded DNS
+ * and published ports are real; traffic stays on loopback and inside these namespaces.
+ */
+import test from 'ava';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TsdError } from '../../guest/api/errors.js';
+import type { ContainerNetworkSpec } from '../../guest/dockerd/network/api.js';
+import { buildAnswer, readQuestion } from '../../guest/dockerd/network/dns/dns-message.js';
+import { defaultNetworkingOptions } from '../../guest/dockerd/network/network-options.js';
+import { startNetworking, type NetworkService } from '../../guest/dockerd/network/network-service.js';
+
+const run = promisify(execFile);
+const tag = randomBytes(3).toString('hex');
+const namespaces: string[] = [];
+const children: ChildProcess[] = [];
+
+async function netns(label: string): Promise<string> {
+  const name = `tsdh5-${tag}-${label}`;
+  await run('ip', ['netns', 'add', name]);
+  namespaces.push(name);
+  return name;
+}
+
+/** Runs a command inside a test namespace and returns stdout. */
+async function inNs(name: string, argv: string[], input?: string): Promise<string> {
+  const child = execFile('ip', ['netns', 'exec', name, ...argv], { timeout: 15_000 });
+  if (input !== undefined) child.stdin?.end(input);
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`${argv.join(' ')} in ${name}: exit ${code}`);
+  return out;
+}
+
+/** A socat echo server in a namespace (TCP or UDP). */
+function echoServer(name: string, proto: 'tcp' | 'udp', port: number): void {
+  const address = proto === 'tcp' ? `TCP4-LISTEN:${port},fork,reuseaddr` : `UDP4-RECVFROM:${port},fork`;
+  const child = spawn('ip', ['netns', 'exec', name, 'socat', address, 'EXEC:cat'], { stdio: 'ignore' });
+  children.push(child);
+}
+
+/** A DNS query from inside a namespace, by socat (UDP), answered addresses returned. */
+async function queryFrom(name: string, server: string, host: string): Promise<string[]> {
+  const script = `
+    const dgram = require('node:dgram');
+    const labels = process.argv[2].split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+    const q = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+    const s = dgram.createSocket('udp4');
+    s.on('message', (m) => { process.stdout.write(m.toString('hex')); process.exit(0); });
+    s.send(q, 53, process.argv[1]);
+    setTimeout(() => process.exit(3), 8000);`;
+  const hex = await inNs(name, [process.execPath, '-e', script, server, host]);
+  const packet = Buffer.from(hex, 'hex');
+  const { addresses } = (await import('../../guest/dockerd/network/dns/dns-message.js')).readAnswer(packet);
+  return addresses;
+}
+
+async function tcpEcho(port: number, message: string): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.end(message));
+    let out = '';
+    socket.on('data', (chunk) => (out += chunk.toString()));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
+
+async function udpEcho(port: number, message: string): Promise<string> {
+  const socket = createSocket('udp4');
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const reply = await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 500);
+        socket.once('message', (data) => {
+          clearTimeout(timer);
+          resolve(data.toString());
+        });
+        socket.send(message, port, '127.0.0.1');
+      });
+      if (reply !== undefined) return reply;
+    }
+    throw new Error('no UDP echo');
+  } finally {
+    socket.close();
+  }
+}
+
+/** Retries a TCP connection while the server in the namespace starts (explicit readiness, bounded). */
+async function waitTcp(port: number, message: string): Promise<string> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // The proxy accepts at once and closes when the server is not up yet: an empty echo means retry.
+    try {
+      const echoed = await tcpEcho(port, message);
+      if (echoed === message) return echoed;
+      last = new Error(`echo was ${JSON.stringify(echoed)}`);
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw last;
+}
+
+function spec(name: string, extra: Partial<ContainerNetworkSpec> = {}): ContainerNetworkSpec {
+  return { name, networkMode: 'default', ...extra };
+}
+
+async function withService(userlandProxy: boolean, body: (service: NetworkService, upstreamPort: number) => Promise<void>): Promise<void> {
+  const dataRoot = await mkdtemp(join(tmpdir(), 'tsdh5-net-'));
+  // A fake upstream resolver on loopback answers every forwarded name with 10.9.9.9.
+  const upstream = createSocket('udp4');
+  upstream.on('message', (packet, client) => {
+    const question = readQuestion(packet);
+    if (question) upstream.send(buildAnswer(packet, question, ['10.9.9.9']), client.port, client.address);
+  });
+  await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', () => resolve()));
+  const upstreamPort = upstream.address().port;
+  const service = await startNetworking(
+    defaultNetworkingOptions(dataRoot, {
+      bridgeName: `tsdh5${tag}${userlandProxy ? 'u' : 'n'}`,
+      addressPools: [{ base: '10.213.0.0/16', size: 24 }],
+      upstreams: [{ host: '127.0.0.1', port: upstreamPort }],
+      userlandProxy,
+    }),
+  );
+  try {
+    await body(service, upstreamPort);
+  } finally {
+    const bridges = service.table.all().flatMap((network) => (network.Bridge ? [network.Bridge] : []));
+    await service.close();
+    upstream.close();
+    for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+test.after.always(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const name of namespaces) await run('ip', ['netns', 'del', name]).catch(() => undefined);
+});
+
+test.serial('default bridge: veth, address, gateway reachable, NAT table, ports over the userland proxy, conflicts', async (t) => {
+  await withService(true, async (service) => {
+    const a = await netns('a');
+    const id = randomBytes(32).toString('hex');
+    const hostPort = 20000 + Math.floor(Math.random() * 20000);
+    await service.prepare(id, spec('web', { portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } }));
+    const result = await service.attach(id, `/var/run/netns/${a}`);
+    const endpoint = result.settings.Networks['bridge']!;
+    t.regex(endpoint.IPAddress, /^10\.213\.\d+\.2$/);
+    t.is(result.settings.IPAddress, endpoint.IPAddress);
+    t.deepEqual(result.settings.Ports['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }]);
+    const inside = await inNs(a, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+    t.true(inside.includes(`${endpoint.IPAddress}/${endpoint.IPPrefixLen}`));
+    t.true((await inNs(a, ['ip', 'route'])).includes(`default via ${endpoint.Gateway}`));
+    // The gateway (the bridge, in the host's namespace) answers from inside: TCP to a port nobody
+    // listens on is refused rather than timing out, which proves the path.
+    const refused = await inNs(a, ['socat', '-u', `TCP4:${endpoint.Gateway}:1,connect-timeout=3`, 'STDOUT']).then(() => 'connected', (error: Error) => error.message);
+    t.regex(refused, /exit 1/);
+    const table = (await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout;
+    t.true(table.includes(`ip saddr ${endpoint.IPAddress.replace(/\.\d+$/, '.0')}/24 oifname != "${service.options.bridgeName}" masquerade`));
+    t.is(result.hosts.split('\n').find((line) => line.startsWith(endpoint.IPAddress)), `${endpoint.IPAddress}\t${id.slice(0, 12)}`);
+    t.false(result.resolvConf.includes('nameserver 127.'));
+
+    echoServer(a, 'tcp', 80);
+    echoServer(a, 'udp', 53);
+    t.is(await waitTcp(hostPort, 'hello over tcp'), 'hello over tcp');
+    t.is(await udpEcho(hostPort, 'hello over udp'), 'hello over udp');
+
+    // Same host port for another container: Docker's message.
+    const b = await netns('b');
+    const other = randomBytes(32).toString('hex');
+    await service.prepare(other, spec('other', { portBindings: { '80/tcp': [{ HostPort: String(hostPort) }] } }));
+    const conflict = await t.throwsAsync(service.attach(other, `/var/run/netns/${b}`), { instanceOf: TsdError });
+    t.is(conflict?.message, `Bind for 0.0.0.0:${hostPort} failed: port is already allocated`);
+    t.is((await inNs(b, ['ip', '-o', 'link'])).includes('eth0'), false, 'a failed attach leaves no interface');
+
+    // Released on detach: the other container now gets the port; detach is idempotent.
+    await service.detach(id);
+    await service.detach(id);
+    await service.attach(other, `/var/run/netns/${b}`);
+    t.deepEqual(service.settings(other)?.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(hostPort) }]);
+    await service.release(other);
+    await service.release(id);
+    t.is(service.settings(id), undefined);
+  });
+});
+
+test.serial('user networks: embedded DNS answers names only on the shared network and forwards the rest; ICC off isolates', async (t) => {
+  await withService(true, async (service) => {
+    const front = await service.createNetwork({ Name: `front-${tag}` });
+    const back = await service.createNetwork({ Name: `back-${tag}`, Options: { 'com.docker.network.bridge.enable_icc': 'false' } });
+    const dup = await t.throwsAsync(service.createNetwork({ Name: `front-${tag}` }), { instanceOf: TsdError });
+    t.is(dup?.message, `network with name front-${tag} already exists`);
+    const overlap = await t.throwsAsync(service.createNetwork({ Name: `x-${tag}`, IPAM: { Config: [{ Subnet: front.IPAM.Config[0]!.Subnet }] } }), { instanceOf: TsdError });
+    t.is(overlap?.code, 'conflict');
+
+    const [n1, n2, n3] = [await netns('d1'), await netns('d2'), await netns('d3')];
+    const [id1, id2, id3] = [1, 2, 3].map(() => randomBytes(32).toString('hex')) as [string, string, string];
+    const r1 = await service.attach(id1, `/var/run/netns/${n1}`, spec('alpha', { networkMode: front.Name, endpoints: { [front.Name]: { Aliases: ['db'] } } }));
+    const r2 = await service.attach(id2, `/var/run/netns/${n2}`, spec('beta', { networkMode: front.Name }));
+    await service.attach(id3, `/var/run/netns/${n3}`, spec('gamma', { networkMode: back.Name }));
+    const gateway = front.IPAM.Config[0]!.Gateway;
+    t.is(r2.resolvConf.split('\n').find((line) => line.startsWith('nameserver')), `nameserver ${gateway}`);
+    t.deepEqual(r1.settings.Networks[front.Name]?.DNSNames, ['alpha', 'db', id1.slice(0, 12)]);
+
+    t.deepEqual(await queryFrom(n2, gateway, 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, gateway, 'DB'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    // gamma is on the other network: not resolved here, so the query goes upstream (the fake answers 10.9.9.9).
+    t.deepEqual(await queryFrom(n2, gateway, 'gamma'), ['10.9.9.9']);
+    t.deepEqual(await queryFrom(n2, gateway, 'example.test'), ['10.9.9.9']);
+
+    // Connect beta to back at run time: it gets eth1 and gamma becomes resolvable on back's DNS.
+    await service.connect(back.Name, id2, {});
+    t.true((await inNs(n2, ['ip', '-o', 'link'])).includes('eth1'));
+    const backGateway = back.IPAM.Config[0]!.Gateway;
+    t.deepEqual(await queryFrom(n2, backGateway, 'gamma'), [service.settings(id3)!.Networks[back.Name]!.IPAddress]);
+    // ICC off on back: beta cannot reach gamma (isolated ports), but the gateway is reachable.
+    echoServer(n3, 'tcp', 7000);
+    const gammaIp = service.settings(id3)!.Networks[back.Name]!.IPAddress;
+    const blocked = await inNs(n2, ['socat', '-u', `TCP4:${gammaIp}:7000,connect-timeout=2`, 'STDOUT'], '').then(() => 'connected', () => 'blocked');
+    t.is(blocked, 'blocked');
+    const onFront = await t.throwsAsync(service.removeNetwork(front.Name), { instanceOf: TsdError });
+    t.is(onFront?.message, `error while removing network: network ${front.Name} id ${front.Id} has active endpoints`);
+    await service.disconnect(back.Name, id2);
+    t.false((await inNs(n2, ['ip', '-o', 'link'])).includes('eth1'));
+    for (const id of [id1, id2, id3]) await service.release(id);
+    await service.removeNetwork(front.Name);
+    await service.removeNetwork(back.Id);
+    await t.throwsAsync(service.removeNetwork('bridge'), { message: 'bridge is a pre-defined network and cannot be removed' });
+  });
+});
+
+test.serial('nftables DNAT publishing: loopback client reaches the server in the namespace', async (t) => {
+  await withService(false, async (service) => {
+    const a = await netns('n');
+    const id = randomBytes(32).toString('hex');
+    const hostPort = 20000 + Math.floor(Math.random() * 20000);
+    await service.attach(id, `/var/run/netns/${a}`, spec('dnat', { portBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } }));
+    const table = (await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout;
+    t.regex(table, new RegExp(`ip daddr 127.0.0.1 tcp dport ${hostPort} dnat to 10\\.213\\.\\d+\\.2:8080`));
+    echoServer(a, 'tcp', 8080);
+    t.is(await waitTcp(hostPort, 'through dnat'), 'through dnat');
+    await service.release(id);
+    const after = (await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout;
+    t.false(after.includes(`dport ${hostPort}`));
+  });
+});
