@@ -1,54 +1,118 @@
 /**
- * The Engine API HTTP server on a unix socket: version prefix → route → handler, with Docker's
- * common response headers and the error table for failures.
+ * The Engine API HTTP server on unix sockets: version prefix → route → handler, with Docker's
+ * common response headers and the error table for failures. It builds the EngineContext (the
+ * containerd client, event log, image service) and hands it to every route module.
+ *
+ * Upgrade requests (attach, exec start) come through Node's 'upgrade' event; they are routed the
+ * same way with `req.upgrade` set, so a handler can answer errors normally or hijack (http/hijack.ts).
  */
-import { chmod, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { TsdError } from '../api/errors.js';
 import { MAX_API_VERSION, negotiateApiVersion, splitVersionPrefix } from './api-version.js';
+import { socketPathOf, type EngineConfig } from './config/engine-config.js';
+import { ContainerdClient } from './containerd/containerd-client.js';
+import type { EngineContext } from './engine-context.js';
 import { loadEngineId } from './engine-id.js';
-import { TSD_VERSION, type EngineOptions } from './engine-options.js';
+import { configFromOptions, TSD_VERSION, type EngineOptions } from './engine-options.js';
 import { sendError, sendJson } from './error-table.js';
+import { addEventRoutes } from './events/events-routes.js';
+import { EventLog } from './events/event-log.js';
 import { addSystemRoutes } from './handlers/system.js';
+import { addImageRoutes } from './images/image-routes.js';
+import { ImageService } from './images/image-service.js';
+import { RegistryAccess } from './images/registry-access.js';
 import { Router, type HttpMethod } from './router.js';
+
+/** Request headers larger than this are refused with 431 (Node's default is 16 KiB; dockerd's is 1 MiB). */
+const MAX_HEADER_SIZE = 1024 * 1024;
 
 export interface RunningEngine {
   server: Server;
+  context: EngineContext;
   close(): Promise<void>;
 }
 
-export async function startEngineServer(options: EngineOptions): Promise<RunningEngine> {
-  const router = new Router();
-  addSystemRoutes(router, { options, engineId: await loadEngineId(options.dataRoot), startedAt: new Date() });
+export async function startEngineServer(options: EngineConfig | EngineOptions): Promise<RunningEngine> {
+  const config = 'socketPath' in options ? configFromOptions(options) : options;
+  const closeHooks: Array<() => Promise<void> | void> = [];
+  const containerd = new ContainerdClient(config.containerdAddress, { namespace: config.containerdNamespace });
+  const context: EngineContext = {
+    config,
+    engineId: await loadEngineId(config.dataRoot),
+    startedAt: new Date(),
+    containerd,
+    events: new EventLog(),
+    registry: new RegistryAccess(config),
+    images: new ImageService(containerd),
+    onClose: (hook) => void closeHooks.push(hook),
+  };
+  closeHooks.push(() => containerd.close());
+  await mkdir(config.execRoot, { recursive: true });
 
-  const server = createServer((req, res) => {
-    void dispatch(router, req, res);
-  });
-  // A stale socket from a previous run (kill -9) would make listen fail with EADDRINUSE.
-  await rm(options.socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.socketPath, () => {
-      server.off('error', reject);
-      resolve();
+  const router = new Router();
+  addSystemRoutes(router, context);
+  addEventRoutes(router, context);
+  addImageRoutes(router, context);
+  // H4: addContainerRoutes(router, context);  H5: addNetworkRoutes / addVolumeRoutes — one line each here.
+
+  const sockets = config.hosts.map(socketPathOf);
+  const servers: Server[] = [];
+  for (const socketPath of sockets) {
+    await mkdir(dirname(socketPath), { recursive: true });
+    // A stale socket from a previous run (kill -9) would make listen fail with EADDRINUSE.
+    await rm(socketPath, { force: true });
+    const server = makeServer(router);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  await chmod(options.socketPath, 0o660);
+    await chmod(socketPath, 0o660);
+    servers.push(server);
+  }
   return {
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    server: servers[0]!,
+    context,
+    close: async () => {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      })));
+      for (const hook of closeHooks.reverse()) await Promise.resolve(hook()).catch(() => undefined);
+    },
   };
 }
 
-async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function makeServer(router: Router): Server {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
+    void dispatch(router, req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as never);
+    socket.on('error', () => undefined);
+    void dispatch(router, req, res, { socket, head });
+  });
+  // A client that vanishes or sends garbage gets a plain 400 and never takes the server down.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ message: error.message })}\n`);
+  });
+  return server;
+}
+
+async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
   // Docker sets these on every response; clients read API-Version to negotiate.
   res.setHeader('Server', `tsd/${TSD_VERSION} (linux)`);
   res.setHeader('API-Version', MAX_API_VERSION);
   res.setHeader('OSType', 'linux');
+  res.setHeader('Docker-Experimental', 'false');
   try {
     const url = new URL(req.url ?? '/', 'http://engine');
     const { version, rest } = splitVersionPrefix(url.pathname);
@@ -59,11 +123,11 @@ async function dispatch(router: Router, req: IncomingMessage, res: ServerRespons
     }
     const apiVersion = negotiateApiVersion(version);
     await match.route.handler(
-      { method: req.method as HttpMethod, path: rest, params: match.params, query: url.searchParams, apiVersion, raw: req },
+      { method: req.method as HttpMethod, path: rest, params: match.params, query: url.searchParams, apiVersion, raw: req, upgrade },
       res,
     );
   } catch (error) {
-    if (res.headersSent) {
+    if (res.headersSent || !res.socket) {
       res.destroy(error instanceof Error ? error : new TsdError('internal', String(error)));
       return;
     }

@@ -1,33 +1,33 @@
 /**
  * Entry of the Engine API server (bundled to dist/guest/dockerd.mjs). The guest init supervises it;
- * on a Linux host it runs directly:
- *   node dist/guest/dockerd.mjs --socket PATH --data-root DIR [--registry-mirror URL]... [--insecure-registry HOST:PORT]...
+ * on a Linux host it runs directly (or through `npm run engine`, which starts containerd too):
+ *   node dist/guest/dockerd.mjs -H unix:///PATH --data-root DIR --containerd SOCK [--config-file FILE] …
+ * Flags and daemon.json keys are dockerd's (config/engine-flags.ts); `--socket PATH` is kept as a
+ * short form of `-H unix://PATH`.
  */
-import { parseArgs } from 'node:util';
+import { asTsdError } from '../api/errors.js';
 import { GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET } from '../api/guest-layout.js';
+import { DEFAULT_CONFIG } from './config/engine-config.js';
+import { loadEngineConfig } from './config/engine-flags.js';
 import { startEngineServer } from './engine-server.js';
 
-const { values } = parseArgs({
-  options: {
-    socket: { type: 'string', default: GUEST_DOCKER_SOCKET },
-    'data-root': { type: 'string', default: `${GUEST_DATA_MOUNT}/docker` },
-    'registry-mirror': { type: 'string', multiple: true, default: [] },
-    'insecure-registry': { type: 'string', multiple: true, default: [] },
-  },
-  strict: true,
-});
-
-const engine = await startEngineServer({
-  socketPath: values.socket,
-  dataRoot: values['data-root'],
-  registryMirrors: values['registry-mirror'],
-  insecureRegistries: values['insecure-registry'],
-});
-console.log(`dockerd: listening on ${values.socket}`);
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    console.log(`dockerd: ${signal}, closing`);
-    void engine.close().then(() => process.exit(0));
+async function main(): Promise<void> {
+  const config = await loadEngineConfig(process.argv.slice(2), {
+    ...DEFAULT_CONFIG,
+    hosts: [`unix://${GUEST_DOCKER_SOCKET}`],
+    dataRoot: `${GUEST_DATA_MOUNT}/docker`,
   });
+  const engine = await startEngineServer(config);
+  console.log(`dockerd: listening on ${config.hosts.join(', ')} (containerd ${config.containerdAddress})`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      console.log(`dockerd: ${signal}, closing`);
+      void engine.close().then(() => process.exit(0));
+    });
+  }
 }
+
+main().catch((error: unknown) => {
+  process.stderr.write(`dockerd: ${asTsdError(error).message}\n`);
+  process.exit(1);
+});

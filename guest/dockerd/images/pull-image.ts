@@ -1,0 +1,114 @@
+/**
+ * POST /images/create?fromImage=…&tag=…&platform=…: pull an image through containerd, as
+ * Docker's containerd image store does: the shared registry client fetches into containerd's
+ * content store (under a lease), the image is registered with Images.Create, and its layers are
+ * unpacked into overlayfs snapshots. Progress is Docker's JSON stream.
+ */
+import type { ServerResponse } from 'node:http';
+import { TsdError } from '../../api/errors.js';
+import { familiarReference, formatReference, parseReference, type ImageReference } from '../../api/oci-image-spec.js';
+import { pullImage } from '../../containerd/registry/pull.js';
+import { formatPlatform, parsePlatform } from '../../containerd/registry/platforms.js';
+import type { PlatformSpec } from '../../containerd/registry/types.js';
+import type { EngineContext } from '../engine-context.js';
+import { startJsonStream } from '../http/json-stream.js';
+import type { ApiRequest } from '../router.js';
+import { setImageName } from './image-names.js';
+import { PullProgress, shortId, type ProgressMessage } from './pull-progress.js';
+import { credentialsOf, decodeRegistryAuth } from './registry-access.js';
+import { unpackImage } from './unpack.js';
+
+export async function handlePull(ctx: EngineContext, req: ApiRequest, res: ServerResponse): Promise<void> {
+  if (req.query.get('fromSrc')) throw new TsdError('unsupported', 'importing a filesystem tarball (docker import) is not supported by this engine');
+  const fromImage = req.query.get('fromImage');
+  if (!fromImage) throw new TsdError('invalid-argument', 'fromImage is required');
+  const ref = referenceOf(fromImage, req.query.get('tag') ?? '');
+  const platform = platformOf(req.query.get('platform'));
+  const credentials = credentialsOf(decodeRegistryAuth(req.raw.headers['x-registry-auth']));
+  const stream = startJsonStream(res);
+  try {
+    await pull(ctx, ref, { platform, credentials, send: (message) => stream.send(message), signal: stream.signal });
+    stream.end();
+  } catch (error) {
+    stream.fail(error);
+  }
+}
+
+/** `fromImage` with `tag` (a tag or a digest), normalised; `docker pull busybox` sends tag=latest. */
+export function referenceOf(fromImage: string, tag: string): ImageReference {
+  const base = parseReference(fromImage);
+  if (tag === '') return base;
+  if (/^[a-z0-9]+:[a-f0-9]+$/i.test(tag)) return parseReference(`${familiarReference({ ...base, tag: undefined, digest: undefined })}@${tag}`);
+  return parseReference(`${familiarReference({ ...base, tag: undefined, digest: undefined })}:${tag}`);
+}
+
+function platformOf(text: string | null): PlatformSpec | undefined {
+  if (!text) return undefined;
+  const platform = parsePlatform(text);
+  if (platform.os !== 'linux') throw new TsdError('invalid-argument', `"${text}": operating system "${platform.os}" is not supported (linux only)`);
+  return platform;
+}
+
+export interface PullOptions {
+  platform?: PlatformSpec;
+  credentials?: { username: string; password: string };
+  send?: (message: ProgressMessage) => void;
+  signal?: AbortSignal;
+}
+
+/** Pulls `ref` into containerd and names it; returns the image's target digest. */
+export async function pull(ctx: EngineContext, ref: ImageReference, options: PullOptions = {}): Promise<string> {
+  const send = options.send ?? (() => undefined);
+  const client = ctx.registry.client(options.credentials);
+  const familiar = familiarReference(ref);
+  const tagOrDigest = ref.digest ?? ref.tag ?? 'latest';
+  const progress = new PullProgress(send);
+  try {
+    return await ctx.containerd.leases.with('pull', async (lease) => {
+      const store = ctx.containerd.content.withLease(lease);
+      const pulled = await pullImage(client, store, ref, {
+        platform: options.platform,
+        onEvent: (event) => {
+          if (event.kind === 'resolved') send({ status: `Pulling from ${ref.path}`, id: tagOrDigest });
+          progress.onEvent(event);
+        },
+      });
+      if (options.signal?.aborted) throw new TsdError('unavailable', 'pull cancelled: the client went away');
+      const name = formatReference(ref);
+      const record = { name, labels: {}, target: pulled.target, createdAt: new Date(), updatedAt: new Date() };
+      const image = await ctx.images.load(record);
+      await unpackImage(ctx.containerd, image, (event) => {
+        const id = shortId(event.layer);
+        if (event.kind === 'extracting') send({ status: 'Extracting', progressDetail: {}, id });
+        if (event.kind === 'extracted') send({ status: 'Pull complete', progressDetail: {}, id });
+      });
+      const before = await ctx.containerd.images.get(name).catch(() => undefined);
+      await setImageName(ctx.containerd, name, pulled.target);
+      send({ status: `Digest: ${pulled.target.digest}` });
+      const upToDate = before?.target.digest === pulled.target.digest;
+      send({ status: upToDate ? `Status: Image is up to date for ${familiar}` : `Status: Downloaded newer image for ${familiar}` });
+      ctx.events.publish({ type: 'image', action: 'pull', actor: familiar, attributes: { name: familiarReference({ ...ref, tag: undefined, digest: undefined }) } });
+      return pulled.target.digest;
+    });
+  } catch (error) {
+    throw pullError(error, ref, options.platform);
+  } finally {
+    client.close();
+  }
+}
+
+/** Docker's wording for the usual pull failures. */
+function pullError(error: unknown, ref: ImageReference, platform: PlatformSpec | undefined): unknown {
+  if (!(error instanceof TsdError)) return error;
+  const familiar = familiarReference(ref);
+  if (error.code === 'not-found' && /no matching manifest/.test(error.message) && platform) {
+    return new TsdError('not-found', `no matching manifest for ${formatPlatform(platform)} in the manifest list entries: ${error.message}`, { cause: error });
+  }
+  if (error.code === 'not-found') {
+    return new TsdError('not-found', `manifest for ${familiar} not found: manifest unknown: ${error.message}`, { cause: error });
+  }
+  if (error.message.startsWith('unauthorized')) {
+    return new TsdError('invalid-argument', `pull access denied for ${familiarReference({ ...ref, tag: undefined, digest: undefined })}, repository does not exist or may require 'docker login': ${error.message}`, { cause: error });
+  }
+  return error;
+}
