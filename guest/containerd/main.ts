@@ -2,6 +2,8 @@
  * tsd-containerd: `--address SOCK --root DIR --state DIR`. Serves containerd's gRPC API until
  * SIGTERM or SIGINT; prints one ready line on stdout once the socket accepts calls.
  */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { asTsdError } from '../api/errors.js';
 import { startDaemon } from './server/daemon.js';
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const daemon = await startDaemon({ address: values.address, root: values.root, state: values.state });
+  const daemon = await startDaemon({ address: values.address, root: values.root, state: values.state, publishBinary: selfBinary() });
   process.stdout.write(`tsd-containerd ready on ${values.address}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -37,6 +39,14 @@ async function main(argv: string[]): Promise<number> {
   });
   await daemon.stop();
   return 0;
+}
+
+/** bin/tsd-containerd when run through it (the bundle is dist/guest/containerd.mjs), else this script. */
+function selfBinary(): string | undefined {
+  const script = process.argv[1];
+  if (!script) return undefined;
+  const wrapper = resolve(dirname(script), '..', '..', 'bin', 'tsd-containerd');
+  return existsSync(wrapper) ? wrapper : script;
 }
 
 main(process.argv.slice(2)).then(

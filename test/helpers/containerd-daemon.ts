@@ -3,7 +3,8 @@
  * and state dirs, and Debian's real `ctr` against it. Stopped by PID; `kill9` + `restart` keep
  * the same dirs, for crash tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,6 +45,14 @@ export class ContainerdDaemon {
   get stderr(): string {
     return this.#stderr;
   }
+  /** A runc root of this daemon's own (`ctr run --runc-root`), so container ids never collide with other tests'. */
+  get runcRoot(): string {
+    return join(this.dir, 'runc');
+  }
+  get running(): boolean {
+    const child = this.#child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
 
   static async start(): Promise<ContainerdDaemon> {
     const daemon = new ContainerdDaemon(await mkdtemp(join(tmpdir(), 'tsdtest-ctrd-')));
@@ -82,9 +91,26 @@ export class ContainerdDaemon {
     await this.#signal('SIGKILL');
   }
 
+  /**
+   * Ends the daemon and removes its dirs. Tasks still there are killed and deleted first (their
+   * shims outlive the daemon by design), and mounts left under the dir are detached before the
+   * removal, so it never deletes through a container's rootfs into its snapshot.
+   */
   async stop(): Promise<void> {
+    if (!this.running && existsSync(join(this.state, 'io.containerd.runtime.v2.task'))) await this.restart().catch(() => undefined);
+    if (this.running) await this.removeAllTasks();
     await this.#signal('SIGTERM');
+    for (const mountPoint of mountsUnder(this.dir)) spawnSync('umount', ['-l', mountPoint]);
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** `ctr task delete --force` for every task in every namespace. */
+  async removeAllTasks(): Promise<void> {
+    const namespaces = (await this.ctr(['namespaces', 'ls', '-q'])).stdout.split('\n').filter(Boolean);
+    for (const namespace of namespaces) {
+      const tasks = (await this.ctr(['tasks', 'ls', '-q'], { namespace })).stdout.split('\n').filter(Boolean);
+      for (const id of tasks) await this.ctr(['tasks', 'delete', '--force', id], { namespace });
+    }
   }
 
   /** Runs `ctr --address SOCK [-n NAMESPACE] ARGS`. */
@@ -148,4 +174,10 @@ export class ContainerdDaemon {
     process.kill(child.pid, signal);
     await exited;
   }
+}
+
+/** Mount points at or below `dir`, deepest first. */
+function mountsUnder(dir: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4] ?? '');
+  return points.filter((point) => point === dir || point.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }

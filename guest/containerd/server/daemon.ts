@@ -5,6 +5,9 @@
  *   io.containerd.grpc.v1.introspection/uuid     the server's UUID
  *   io.containerd.content.v1.content/            blobs and ingests (content/local-store.ts)
  *   io.containerd.snapshotter.v1.<name>/         each snapshotter's records and directories
+ *   io.containerd.runtime.v2.task/<ns>/<id>/     task work dirs (bundles are under --state)
+ * Beside the gRPC socket, "<address>.ttrpc" takes the shims' events. On start, the shims of tasks
+ * that outlived a previous daemon are reconnected (runtime/shim-manager.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +16,10 @@ import { GarbageCollector } from '../metadata/garbage-collector.js';
 import { ImageStore } from '../metadata/image-store.js';
 import { ContainerStore } from '../metadata/container-store.js';
 import { containersService } from '../services/containers-service.js';
+import { tasksService } from '../services/tasks-service.js';
+import { bundleRoots } from '../runtime/bundle.js';
+import { ShimManager } from '../runtime/shim-manager.js';
+import { startEventsEndpoint } from '../runtime/events-endpoint.js';
 import { imagesService } from '../services/images-service.js';
 import { diffService } from '../services/diff-service.js';
 import { LeaseStore } from '../metadata/lease-store.js';
@@ -39,6 +46,8 @@ export interface DaemonOptions {
   address: string;
   root: string;
   state: string;
+  /** This daemon's binary, passed to shims as -publish-binary; shims are looked for beside it. */
+  publishBinary?: string;
 }
 
 export interface RunningDaemon {
@@ -67,6 +76,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     platform: { os: 'linux', architecture: goArch(), variant: '' },
     snapshotters: Object.fromEntries([...snapshotters].map(([name, s]) => [name, 'error' in s ? s : { root: s.root }])),
   });
+  const ttrpcAddress = `${options.address}.ttrpc`;
+  const eventsEndpoint = await startEventsEndpoint(ttrpcAddress, events);
+  const shims = new ShimManager(
+    bundleRoots(options.root, options.state),
+    { address: options.address, ttrpcAddress, publishBinary: options.publishBinary ?? process.argv[1] ?? 'tsd-containerd' },
+    events,
+  );
+  await shims.loadExisting((ns, id) => db.namespace(ns)?.containers[id]?.runtime.name);
   const server = await startGrpcServer(options.address, {
     'containerd.services.version.v1.Version': versionService(),
     'containerd.services.introspection.v1.Introspection': introspectionService(plugins, uuid),
@@ -78,8 +95,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     'containerd.services.diff.v1.Diff': diffService(content),
     'containerd.services.snapshots.v1.Snapshots': snapshotsService(snapshots, events),
     'containerd.services.containers.v1.Containers': containersService(containers, events),
+    'containerd.services.tasks.v1.Tasks': tasksService(containers, shims),
   });
-  return { server, stop: () => server.stop() };
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    // The shims and their tasks keep running; the next start reconnects to them.
+    shims.closeAll();
+    await eventsEndpoint.close();
+  };
+  return { server, stop };
 }
 
 /** Node's arch names in Go's (and OCI's) words. */

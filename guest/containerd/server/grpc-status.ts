@@ -35,6 +35,9 @@ export class GrpcStatusError extends Error {
 
 export function toServiceError(error: unknown): ServiceError {
   if (error instanceof GrpcStatusError) return serviceError(error.grpcCode, error.message);
+  // A shim's status (guest/ttrpc's TtrpcError) goes out with the exact code and text it came with.
+  const carried = (error as { grpcCode?: unknown } | null)?.grpcCode;
+  if (error instanceof Error && typeof carried === 'number') return serviceError(carried as status, error.message);
   const tsd = asTsdError(error);
   const suffix = ERRDEFS_SUFFIX[tsd.code];
   const message = suffix && !tsd.message.endsWith(suffix) ? `${tsd.message}: ${suffix}` : tsd.message;

@@ -21,7 +21,7 @@ export interface PluginFacts {
   snapshotters: Record<string, { root: string } | { error: string }>;
 }
 
-const GRPC_SERVICES = ['version', 'introspection', 'namespaces', 'content', 'snapshots', 'images', 'leases', 'events', 'diff'];
+const GRPC_SERVICES = ['version', 'introspection', 'namespaces', 'content', 'snapshots', 'images', 'leases', 'events', 'diff', 'containers', 'tasks'];
 
 export function pluginTable(facts: PluginFacts): PluginRecord[] {
   const plugin = (type: string, id: string, extra: Partial<PluginRecord> = {}): PluginRecord => ({
@@ -33,6 +33,11 @@ export function pluginTable(facts: PluginFacts): PluginRecord[] {
     plugin('io.containerd.metadata.v1', 'bolt', { requires: ['io.containerd.content.v1', 'io.containerd.snapshotter.v1'] }),
     plugin('io.containerd.differ.v1', 'walking', { requires: ['io.containerd.metadata.v1'], platforms: [facts.platform] }),
     plugin('io.containerd.lease.v1', 'manager', { requires: ['io.containerd.metadata.v1'] }),
+    plugin('io.containerd.runtime.v2', 'task', {
+      requires: ['io.containerd.event.v1', 'io.containerd.metadata.v1'],
+      platforms: [facts.platform],
+      exports: { root: `${facts.root}/io.containerd.runtime.v2.task`, state: `${facts.state}/io.containerd.runtime.v2.task` },
+    }),
   ];
   for (const [name, snapshotter] of Object.entries(facts.snapshotters)) {
     const record = plugin('io.containerd.snapshotter.v1', name, { platforms: [facts.platform] });

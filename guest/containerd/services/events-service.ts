@@ -39,13 +39,12 @@ export function eventsService(exchange: EventExchange): ServiceHandlers {
         queue.push({ ...envelope, timestamp: toTimestamp(envelope.timestamp) });
         wake?.();
       }, signal);
+      // One abort listener for the whole stream (not one per wait): it wakes the loop to end it.
+      signal.addEventListener('abort', () => wake?.(), { once: true });
       while (!signal.aborted) {
         const next = queue.shift();
         if (next) await send(next);
-        else await new Promise<void>((resolve) => {
-          wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        else await new Promise<void>((resolve) => (wake = resolve));
       }
     }),
   };
