@@ -84,21 +84,35 @@ unsigned long parse_ulong(const char *text, int base)
 	return strtoul(text, NULL, base);
 }
 
-static int read_full(int fd, void *buf, size_t n)
+/*
+ * The plan arrives in one write; reading it field by field cost a syscall per field (hundreds).
+ * Reading ahead is safe: the runtime sends nothing after the plan until the helper speaks.
+ */
+static char plan_buf[65536];
+static size_t plan_have, plan_off;
+
+static void plan_read(void *out, size_t n)
 {
-	for (size_t off = 0; off < n;) {
-		ssize_t r = read(fd, (char *)buf + off, n - off);
-		if (r < 0 && errno == EINTR) continue;
-		if (r <= 0) { if (r == 0) errno = EPIPE; return -1; }
-		off += r;
+	while (n > 0) {
+		if (plan_off == plan_have) {
+			ssize_t r = read(sync_fd, plan_buf, sizeof(plan_buf));
+			if (r < 0 && errno == EINTR) continue;
+			if (r <= 0) fail("plan", r == 0 ? EPIPE : errno, "read");
+			plan_have = (size_t)r;
+			plan_off = 0;
+		}
+		size_t take = plan_have - plan_off < n ? plan_have - plan_off : n;
+		memcpy(out, plan_buf + plan_off, take);
+		plan_off += take;
+		out = (char *)out + take;
+		n -= take;
 	}
-	return 0;
 }
 
 static uint32_t read_u32(void)
 {
 	uint32_t v;
-	if (read_full(sync_fd, &v, 4) < 0) fail("plan", errno, "read");
+	plan_read(&v, 4);
 	return v;
 }
 
@@ -106,7 +120,7 @@ static uint32_t read_u32(void)
 static struct step *read_plan(uint32_t *count)
 {
 	char magic[4];
-	if (read_full(sync_fd, magic, 4) < 0) fail("plan", errno, "read");
+	plan_read(magic, 4);
 	if (memcmp(magic, PLAN_MAGIC, 4) != 0) fail("plan", EINVAL, "bad magic");
 	uint32_t version = read_u32();
 	if (version != PLAN_VERSION) fail("plan", EINVAL, "unsupported plan version");
@@ -123,7 +137,7 @@ static struct step *read_plan(uint32_t *count)
 			uint32_t len = read_u32();
 			char *field = malloc((size_t)len + 1);
 			if (!field || !steps[i].argv) fail("plan", ENOMEM, "field");
-			if (read_full(sync_fd, field, len) < 0) fail("plan", errno, "read");
+			plan_read(field, len);
 			field[len] = 0;
 			steps[i].argv[a] = field;
 			steps[i].len[a] = len;

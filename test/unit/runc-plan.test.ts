@@ -102,6 +102,11 @@ test('a cgroup mount on a v1 host is a tmpfs with one read-only bind per hierarc
   t.is(steps[3]![1], '/sys/fs/cgroup/memory/tsd-runc/x');
   const v2 = mountSteps({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' }, '/r/sys/fs/cgroup', '/b', host);
   t.is(v2[1]![3], 'cgroup2');
+  // Read-only cgroup2: mounted read-write (the one superblock is; ro would be EBUSY), then a bind remount.
+  const ro = mountSteps({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid'] }, '/r/sys/fs/cgroup', '/b', host);
+  t.deepEqual(ro.map((s) => s[0]), ['mkdirp', 'mount', 'remount']);
+  t.is((ro[1]![4] as number) & MS.RDONLY, 0);
+  t.is(ro[2]![2], MS.BIND | MS.NOSUID | MS.RDONLY);
 });
 
 test('identity: bounding first, keepcaps around setuid, ambient only where permitted and inheritable, nnp then seccomp', (t) => {

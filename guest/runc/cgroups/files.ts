@@ -1,9 +1,12 @@
 /**
  * Reading and writing cgroup control files. Every failure names the file and the value, since
  * "write error" alone is useless when a limit is refused.
+ *
+ * The calls are synchronous behind async signatures: cgroupfs answers from memory, and the
+ * runtime is on the container's start path, where each libuv thread-pool round trip (and
+ * starting the pool's threads at all) costs more than the write itself.
  */
-import { constants } from 'node:fs';
-import { readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { closeSync, constants, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TsdError } from '../../api/errors.js';
@@ -26,9 +29,14 @@ function errno(error: unknown): string | undefined {
 export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
   const path = join(dir, file);
   try {
-    // Cgroup files take one value per write(2); writeFile issues exactly one write. No
-    // O_CREAT: a missing control file must fail with ENOENT, not EACCES from kernfs.
-    await writeFile(path, value, { flag: constants.O_WRONLY | constants.O_TRUNC });
+    // Cgroup files take one value per write(2): exactly one write. No O_CREAT: a missing
+    // control file must fail with ENOENT, not EACCES from kernfs.
+    const fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
+    try {
+      writeSync(fd, value);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     const code = errno(error);
     const hint = code === 'ENOENT' ? ' (file missing: controller not enabled or not supported by this kernel)' : '';
@@ -58,7 +66,7 @@ export async function applyWrites(dirs: Readonly<Record<string, string>>, writes
 export async function readCgroupFile(dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   try {
-    return (await readFile(path, 'utf8')).trim();
+    return readFileSync(path, 'utf8').trim();
   } catch (error) {
     throw new TsdError(errno(error) === 'ENOENT' ? 'not-found' : 'internal', `cgroup: failed to read ${path}: ${errno(error) ?? String(error)}`, { cause: error });
   }
@@ -67,7 +75,7 @@ export async function readCgroupFile(dir: string, file: string): Promise<string>
 /** The file's content, or undefined when it does not exist. */
 export async function readOptional(dir: string, file: string): Promise<string | undefined> {
   try {
-    return (await readFile(join(dir, file), 'utf8')).trim();
+    return readFileSync(join(dir, file), 'utf8').trim();
   } catch (error) {
     if (errno(error) === 'ENOENT') return undefined;
     throw new TsdError('internal', `cgroup: failed to read ${join(dir, file)}: ${errno(error) ?? String(error)}`, { cause: error });
@@ -76,7 +84,7 @@ export async function readOptional(dir: string, file: string): Promise<string | 
 
 export async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    statSync(path);
     return true;
   } catch {
     return false;
@@ -94,7 +102,7 @@ export async function pidsRecursive(dir: string): Promise<number[]> {
 
 async function subdirs(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch (error) {
     if (errno(error) === 'ENOENT') return [];
     throw error;
@@ -111,7 +119,7 @@ export async function removeCgroup(dir: string): Promise<void> {
   for (const child of await subdirs(dir)) await removeCgroup(join(dir, child));
   for (let attempt = 1; ; attempt++) {
     try {
-      await rmdir(dir);
+      rmdirSync(dir);
       return;
     } catch (error) {
       const code = errno(error);

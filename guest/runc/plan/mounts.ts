@@ -55,14 +55,17 @@ export function mountSteps(mount: Mount, target: string, bundle: string, host: H
 }
 
 /**
- * A "cgroup" mount: cgroup2 when the host is unified; on v1 or hybrid hosts a tmpfs with one
+ * A "cgroup" mount: cgroup2 when the host is unified (read-only by a bind remount); on v1 or hybrid hosts a tmpfs with one
  * read-only bind of the container's own cgroup per hierarchy (what runc does without cgroupns).
  */
 function cgroupMountSteps(target: string, flags: number, host: HostView): Step[] {
   const steps: Step[] = [['mkdirp', target, 0o755]];
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC);
   if (host.cgroupV1Mounts.length === 0) {
-    steps.push(['mount', 'cgroup', target, 'cgroup2', flags, '']);
+    // cgroup2 has a single superblock, already mounted read-write: asking the kernel for it
+    // read-only is EBUSY. Mount it as it is, then make this mount (not the superblock) read-only.
+    steps.push(['mount', 'cgroup', target, 'cgroup2', flags & ~MS.RDONLY, '']);
+    if (flags & MS.RDONLY) steps.push(['remount', target, MS.BIND | base | MS.RDONLY]);
     return steps;
   }
   steps.push(['mount', 'tmpfs', target, 'tmpfs', base, 'mode=755']);

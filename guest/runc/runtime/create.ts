@@ -86,12 +86,15 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       onSync: async (point, containerPid) => {
         pid = containerPid;
         if (point === 'setup') {
+          mark('sync-setup');
           record.pid = containerPid;
           record.pidStartTime = processStartTime(containerPid) ?? '';
           ctx.store.save(record);
           if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) writeIdMaps(containerPid, spec);
           await manager.apply(containerPid);
+          mark('cgroup-applied');
           await manager.set(withDeviceRules(spec.linux?.resources, spec.linux?.devices));
+          mark('cgroup-set');
         } else {
           const state = stateJson(record, 'creating');
           for (const name of ['prestart', 'createRuntime'] as const) await runHooks(spec, name, state);

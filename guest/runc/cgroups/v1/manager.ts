@@ -1,7 +1,7 @@
 /**
  * cgroup v1 (legacy and hybrid hosts): one directory per mounted controller.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { TsdError } from '../../../api/errors.js';
 import type { LinuxResources } from '../../../api/oci-runtime-spec.js';
@@ -26,7 +26,7 @@ export class V1CgroupManager implements CgroupManager {
   async apply(pid: number): Promise<void> {
     for (const [controller, dir] of Object.entries(this.dirs)) {
       if (controller === 'cpuset') await this.createCpuset(dir);
-      else await mkdir(dir, { recursive: true });
+      else mkdirSync(dir, { recursive: true });
       await writeCgroupFile(dir, 'cgroup.procs', String(pid));
     }
   }
@@ -40,7 +40,7 @@ export class V1CgroupManager implements CgroupManager {
     const levels: string[] = [];
     for (let d = dir; relative(root, d) !== '' && !relative(root, d).startsWith('..'); d = dirname(d)) levels.unshift(d);
     for (const level of levels) {
-      await mkdir(level, { recursive: true });
+      mkdirSync(level, { recursive: true });
       for (const file of ['cpuset.cpus', 'cpuset.mems']) {
         if ((await readCgroupFile(level, file)) === '') {
           await writeCgroupFile(level, file, await readCgroupFile(dirname(level), file));

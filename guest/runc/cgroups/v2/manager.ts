@@ -1,7 +1,7 @@
 /**
  * cgroup v2 (the guest kernel; also cgroup2 at /sys/fs/cgroup/unified on hybrid hosts).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { LinuxResources } from '../../../api/oci-runtime-spec.js';
 import type { CgroupManager, CgroupStats, MemoryEvents } from '../cgroup-manager.js';
@@ -31,7 +31,7 @@ export class V2CgroupManager implements CgroupManager {
    * with EBUSY and names the level.
    */
   async apply(pid: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true });
     const parts = relative(this.mountpoint, this.dir).split('/').filter(Boolean);
     let level = this.mountpoint;
     for (const part of parts) {
