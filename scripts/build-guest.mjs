@@ -12,6 +12,7 @@ const ENTRIES = {
   sshd: 'guest/sshd/main.ts',
   dockerd: 'guest/dockerd/main.ts',
   containerd: 'guest/containerd/main.ts',
+  shim: 'guest/shim/main.ts',
 };
 
 // '*.node': ssh2's optional crypto addon is built for the host's Node; the guest falls back to JS crypto.

@@ -1,0 +1,114 @@
+/**
+ * `start`: make sure the task's group shim is serving, record its address in the bundle
+ * (containerd reads <bundle>/address to reconnect after a restart) and print it. A new server is
+ * spawned detached (its own session: setsid), with stdin closed and stdout/stderr on its own log
+ * file, so it shares no fd with containerd and outlives it. It reports readiness on fd 3.
+ * Starts of one group are serialized by a lock directory, so two tasks never race two servers.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { TsdError } from '../api/errors.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
+import type { ShimFlags } from './flags.js';
+import { bundleAnnotations, groupKey, shimGroup, SOCKET_DIR, type ShimGroup } from './group.js';
+
+export async function startVerb(flags: ShimFlags): Promise<string> {
+  const bundle = process.cwd();
+  const group = shimGroup(flags.address, flags.namespace, groupKey(flags.namespace, flags.id, bundleAnnotations(bundle)));
+  mkdirSync(SOCKET_DIR, { recursive: true });
+  mkdirSync(group.dir, { recursive: true });
+  const address = `unix://${group.socket}`;
+  await withLock(join(group.dir, 'start.lock'), async () => {
+    if (!(await canConnect(group.socket))) await spawnServer(flags, group);
+  });
+  writeFileAtomicSync(join(bundle, 'address'), address);
+  rmSync(join(bundle, 'shim.log'), { force: true });
+  symlinkSync(join(group.dir, 'shim.log'), join(bundle, 'shim.log'));
+  return address;
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function spawnServer(flags: ShimFlags, group: ShimGroup): Promise<void> {
+  const logPath = join(group.dir, 'shim.log');
+  const logFd = openSync(logPath, 'a');
+  const args = [
+    ...process.execArgv, process.argv[1]!,
+    '-namespace', flags.namespace, '-id', flags.id, '-address', flags.address, '-publish-binary', flags.publishBinary,
+    '-socket', group.socket, ...(flags.debug ? ['-debug'] : []), 'serve',
+  ];
+  const child = spawn(process.execPath, args, { cwd: group.dir, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: process.env });
+  closeSync(logFd);
+  const ready = child.stdio[3] as Socket;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new TsdError('unavailable', `the shim server did not start in 30 s; see ${logPath}`)), 30_000);
+      ready.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new TsdError('internal', `the shim server exited with ${code} before serving: ${tail(logPath)}`));
+      });
+    });
+  } catch (error) {
+    if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    throw error;
+  } finally {
+    ready.destroy();
+    child.unref();
+  }
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** mkdir is atomic: the directory is the lock. A lock older than 60 s is a crashed start's. */
+async function withLock(path: string, fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(path);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - statSafe(path);
+      if (age > 60_000) rmSync(path, { recursive: true, force: true });
+      else if (attempt > 1200) throw new TsdError('unavailable', `shim start lock ${path} is held`);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function statSafe(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
