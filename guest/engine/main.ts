@@ -1,0 +1,92 @@
+/**
+ * Host-mode engine launcher: `npm run engine -- --root DIR --socket PATH [--config-file FILE]
+ * [--node PATH] [--debug]`. Runs containerd and dockerd in the foreground until SIGINT/SIGTERM,
+ * then stops both. Prints `engine ready: unix://PATH` once the Engine API answers.
+ *
+ * dockerd gets <root>/daemon.json: the user's --config-file with this engine's own bridge name,
+ * bridge subnet and address pools added where the file does not set them (engine-layout.ts).
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { asTsdError, TsdError } from '../api/errors.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
+import { parseDaemonJson } from '../dockerd/config/daemon-json.js';
+import { chooseNode } from './guest-node.js';
+import { engineLayout, networkDefaults } from './engine-layout.js';
+import { startEngine } from './supervisor.js';
+
+const USAGE = 'usage: npm run engine -- --root DIR --socket PATH [--config-file FILE] [--node PATH] [--debug]';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string' },
+      socket: { type: 'string' },
+      'config-file': { type: 'string' },
+      node: { type: 'string' },
+      debug: { type: 'boolean', short: 'D' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (!values.root || !values.socket) throw new TsdError('invalid-argument', `--root and --socket are required\n${USAGE}`);
+  // Signals are taken from the start: one during startup stops the engine once it is up.
+  const signalled = new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  const layout = engineLayout(values.root);
+  await mkdir(layout.root, { recursive: true });
+  await writeDaemonJson(layout.daemonJson, layout.root, values['config-file']);
+  const node = chooseNode(values.node);
+  const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  process.stdout.write(`engine: node ${node.path} (${node.source}), root ${layout.root}\n`);
+  const engine = await startEngine({
+    layout,
+    socketPath: resolve(values.socket),
+    node: node.path,
+    projectRoot,
+    dockerdArgs: values.debug ? ['--debug'] : [],
+  });
+  process.stdout.write(`engine ready: unix://${resolve(values.socket)}\n`);
+  const outcome = await Promise.race([signalled.then((signal) => ({ signal })), engine.exited.then((exit) => ({ exit }))]);
+  await engine.stop();
+  if ('exit' in outcome) {
+    process.stderr.write(`engine: ${outcome.exit.name} exited (${outcome.exit.code ?? outcome.exit.signal}); stopped the rest\n`);
+    return 1;
+  }
+  process.stdout.write(`engine: ${outcome.signal}, stopped\n`);
+  return 0;
+}
+
+/** The user's daemon.json (validated here so errors name their file) plus the network defaults. */
+async function writeDaemonJson(target: string, root: string, userFile: string | undefined): Promise<void> {
+  let user: Record<string, unknown> = {};
+  if (userFile) {
+    const text = await readFile(userFile, 'utf8').catch((error: Error) => {
+      throw new TsdError('invalid-argument', `cannot read --config-file ${userFile}: ${error.message}`);
+    });
+    try {
+      parseDaemonJson(text);
+    } catch (error) {
+      throw new TsdError('invalid-argument', `unable to configure the Docker daemon with file ${userFile}: ${(error as Error).message}`);
+    }
+    user = JSON.parse(text) as Record<string, unknown>;
+  }
+  const merged = { ...networkDefaults(root), ...user };
+  await writeFileAtomic(target, JSON.stringify(merged, null, 2) + '\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`engine: ${asTsdError(error).message}\n`);
+    process.exit(1);
+  },
+);

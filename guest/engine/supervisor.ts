@@ -1,0 +1,160 @@
+/**
+ * The host-mode engine: tsd-containerd on <root>/containerd.sock, then dockerd pointed at it, both
+ * on the chosen Node, in the foreground. Readiness is explicit (containerd's ready line, dockerd's
+ * /_ping); either daemon exiting stops the other; stop() ends dockerd first (it holds containerd's
+ * client), then containerd, each by PID with SIGTERM and SIGKILL after a grace period.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { TsdError } from '../api/errors.js';
+import type { EngineLayout } from './engine-layout.js';
+
+export interface SupervisorOptions {
+  layout: EngineLayout;
+  socketPath: string;
+  node: string;
+  /** Project root: bin/tsd-containerd and dist/guest/dockerd.mjs are found under it. */
+  projectRoot: string;
+  /** Extra dockerd arguments (e.g. --debug). */
+  dockerdArgs?: string[];
+  /** Where daemon output goes; default: the launcher's stdout/stderr, prefixed. */
+  log?: (line: string) => void;
+}
+
+export interface RunningEngine {
+  containerd: ChildProcess;
+  dockerd: ChildProcess;
+  /** Resolves when either daemon exits on its own (with its name and code). */
+  exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+
+export async function startEngine(options: SupervisorOptions): Promise<RunningEngine> {
+  const { layout } = options;
+  await mkdir(layout.logDir, { recursive: true });
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  // bin/tsd-containerd is the documented entry; TSD_CONTAINERD_NODE makes it use the chosen Node.
+  const containerd = spawnDaemon('containerd', join(options.projectRoot, 'bin', 'tsd-containerd'), [
+    '--address', layout.containerdAddress, '--root', layout.containerdRoot, '--state', layout.containerdState,
+  ], layout, log, { TSD_CONTAINERD_NODE: options.node });
+  try {
+    await waitForLine(containerd, 'ready on', 'tsd-containerd');
+  } catch (error) {
+    await stopChild(containerd);
+    throw error;
+  }
+  const dockerd = spawnDaemon('dockerd', options.node, [
+    join(options.projectRoot, 'dist', 'guest', 'dockerd.mjs'),
+    '-H', `unix://${options.socketPath}`,
+    '--data-root', layout.dataRoot,
+    '--exec-root', layout.execRoot,
+    '--containerd', layout.containerdAddress,
+    '--config-file', layout.daemonJson,
+    ...(options.dockerdArgs ?? []),
+  ], layout, log);
+  const stop = async (): Promise<void> => {
+    await stopChild(dockerd);
+    await stopChild(containerd);
+  };
+  try {
+    await waitForPing(dockerd, options.socketPath);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const exited = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    for (const [name, child] of [['containerd', containerd], ['dockerd', dockerd]] as const) {
+      child.once('exit', (code, signal) => resolve({ name, code, signal }));
+    }
+  });
+  return { containerd, dockerd, exited, stop };
+}
+
+function spawnDaemon(
+  name: string, program: string, args: string[], layout: EngineLayout, log: (line: string) => void, env: Record<string, string> = {},
+): ChildProcess {
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const file = createWriteStream(join(layout.logDir, `${name}.log`), { flags: 'a' });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.pipe(file, { end: false });
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) log(`[${name}] ${line}`);
+    });
+  }
+  child.once('exit', () => file.end());
+  // The launcher dying must not leave daemons behind.
+  const onExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  };
+  process.once('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
+  return child;
+}
+
+function waitForLine(child: ChildProcess, text: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    let errors = '';
+    const timer = setTimeout(() => reject(new TsdError('unavailable', `${what} did not become ready within ${READY_TIMEOUT_MS / 1000} s: ${errors}`)), READY_TIMEOUT_MS);
+    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new TsdError('unavailable', `${what} exited with ${code} before it was ready: ${errors.trim()}`));
+    });
+  });
+}
+
+/** Polls GET /_ping on the socket (every 100 ms) until it answers 200, dockerd exits, or the timeout. */
+async function waitForPing(dockerd: ChildProcess, socketPath: string): Promise<void> {
+  let errors = '';
+  dockerd.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (dockerd.exitCode !== null || dockerd.signalCode !== null) {
+      throw new TsdError('unavailable', `dockerd exited with ${dockerd.exitCode ?? dockerd.signalCode} before it answered /_ping: ${errors.trim()}`);
+    }
+    if ((await ping(socketPath)) === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new TsdError('unavailable', `dockerd did not answer /_ping on ${socketPath} within ${READY_TIMEOUT_MS / 1000} s: ${errors.trim()}`);
+}
+
+function ping(socketPath: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.setTimeout(2000, () => req.destroy());
+    req.end();
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  }, STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
