@@ -45,3 +45,21 @@ export function parentPid(pid: number): number {
   // Fields after the ")" that ends the command name: state, ppid, ...
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
+
+/** No such process, or only its zombie is left. */
+export function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A container id no other test uses at the same time: ctr puts a task in the cgroup
+ * /<namespace>/<id>, shared by every daemon on the host, and a forced delete kills the cgroup.
+ */
+export function uniqueId(base: string): string {
+  return `${base}-${process.pid.toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}

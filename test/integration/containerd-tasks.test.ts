@@ -7,7 +7,7 @@ import test from 'ava';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { ContainerdDaemon } from '../helpers/containerd-daemon.js';
 import { TASK_RUNTIMES } from '../helpers/containerd-task-runtimes.js';
-import { pulledBusybox, taskLine, waitForTask } from '../helpers/containerd-tasks.js';
+import { pulledBusybox, taskLine, uniqueId, waitForTask } from '../helpers/containerd-tasks.js';
 
 let registry: FixtureRegistry;
 
@@ -25,51 +25,52 @@ for (const runtime of TASK_RUNTIMES) {
     const watch = await daemon.subscribeEvents();
     t.teardown(() => watch.stop());
     const ref = await pulledBusybox(daemon, registry);
+    const id = uniqueId('life');
 
-    await daemon.ctrOk(['run', ...runtime.runArgs(daemon), '-d', ref, 'life', 'sleep', '1000']);
+    await daemon.ctrOk(['run', ...runtime.runArgs(daemon), '-d', ref, id, 'sleep', '1000']);
     const listed = await daemon.ctrOk(['task', 'ls']);
-    const line = taskLine(listed, 'life');
-    if (!line) return t.fail(`task life not listed:\n${listed}`);
+    const line = taskLine(listed, id);
+    if (!line) return t.fail(`task ${id} not listed:\n${listed}`);
     t.is(line.status, 'RUNNING', listed);
-    t.regex(await daemon.ctrOk(['containers', 'ls']), new RegExp(`^life\\s+${ref.replace(/[.]/g, '\\.')}\\s+${runtime.runtime.replace(/[.]/g, '\\.')}`, 'm'));
-    t.regex(await daemon.ctrOk(['snapshots', 'ls']), /^life\s+sha256:[0-9a-f]{64}\s+Active/m);
+    t.regex(await daemon.ctrOk(['containers', 'ls']), new RegExp(`^${id}\\s+${ref.replace(/[.]/g, '\\.')}\\s+${runtime.runtime.replace(/[.]/g, '\\.')}`, 'm'));
+    t.regex(await daemon.ctrOk(['snapshots', 'ls']), new RegExp(`^${id}\\s+sha256:[0-9a-f]{64}\\s+Active`, 'm'));
 
     // exec: output and exit code come back through the shim.
-    const exec = await daemon.ctr(['task', 'exec', '--exec-id', 'probe', 'life', 'sh', '-c', 'echo from-exec; cat /proc/1/cmdline; exit 4']);
+    const exec = await daemon.ctr(['task', 'exec', '--exec-id', 'probe', id, 'sh', '-c', 'echo from-exec; cat /proc/1/cmdline; exit 4']);
     t.is(exec.code, 4, exec.stderr);
     t.regex(exec.stdout, /^from-exec\nsleep\u00001000\u0000/);
-    t.regex(await daemon.ctrOk(['task', 'ps', 'life']), new RegExp(`^${line.pid}\\s`, 'm'));
+    t.regex(await daemon.ctrOk(['task', 'ps', id]), new RegExp(`^${line.pid}\\s`, 'm'));
 
-    await daemon.ctrOk(['task', 'kill', '--signal', 'SIGKILL', 'life']);
-    const stopped = await waitForTask(daemon, 'life', 'STOPPED');
+    await daemon.ctrOk(['task', 'kill', '--signal', 'SIGKILL', id]);
+    const stopped = await waitForTask(daemon, id, 'STOPPED');
     t.is(stopped.pid, line.pid);
-    const deleted = await daemon.ctr(['task', 'delete', 'life']);
+    const deleted = await daemon.ctr(['task', 'delete', id]);
     t.is(deleted.code, 0, deleted.stderr);
     t.regex(deleted.stderr, /exit with non-zero exit code 137/);
-    t.is(taskLine(await daemon.ctrOk(['task', 'ls']), 'life'), undefined);
+    t.is(taskLine(await daemon.ctrOk(['task', 'ls']), id), undefined);
 
-    await daemon.ctrOk(['containers', 'rm', 'life']);
-    t.notRegex(await daemon.ctrOk(['containers', 'ls', '-q']), /life/);
-    t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), /^life\s/m);
+    await daemon.ctrOk(['containers', 'rm', id]);
+    t.notRegex(await daemon.ctrOk(['containers', 'ls', '-q']), new RegExp(id));
+    t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), new RegExp(`^${id}\\s`, 'm'));
 
     const text = watch.text();
     for (const topic of ['/containers/create', '/tasks/create', '/tasks/start', '/tasks/exec-added', '/tasks/exec-started', '/tasks/exit', '/tasks/delete', '/containers/delete']) {
-      t.regex(text, new RegExp(`default ${topic} \\{[^\\n]*"(container_id|id)":"life"`), `${topic} missing from:\n${text}`);
+      t.regex(text, new RegExp(`default ${topic} \\{[^\\n]*"(container_id|id)":"${id}"`), `${topic} missing from:\n${text}`);
     }
-    t.regex(text, /\/tasks\/exit \{"container_id":"life","id":"probe","pid":\d+,"exit_status":4/);
-    t.regex(text, /\/tasks\/exit \{"container_id":"life","id":"life","pid":\d+,"exit_status":137/);
+    t.regex(text, new RegExp(`/tasks/exit \\{"container_id":"${id}","id":"probe","pid":\\d+,"exit_status":4`));
+    t.regex(text, new RegExp(`/tasks/exit \\{"container_id":"${id}","id":"${id}","pid":\\d+,"exit_status":137`));
   });
 
   test(`${runtime.title}: run --rm attached prints the output and exits with the task's code`, async (t) => {
     const daemon = await ContainerdDaemon.start();
     t.teardown(() => daemon.stop());
     const ref = await pulledBusybox(daemon, registry);
-    const result = await daemon.ctr(['run', ...runtime.runArgs(daemon), '--rm', ref, 'once', 'sh', '-c', 'echo out-line; echo err-line >&2; exit 3']);
+    const result = await daemon.ctr(['run', ...runtime.runArgs(daemon), '--rm', ref, uniqueId('once'), 'sh', '-c', 'echo out-line; echo err-line >&2; exit 3']);
     t.is(result.code, 3, result.stderr);
     t.is(result.stdout, 'out-line\n');
     t.regex(result.stderr, /^err-line$/m);
     t.is(await daemon.ctrOk(['containers', 'ls', '-q']), '');
     t.is(await daemon.ctrOk(['task', 'ls', '-q']), '');
-    t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), /^once\s/m);
+    t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), /^once-/m);
   });
 }
