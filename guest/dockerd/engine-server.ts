@@ -22,6 +22,7 @@ import { addEventRoutes } from './events/events-routes.js';
 import { EventLog } from './events/event-log.js';
 import { addSystemRoutes } from './handlers/system.js';
 import { addImageRoutes } from './images/image-routes.js';
+import { addNetworkRoutes } from './network/engine-wiring.js';
 import { ImageService } from './images/image-service.js';
 import { RegistryAccess } from './images/registry-access.js';
 import { Router, type HttpMethod } from './router.js';
@@ -56,6 +57,7 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   addSystemRoutes(router, context);
   addEventRoutes(router, context);
   addImageRoutes(router, context);
+  addNetworkRoutes(router, context);
   // H4: addContainerRoutes(router, context);  H5: addNetworkRoutes / addVolumeRoutes — one line each here.
 
   const sockets = config.hosts.map(socketPathOf);
