@@ -12,6 +12,8 @@ packages=(
   xz-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   # the C helper: static builds for both architectures
   gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  # running the aarch64 helper on an x86_64 host (a container under qemu-user)
+  qemu-user-static
   # real peers for interop tests and benchmarks
   docker.io containerd docker-registry docker-compose debootstrap hyperfine
   # networking for the engine and the tests

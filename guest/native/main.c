@@ -301,6 +301,16 @@ static int init_main(int fd)
 			if (pipe2(go, O_CLOEXEC) < 0) fail("clone", errno, "pipe");
 			unsigned long flags = parse_ulong(s->argv[1], 0);
 			pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+			/*
+			 * qemu-user (running this helper for another architecture) refuses namespace
+			 * flags in a fork-like clone with EINVAL. The same namespaces then come from
+			 * unshare() here and a plain fork: the new pid namespace applies to the child,
+			 * the others to this first process too, which only waits from here on.
+			 */
+			if (pid < 0 && errno == EINVAL && flags != 0) {
+				if (unshare((int)flags) < 0) fail("clone", errno, s->argv[1]);
+				pid = fork();
+			}
 			if (pid < 0) fail("clone", errno, s->argv[1]);
 			if (pid == 0) {
 				/* In a new pid namespace getpid() is 1; hooks need the pid the host sees. */
