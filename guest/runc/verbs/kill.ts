@@ -14,7 +14,9 @@ export const verb: Verb = {
     if (args.length > 2) throw new TsdError('invalid-argument', '"kill" requires at most 2 arguments');
     const signal = parseSignal(args[1] ?? 'SIGTERM');
     const container = await loadContainer(ctx, args[0]!);
-    if (container.status === 'stopped') throw new TsdError('conflict', 'container not running');
+    // runc refuses to signal a stopped init, but --all of a stopped container succeeds (whatever
+    // is left in its cgroup is signalled): containerd's shim relies on that when it cleans up.
+    if (container.status === 'stopped' && !flags.all) throw new TsdError('conflict', 'container not running');
     const pids = flags.all ? await container.cgroups.pids() : [container.record.pid];
     for (const pid of pids) {
       try {
