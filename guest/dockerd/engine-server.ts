@@ -23,6 +23,7 @@ import { EventLog } from './events/event-log.js';
 import { addSystemRoutes } from './handlers/system.js';
 import { addImageRoutes } from './images/image-routes.js';
 import { addNetworkRoutes } from './network/engine-wiring.js';
+import { addVolumeRoutes } from './volumes/volume-routes.js';
 import { ImageService } from './images/image-service.js';
 import { RegistryAccess } from './images/registry-access.js';
 import { Router, type HttpMethod } from './router.js';
@@ -57,6 +58,7 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   addSystemRoutes(router, context);
   addEventRoutes(router, context);
   addImageRoutes(router, context);
+  addVolumeRoutes(router, context);
   addNetworkRoutes(router, context);
   // H4: addContainerRoutes(router, context);  H5: addNetworkRoutes / addVolumeRoutes — one line each here.
 

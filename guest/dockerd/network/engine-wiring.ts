@@ -87,6 +87,8 @@ const engines = new WeakMap<object, EngineNetworking>();
 export function addNetworkRoutes(router: Router, ctx: EngineContext, extra: Partial<NetworkingOptions> = {}): EngineNetworking {
   const networking = new EngineNetworking(networkingOptionsFrom(ctx.config, extra));
   engines.set(ctx, networking);
+  // The container module looks for `networking` on the context at each use (containers/index.ts).
+  (ctx as EngineContext & { networking?: Networking }).networking = networking;
   ctx.onClose(() => networking.close());
   addNetworkRouteTable(router, () => networking.service(), ctx);
   return networking;

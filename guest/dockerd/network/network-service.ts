@@ -364,7 +364,11 @@ export class NetworkService implements Networking {
 
   private async lookupContainer(idOrName: string): Promise<{ id: string; spec: ContainerNetworkSpec }> {
     if (this.options.containers) return await this.options.containers.find(idOrName);
-    const record = this.containers.get(idOrName) ?? [...this.containers.values()].find((r) => r.spec.name === idOrName);
+    // Every created container has a record (prepare); ids, names and unique id prefixes find it.
+    const all = [...this.containers.values()];
+    const name = idOrName.replace(/^\//, '');
+    const byPrefix = all.filter((r) => r.id.startsWith(idOrName));
+    const record = this.containers.get(idOrName) ?? all.find((r) => r.spec.name === name) ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
     if (!record) throw new TsdError('not-found', `No such container: ${idOrName}`);
     return record;
   }
