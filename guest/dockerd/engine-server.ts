@@ -20,10 +20,13 @@ import { configFromOptions, TSD_VERSION, type EngineOptions } from './engine-opt
 import { sendError, sendJson } from './error-table.js';
 import { addEventRoutes } from './events/events-routes.js';
 import { EventLog } from './events/event-log.js';
+import { addAuthRoutes } from './handlers/auth.js';
+import { addDiskUsageRoutes } from './handlers/system-df.js';
 import { addSystemRoutes } from './handlers/system.js';
 import { addImageRoutes } from './images/image-routes.js';
 import { addNetworkRoutes } from './network/engine-wiring.js';
 import { addVolumeRoutes } from './volumes/volume-routes.js';
+import { addContainerRoutes } from './containers/index.js';
 import { ImageService } from './images/image-service.js';
 import { RegistryAccess } from './images/registry-access.js';
 import { Router, type HttpMethod } from './router.js';
@@ -57,9 +60,12 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   const router = new Router();
   addSystemRoutes(router, context);
   addEventRoutes(router, context);
+  addDiskUsageRoutes(router, context);
+  addAuthRoutes(router, context);
   addImageRoutes(router, context);
   addVolumeRoutes(router, context);
   addNetworkRoutes(router, context);
+  await addContainerRoutes(router, context);
   // H4: addContainerRoutes(router, context);  H5: addNetworkRoutes / addVolumeRoutes — one line each here.
 
   const sockets = config.hosts.map(socketPathOf);

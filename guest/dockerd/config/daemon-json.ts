@@ -17,6 +17,7 @@ export const DAEMON_JSON_KEYS = {
   'containerd-namespace': 'containerdNamespace',
   'registry-mirrors': 'registryMirrors',
   'insecure-registries': 'insecureRegistries',
+  'docker-hub-origin': 'dockerHubOrigin',
   'live-restore': 'liveRestore',
   bridge: 'bridge',
   bip: 'bip',
@@ -110,6 +111,7 @@ export function validateValue(key: DaemonJsonKey, value: unknown): unknown {
       });
     }
     case 'live-restore':
+    case 'docker-hub-origin':
     case 'debug':
       return typeof value === 'boolean' ? value : fail(`want true or false, got ${JSON.stringify(value)}`);
     case 'log-level': {

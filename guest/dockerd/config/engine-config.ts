@@ -20,6 +20,11 @@ export interface EngineConfig {
   containerdNamespace: string;
   registryMirrors: string[];
   insecureRegistries: string[];
+  /**
+   * tsd extension: whether docker.io falls back to Docker Hub after its mirrors (default true, as
+   * dockerd). Tests and air-gapped machines set it false so that nothing leaves for the internet.
+   */
+  dockerHubOrigin: boolean;
   liveRestore: boolean;
   /** Name of the default bridge's Linux interface (docker0 in Docker). */
   bridge: string;
@@ -42,6 +47,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
   containerdNamespace: 'moby',
   registryMirrors: [],
   insecureRegistries: [],
+  dockerHubOrigin: true,
   liveRestore: false,
   bridge: 'docker0',
   bip: '',

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, type EngineConfig } from './engine-config.js';
 
 export const USAGE = `usage: dockerd [-H unix:///PATH]... [--data-root DIR] [--exec-root DIR] [--containerd SOCK]
   [--config-file FILE] [--registry-mirror URL]... [--insecure-registry HOST[:PORT]]... [--bridge NAME]
-  [--bip CIDR] [--dns IP]... [--live-restore] [-D|--debug] [-l|--log-level LEVEL]`;
+  [--bip CIDR] [--dns IP]... [--live-restore] [--no-docker-hub-origin] [-D|--debug] [-l|--log-level LEVEL]`;
 
 /** Parses argv (without node and script) and the config file it names into the engine's configuration. */
 export async function loadEngineConfig(argv: string[], defaults: EngineConfig = DEFAULT_CONFIG): Promise<EngineConfig> {
@@ -32,6 +32,7 @@ export async function loadEngineConfig(argv: string[], defaults: EngineConfig = 
         bip: { type: 'string' },
         dns: { type: 'string', multiple: true },
         'live-restore': { type: 'boolean' },
+        'no-docker-hub-origin': { type: 'boolean' },
         debug: { type: 'boolean', short: 'D' },
         'log-level': { type: 'string', short: 'l' },
       },
@@ -53,6 +54,7 @@ export async function loadEngineConfig(argv: string[], defaults: EngineConfig = 
     bip: values.bip,
     dns: values.dns,
     'live-restore': values['live-restore'],
+    'docker-hub-origin': values['no-docker-hub-origin'] ? false : undefined,
     debug: values.debug,
     'log-level': values['log-level'],
   };

@@ -2,12 +2,38 @@
 import type { ServerResponse } from 'node:http';
 import { TsdError } from '../../api/errors.js';
 import type { EngineContext } from '../engine-context.js';
+import { queryBool } from '../http/json-body.js';
+import { startJsonStream } from '../http/json-stream.js';
 import type { ApiRequest } from '../router.js';
+import { loadImages } from './archive-load.js';
+import { saveImages } from './archive-save.js';
+import { TarWriter } from './tar-writer.js';
 
-export async function handleSave(_ctx: EngineContext, _req: ApiRequest, _res: ServerResponse, _names?: string[]): Promise<void> {
-  throw new TsdError('unsupported', 'docker save is not implemented yet');
+export async function handleSave(ctx: EngineContext, req: ApiRequest, res: ServerResponse, names?: string[]): Promise<void> {
+  const wanted = names ?? req.query.getAll('names');
+  if (wanted.length === 0) throw new TsdError('invalid-argument', 'no images given to save (names=…)');
+  // Resolve every name before the 200 goes out, so a missing image is a clean 404.
+  for (const name of wanted) await ctx.images.resolve(name);
+  res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  try {
+    await saveImages(ctx, wanted, new TarWriter(res));
+    res.end();
+  } catch (error) {
+    // Mid-archive there is no way to report an error but to cut the stream.
+    res.destroy(error as Error);
+  }
 }
 
-export async function handleLoad(_ctx: EngineContext, _req: ApiRequest, _res: ServerResponse): Promise<void> {
-  throw new TsdError('unsupported', 'docker load is not implemented yet');
+export async function handleLoad(ctx: EngineContext, req: ApiRequest, res: ServerResponse): Promise<void> {
+  queryBool(req.query, 'quiet'); // validated; the CLI decides what to print either way
+  const stream = startJsonStream(res);
+  try {
+    const result = await loadImages(ctx, req.raw);
+    for (const item of result.loaded) {
+      stream.send({ stream: item.tag ? `Loaded image: ${item.tag}\n` : `Loaded image ID: ${item.id}\n` });
+    }
+    stream.end();
+  } catch (error) {
+    stream.fail(error);
+  }
 }

@@ -114,19 +114,25 @@ export class ImageService {
     };
   }
 
-  /** The best manifest for the engine's platform among those present in the content store. */
+  /**
+   * The manifest to show for an index: the best match for the engine's platform among those
+   * present in the content store, else the first present one (an image pulled with --platform
+   * for another architecture), as Docker's containerd store does.
+   */
   async #pickManifest(index: Descriptor): Promise<Descriptor> {
     const parsed = await this.readJson<ImageIndex>(index.digest);
     let best: { descriptor: Descriptor; rank: number } | undefined;
+    let anyPresent: Descriptor | undefined;
     for (const entry of parsed.manifests) {
-      const rank = entry.platform ? platformRank(this.platform, entry.platform) : undefined;
-      if (rank === undefined) continue;
-      if (best && best.rank <= rank) continue;
       if (!(await this.containerd.content.has(entry.digest))) continue;
+      anyPresent ??= entry;
+      const rank = entry.platform ? platformRank(this.platform, entry.platform) : undefined;
+      if (rank === undefined || (best && best.rank <= rank)) continue;
       best = { descriptor: entry, rank };
     }
-    if (!best) throw new TsdError('not-found', `index ${index.digest} has no manifest for this platform in the content store`);
-    return best.descriptor;
+    const chosen = best?.descriptor ?? anyPresent;
+    if (!chosen) throw new TsdError('not-found', `index ${index.digest} has none of its manifests in the content store`);
+    return chosen;
   }
 
   async readJson<T>(digest: string): Promise<T> {

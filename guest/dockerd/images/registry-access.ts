@@ -25,6 +25,7 @@ export class RegistryAccess {
   options(credentials?: Credentials): RegistryClientOptions {
     return {
       mirrors: { [DEFAULT_DOMAIN]: this.config.registryMirrors },
+      origins: this.config.dockerHubOrigin ? {} : { [DEFAULT_DOMAIN]: null },
       insecureRegistries: this.config.insecureRegistries,
       credentials: credentials ? () => credentials : undefined,
       userAgent: `tsd/${TSD_VERSION}`,

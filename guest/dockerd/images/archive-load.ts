@@ -1,0 +1,199 @@
+/**
+ * `docker load`: reads an archive in Docker's format (manifest.json with Config, RepoTags and
+ * Layers — classic `<id>/layer.tar` or Docker 25+ `blobs/sha256/…`), optionally with an OCI
+ * index.json. Blobs go into containerd's content store under a lease; when index.json holds the
+ * original manifest of an image it is kept (same digest, so RepoDigests survive a round trip),
+ * otherwise a Docker schema2 manifest is made. Images are unpacked and named from RepoTags;
+ * an image without tags stays as `moby-dangling@…` and is reported by ID.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TsdError } from '../../api/errors.js';
+import {
+  formatReference,
+  isIndexMediaType,
+  MediaType,
+  parseReference,
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+} from '../../api/oci-image-spec.js';
+import type { ContentStore } from '../../containerd/content/content-store.js';
+import { storeBytes } from '../../containerd/registry/store-bytes.js';
+import type { EngineContext } from '../engine-context.js';
+import { extractArchive, type ExtractedArchive } from './archive-extract.js';
+import { setImageName } from './image-names.js';
+import { DANGLING_PREFIX } from './image-record.js';
+import { unpackImage } from './unpack.js';
+
+interface ManifestEntry {
+  Config: string;
+  RepoTags?: string[] | null;
+  Layers: string[];
+}
+
+export interface LoadResult {
+  /** Familiar names loaded, or `sha256:…` IDs for untagged images. */
+  loaded: Array<{ tag?: string; id: string }>;
+}
+
+export async function loadImages(ctx: EngineContext, input: AsyncIterable<Buffer>): Promise<LoadResult> {
+  const dir = join(ctx.config.execRoot, `load-${Date.now()}-${randomBytes(4).toString('hex')}`);
+  try {
+    const archive = await extractArchive(input, dir);
+    const entries = await readManifestJson(archive);
+    const originals = await originalManifests(archive);
+    const loaded: LoadResult['loaded'] = [];
+    await ctx.containerd.leases.with('load', async (lease) => {
+      const store = ctx.containerd.content.withLease(lease);
+      for (const entry of entries) {
+        const configPath = need(archive, entry.Config, 'config');
+        const configBytes = await readFile(configPath);
+        const configDigest = sha256(configBytes);
+        const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+        if (!Array.isArray(config.rootfs?.diff_ids) || config.rootfs.diff_ids.length !== entry.Layers.length) {
+          throw new TsdError('invalid-argument', `invalid image archive: config ${entry.Config} lists ${config.rootfs?.diff_ids?.length ?? 0} layers, manifest.json ${entry.Layers.length}`);
+        }
+        const layers: Descriptor[] = [];
+        for (const layerPath of entry.Layers) layers.push(await storeFile(store, need(archive, layerPath, 'layer')));
+        const configDescriptor = { mediaType: MediaType.dockerConfig, digest: configDigest, size: configBytes.length };
+        await storeBytes(store, configDescriptor, configBytes, {});
+        const target = originals.get(configDigest) ?? schema2Manifest(configDescriptor, layers);
+        await storeTarget(store, archive, target, layers, configDigest);
+        const record = { name: 'load', labels: {}, target: target.descriptor, createdAt: new Date(), updatedAt: new Date() };
+        const image = await ctx.images.load(record);
+        await unpackImage(ctx.containerd, image);
+        const tags = entry.RepoTags ?? [];
+        for (const tag of tags) {
+          await setImageName(ctx.containerd, formatReference(parseReference(tag)), target.descriptor);
+          loaded.push({ tag, id: image.id });
+        }
+        if (tags.length === 0) {
+          await ctx.containerd.images.put({ name: `${DANGLING_PREFIX}${target.descriptor.digest}`, target: target.descriptor });
+          loaded.push({ id: image.id });
+        }
+        ctx.events.publish({ type: 'image', action: 'load', actor: image.id, attributes: { name: tags[0] ?? image.id } });
+      }
+    });
+    return { loaded };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function need(archive: ExtractedArchive, path: string, what: string): string {
+  const file = archive.resolve(path);
+  if (!file) throw new TsdError('invalid-argument', `invalid image archive: ${what} ${path} named in manifest.json is missing`);
+  return file;
+}
+
+async function readManifestJson(archive: ExtractedArchive): Promise<ManifestEntry[]> {
+  const path = archive.resolve('manifest.json');
+  if (!path) throw new TsdError('invalid-argument', 'invalid image archive: manifest.json is missing (not a docker save archive)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new TsdError('invalid-argument', `invalid image archive: manifest.json: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((e) => typeof e?.Config !== 'string' || !Array.isArray(e?.Layers))) {
+    throw new TsdError('invalid-argument', 'invalid image archive: manifest.json must be a list of {Config, RepoTags, Layers}');
+  }
+  return parsed as ManifestEntry[];
+}
+
+interface Target {
+  descriptor: Descriptor;
+  /** Manifest JSON bytes (and the index above it, when the original root was an index). */
+  manifest: { descriptor: Descriptor; bytes: Buffer };
+  index?: { bytes: Buffer };
+}
+
+/** Original manifests in index.json (one level of nested index followed), by config digest. */
+async function originalManifests(archive: ExtractedArchive): Promise<Map<string, Target>> {
+  const found = new Map<string, Target>();
+  const indexPath = archive.resolve('index.json');
+  if (!indexPath) return found;
+  const blob = async (digest: string): Promise<Buffer | undefined> => {
+    const path = archive.resolve(`blobs/${digest.replace(':', '/')}`);
+    return path ? await readFile(path) : undefined;
+  };
+  const top = JSON.parse(await readFile(indexPath, 'utf8')) as ImageIndex;
+  for (const entry of top.manifests ?? []) {
+    const bytes = await blob(entry.digest);
+    if (!bytes || sha256(bytes) !== entry.digest) continue;
+    const descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: bytes.length };
+    if (isIndexMediaType(entry.mediaType)) {
+      const index = JSON.parse(bytes.toString('utf8')) as ImageIndex;
+      for (const child of index.manifests) {
+        const childBytes = await blob(child.digest);
+        if (!childBytes || sha256(childBytes) !== child.digest) continue;
+        const manifest = JSON.parse(childBytes.toString('utf8')) as ImageManifest;
+        found.set(manifest.config.digest, { descriptor, manifest: { descriptor: { mediaType: child.mediaType, digest: child.digest, size: childBytes.length }, bytes: childBytes }, index: { bytes } });
+      }
+    } else {
+      const manifest = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+      found.set(manifest.config.digest, { descriptor, manifest: { descriptor, bytes } });
+    }
+  }
+  return found;
+}
+
+function schema2Manifest(config: Descriptor, layers: Descriptor[]): Target {
+  const manifest = { schemaVersion: 2, mediaType: MediaType.dockerManifest, config, layers };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  const descriptor = { mediaType: MediaType.dockerManifest, digest: sha256(bytes), size: bytes.length };
+  return { descriptor, manifest: { descriptor, bytes } };
+}
+
+/** Stores manifest (and index) with the gc.ref labels that keep config and layers alive. */
+async function storeTarget(store: ContentStore, _archive: ExtractedArchive, target: Target, layers: Descriptor[], configDigest: string): Promise<void> {
+  const manifest = JSON.parse(target.manifest.bytes.toString('utf8')) as ImageManifest;
+  const stored = new Set(layers.map((l) => l.digest));
+  for (const layer of manifest.layers) {
+    if (!stored.has(layer.digest)) throw new TsdError('invalid-argument', `invalid image archive: manifest ${target.manifest.descriptor.digest} names layer ${layer.digest}, which the archive does not hold`);
+  }
+  const labels: Record<string, string> = { 'containerd.io/gc.ref.content.config': configDigest };
+  manifest.layers.forEach((layer, i) => (labels[`containerd.io/gc.ref.content.l.${i}`] = layer.digest));
+  await storeBytes(store, target.manifest.descriptor, target.manifest.bytes, labels);
+  if (target.index) {
+    await storeBytes(store, target.descriptor, target.index.bytes, { 'containerd.io/gc.ref.content.m.0': target.manifest.descriptor.digest });
+  }
+}
+
+/** Streams a layer file into the store; media type from its first bytes (gzip, zstd or plain tar). */
+async function storeFile(store: ContentStore, path: string): Promise<Descriptor> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const digest = `sha256:${hash.digest('hex')}`;
+  const head = Buffer.alloc(4);
+  const handle = await open(path);
+  await handle.read(head, 0, 4, 0).finally(() => handle.close());
+  const mediaType = head[0] === 0x1f && head[1] === 0x8b
+    ? MediaType.dockerLayerGzip
+    : head.readUInt32LE(0) === 0xfd2fb528 ? MediaType.ociLayerZstd : 'application/vnd.docker.image.rootfs.diff.tar';
+  const descriptor = { mediaType, digest, size };
+  if (await store.has(digest)) return descriptor;
+  const writer = await store.writer(`load-${digest}`, { total: size, expected: digest });
+  try {
+    if (writer.offset() > 0) await writer.truncate(0);
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) await writer.write(chunk as Buffer);
+    await writer.commit(size, digest, {});
+  } catch (error) {
+    if ((error as TsdError).code !== 'already-exists') throw error;
+  } finally {
+    await writer.close();
+  }
+  return descriptor;
+}
+
+function sha256(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}

@@ -1,0 +1,219 @@
+// Images through the host-mode engine (our containerd + dockerd) with the real docker CLI and raw
+// API requests; the fixture registry is the docker.io mirror (Docker Hub is disabled outright).
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
+import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+
+let fixtures: FixtureRegistry;
+let engine: HostEngine;
+let scratch: string;
+let busyboxConfigDigest: string;
+
+test.before(async () => {
+  fixtures = await startFixtureRegistry({ nginx: false });
+  engine = await startHostEngine({
+    daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`], 'insecure-registries': [fixtures.host], 'docker-hub-origin': false },
+  });
+  scratch = await mkdtemp(join(tmpdir(), 'tsdtest-images-'));
+  const manifest = await registryJson<{ config: { digest: string } }>(`/v2/library/busybox/manifests/${fixtures.images.busybox.digest}`);
+  busyboxConfigDigest = manifest.config.digest;
+});
+
+test.after.always(async () => {
+  await engine?.stop();
+  await fixtures?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+async function registryJson<T>(path: string): Promise<T> {
+  const response = await fetch(`http://${fixtures.host}${path}`, {
+    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' },
+  });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** `ctr` against the engine's containerd, namespace moby: what containerd itself holds. */
+function ctr(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/ctr', ['--address', join(engine.dir, 'engine', 'containerd.sock'), '--namespace', 'moby', ...args]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ctr ${args.join(' ')}: ${err}`))));
+  });
+}
+
+interface Inspect {
+  Id: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: string;
+  Config: { Cmd: string[]; Env: string[] };
+  RootFS: { Type: string; Layers: string[] };
+  Architecture: string;
+  Variant?: string;
+  Os: string;
+  Size: number;
+}
+
+async function inspect(name: string): Promise<Inspect> {
+  return (JSON.parse(await engine.dockerOk('image', 'inspect', name)) as Inspect[])[0]!;
+}
+
+test.serial('docker pull of a short name goes through the mirror, unpacks into snapshots and registers the image in containerd', async (t) => {
+  const first = await engine.docker('pull', 'busybox');
+  t.is(first.code, 0, first.stderr);
+  t.regex(first.stdout, /latest: Pulling from library\/busybox/);
+  t.regex(first.stdout, new RegExp(`Digest: ${fixtures.images.busybox.digest}`));
+  t.regex(first.stdout, /Status: Downloaded newer image for busybox:latest/);
+  t.regex(first.stdout, /docker\.io\/library\/busybox:latest/);
+  const again = await engine.docker('pull', 'busybox');
+  t.regex(again.stdout, /Status: Image is up to date for busybox:latest/);
+
+  const image = await inspect('busybox');
+  // containerd holds the name, the manifest and the unpacked layer under its chain ID.
+  t.regex(await ctr('images', 'ls', '-q'), /^docker\.io\/library\/busybox:latest$/m);
+  const snapshots = await ctr('snapshots', '--snapshotter', 'overlayfs', 'ls');
+  t.regex(snapshots, new RegExp(`${image.RootFS.Layers[0]!.replace('sha256:', 'sha256:')}\\s+Committed`));
+  const listed = (await engine.dockerOk('images', '--format', '{{json .}}')).trim().split('\n').map((l) => JSON.parse(l) as { Repository: string; Tag: string; ID: string });
+  t.deepEqual(listed.map((i) => `${i.Repository}:${i.Tag}`), ['busybox:latest']);
+  t.is(listed[0]!.ID, busyboxConfigDigest.slice('sha256:'.length, 'sha256:'.length + 12));
+});
+
+test.serial('docker image inspect has Docker\'s shape with real values', async (t) => {
+  const image = await inspect('busybox:latest');
+  t.is(image.Id, busyboxConfigDigest);
+  t.deepEqual(image.RepoTags, ['busybox:latest']);
+  t.deepEqual(image.RepoDigests, [`busybox@${fixtures.images.busybox.digest}`]);
+  t.is(image.Architecture, 'amd64');
+  t.is(image.Os, 'linux');
+  t.deepEqual(image.Config.Cmd, ['sh']);
+  t.is(image.RootFS.Type, 'layers');
+  t.is(image.RootFS.Layers.length, 1);
+  t.true(image.Size > 1_000_000, `size ${image.Size}`);
+  t.false(Number.isNaN(Date.parse(image.Created)));
+  // The same through the raw API, by ID prefix and by digest reference.
+  const byId = await engine.api('GET', `/v1.51/images/${busyboxConfigDigest.slice(7, 19)}/json`);
+  t.is(byId.status, 200);
+  t.is(byId.json<Inspect>().Id, busyboxConfigDigest);
+  const byDigest = await engine.api('GET', `/images/busybox@${fixtures.images.busybox.digest}/json`);
+  t.is(byDigest.json<Inspect>().Id, busyboxConfigDigest);
+});
+
+test.serial('docker history lists the config history with the layer size', async (t) => {
+  const rows = (await engine.dockerOk('history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}', 'busybox')).trim().split('\n');
+  t.is(rows.length, 1);
+  const [id, createdBy, size] = rows[0]!.split('|');
+  t.is(id, busyboxConfigDigest);
+  t.is(createdBy, 'tsd test fixture');
+  t.regex(size!, /MB$/);
+});
+
+test.serial('tag adds a name to the same image; rmi of one name only untags; rmi by ID needs force', async (t) => {
+  await engine.dockerOk('tag', 'busybox', 'h3/tagged:v1');
+  const both = await inspect('h3/tagged:v1');
+  t.is(both.Id, busyboxConfigDigest);
+  t.deepEqual(both.RepoTags, ['busybox:latest', 'h3/tagged:v1']);
+  const byId = await engine.docker('rmi', busyboxConfigDigest.slice(7, 19));
+  t.not(byId.code, 0);
+  t.regex(byId.stderr, /conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is referenced in multiple repositories/);
+  const untag = await engine.dockerOk('rmi', 'h3/tagged:v1');
+  t.is(untag.trim(), 'Untagged: h3/tagged:v1');
+  t.deepEqual((await inspect('busybox')).RepoTags, ['busybox:latest']);
+  const missing = await engine.docker('image', 'inspect', 'h3/tagged:v1');
+  t.not(missing.code, 0);
+  t.regex(missing.stderr, /No such image: h3\/tagged:v1/);
+});
+
+test.serial('docker save | docker load round trip keeps the ID and the repo digest', async (t) => {
+  const archive = join(scratch, 'busybox.tar');
+  await engine.dockerOk('save', '-o', archive, 'busybox');
+  const removed = await engine.dockerOk('rmi', 'busybox');
+  t.regex(removed, /Untagged: busybox:latest/);
+  t.regex(removed, new RegExp(`Deleted: ${busyboxConfigDigest}`));
+  t.is((await ctr('images', 'ls', '-q')).trim(), '');
+  const loaded = await engine.dockerWith({ input: await readFile(archive) }, 'load');
+  t.is(loaded.code, 0, loaded.stderr);
+  t.regex(loaded.stdout, /Loaded image: busybox:latest/);
+  const image = await inspect('busybox');
+  t.is(image.Id, busyboxConfigDigest);
+  t.deepEqual(image.RepoDigests, [`busybox@${fixtures.images.busybox.digest}`]);
+});
+
+test.serial('docker push to the local registry uploads the image under the new name', async (t) => {
+  const target = `${fixtures.host}/h3/pushed:v1`;
+  await engine.dockerOk('tag', 'busybox', target);
+  const pushed = await engine.docker('push', target);
+  t.is(pushed.code, 0, pushed.stderr);
+  t.regex(pushed.stdout, new RegExp(`The push refers to repository \\[${fixtures.host.replace(/\./g, '\\.')}/h3/pushed\\]`));
+  t.regex(pushed.stdout, new RegExp(`v1: digest: ${fixtures.images.busybox.digest} size: \\d+`));
+  const tags = await registryJson<{ tags: string[] }>('/v2/h3/pushed/tags/list');
+  t.deepEqual(tags.tags, ['v1']);
+  const manifest = await registryJson<{ config: { digest: string } }>('/v2/h3/pushed/manifests/v1');
+  t.is(manifest.config.digest, busyboxConfigDigest);
+  await engine.dockerOk('rmi', target);
+});
+
+test.serial('--platform picks the arm64 manifest of a multi-arch index', async (t) => {
+  const pulled = await engine.docker('pull', '--platform', 'linux/arm64', 'busybox-multi');
+  t.is(pulled.code, 0, pulled.stderr);
+  const image = await inspect('busybox-multi');
+  t.is(image.Architecture, 'arm64');
+  t.is(image.Variant, 'v8');
+  t.deepEqual(image.RepoDigests, [`busybox-multi@${fixtures.images.multiArch.digest}`]);
+});
+
+test.serial('a name moved to another image leaves the old one dangling; image prune removes it', async (t) => {
+  const old = await inspect('busybox-multi');
+  await engine.dockerOk('tag', 'busybox', 'busybox-multi');
+  const dangling = (await engine.dockerOk('images', '--filter', 'dangling=true', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}')).trim();
+  t.is(dangling, `${old.Id.slice(7, 19)} <none>:<none>`);
+  const tagged = (await engine.dockerOk('images', '--filter', 'dangling=false', '--format', '{{.Repository}}:{{.Tag}}')).trim().split('\n').sort();
+  t.deepEqual(tagged, ['busybox-multi:latest', 'busybox:latest']);
+  const pruned = await engine.dockerOk('image', 'prune', '-f');
+  t.regex(pruned, new RegExp(`deleted: ${old.Id}`));
+  t.is((await engine.dockerOk('images', '-q', '--filter', 'dangling=true')).trim(), '');
+  await engine.dockerOk('rmi', 'busybox-multi');
+});
+
+test.serial('reference and label filters, and bad filters', async (t) => {
+  const byRef = (await engine.dockerOk('images', '--filter', 'reference=busy*', '--format', '{{.Repository}}')).trim();
+  t.is(byRef, 'busybox');
+  const none = (await engine.dockerOk('images', '--filter', 'label=nope', '-q')).trim();
+  t.is(none, '');
+  const bad = await engine.api('GET', `/images/json?filters=${encodeURIComponent('{"bogus":["x"]}')}`);
+  t.is(bad.status, 400);
+  t.deepEqual(bad.json(), { message: "invalid filter 'bogus'" });
+});
+
+test.serial('bad input: unknown tags, invalid references, missing images, search, garbage archives', async (t) => {
+  const unknownTag = await engine.docker('pull', 'busybox:nope');
+  t.not(unknownTag.code, 0);
+  t.regex(unknownTag.stderr, /manifest for busybox:nope not found/);
+  const created = await engine.api('POST', '/images/create?fromImage=busybox&tag=nope');
+  t.is(created.status, 404);
+  const invalid = await engine.api('POST', '/images/create?fromImage=Bad_Name');
+  t.is(invalid.status, 400);
+  t.regex(invalid.json<{ message: string }>().message, /invalid reference format/);
+  const missing = await engine.api('GET', '/images/nothing-here/json');
+  t.is(missing.status, 404);
+  t.deepEqual(missing.json(), { message: 'No such image: nothing-here' });
+  const missingDelete = await engine.api('DELETE', '/images/nothing-here');
+  t.is(missingDelete.status, 404);
+  const search = await engine.api('GET', '/images/search?term=busybox');
+  t.is(search.status, 501);
+  t.regex(search.json<{ message: string }>().message, /not supported/);
+  const garbage = join(scratch, 'garbage.tar');
+  await writeFile(garbage, Buffer.alloc(4096, 7));
+  const load = await engine.docker('load', '-i', garbage);
+  t.not(load.code, 0);
+  t.regex(load.stderr, /invalid|archive|tar/i);
+  // The engine keeps serving after all of it.
+  t.is((await engine.api('GET', '/_ping')).text, 'OK');
+});
