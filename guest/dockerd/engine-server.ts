@@ -98,7 +98,8 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   };
 }
 
-function makeServer(router: Router): Server {
+/** The HTTP server for one socket: requests and upgrades dispatched through `router` (exported for tests of hijacking). */
+export function makeServer(router: Router): Server {
   const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
     void dispatch(router, req, res);
   });
