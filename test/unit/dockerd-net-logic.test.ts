@@ -32,7 +32,7 @@ test('pickSubnet skips taken ranges and fails with Docker wording when pools are
 test('checkIpamConfig completes the gateway, checks overlap, gateway and range', (t) => {
   t.deepEqual(checkIpamConfig({ Subnet: '10.60.0.0/24' }, []), { Subnet: '10.60.0.0/24', Gateway: '10.60.0.1' });
   t.deepEqual(checkIpamConfig({ Subnet: '10.60.0.0/24', IPRange: '10.60.0.128/25' }, []), { Subnet: '10.60.0.0/24', Gateway: '10.60.0.1', IPRange: '10.60.0.128/25' });
-  t.is(t.throws(() => checkIpamConfig({ Subnet: '10.60.0.0/24' }, [parseCidr('10.60.0.0/16')]))?.code, 'conflict');
+  t.is(t.throws<TsdError>(() => checkIpamConfig({ Subnet: '10.60.0.0/24' }, [parseCidr('10.60.0.0/16')]))?.code, 'conflict');
   t.throws(() => checkIpamConfig({ Subnet: '10.60.0.0/24', Gateway: '10.61.0.1' }, []), { message: 'no matching subnet for gateway 10.61.0.1' });
   t.throws(() => checkIpamConfig({ Gateway: '10.61.0.1' }, []), { instanceOf: TsdError });
   t.throws(() => checkIpamConfig({ Subnet: '10.60.0.0/24', IPRange: '10.70.0.0/25' }, []), { instanceOf: TsdError });
@@ -45,7 +45,7 @@ test('pickAddress: lowest free, skipping gateway and used; range respected; exha
   t.is(pickAddress({ ...config, IPRange: '10.60.0.4/30' }, new Set()), '10.60.0.4');
   t.throws(() => pickAddress(config, new Set(['10.60.0.2', '10.60.0.3', '10.60.0.4', '10.60.0.5', '10.60.0.6'])), { instanceOf: TsdError });
   t.is(checkAddress(config, '10.60.0.5', new Set()), '10.60.0.5');
-  t.is(t.throws(() => checkAddress(config, '10.60.0.5', new Set(['10.60.0.5'])))?.code, 'conflict');
+  t.is(t.throws<TsdError>(() => checkAddress(config, '10.60.0.5', new Set(['10.60.0.5'])))?.code, 'conflict');
   t.throws(() => checkAddress(config, '10.61.0.5', new Set()), { instanceOf: TsdError });
 });
 
