@@ -4,7 +4,9 @@
  * several runs, with where the time goes (agent timings in state.json + kernel/init timestamps in
  * serial.log). Writes the "machine start" section of docs/benchmarks.md.
  *
- *   npx tsx bench/machine-start.ts [--runs N]      (after `npm run build`)
+ *   npx tsx bench/machine-start.ts [--runs N] [--no-write]      (after `npm run build`)
+ *
+ * --no-write prints the section without touching docs/benchmarks.md (for comparing variants).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 const ROOT = new URL('../', import.meta.url).pathname;
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg === -1 ? 5 : Number(process.argv[runsArg + 1]);
+const WRITE = !process.argv.includes('--no-write');
 const home = mkdtempSync(join(tmpdir(), 'tsd-bench-'));
 const env = { ...process.env, TSD_HOME: join(home, 'h'), DOCKER_CONFIG: join(home, 'docker') };
 const NAME = 'bench';
@@ -112,7 +115,7 @@ try {
   const start = doc.indexOf('## machine start');
   const next = start === -1 ? -1 : doc.indexOf('\n## ', start + 1);
   const updated = start === -1 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, start)}${section}${next === -1 ? '' : doc.slice(next + 1)}`;
-  writeFileSync(docPath, updated.endsWith('\n') ? updated : `${updated}\n`);
+  if (WRITE) writeFileSync(docPath, updated.endsWith('\n') ? updated : `${updated}\n`);
   process.stdout.write(section);
 } finally {
   try {

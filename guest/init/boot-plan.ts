@@ -19,7 +19,7 @@ import { configureNetwork } from './network.js';
 import { findPowerButtons, watchPowerButton } from './power-button.js';
 import { runProvision } from './provision.js';
 import { waitUntilReady } from './readiness.js';
-import { serviceReadiness, serviceSpecs, writeSshFiles } from './services.js';
+import { engineSpecs, serviceReadiness, sshdSpec, writeSshFiles } from './services.js';
 import { mountShare } from './shares.js';
 import type { Step } from './steps.js';
 import { Supervisor } from './supervisor.js';
@@ -59,6 +59,13 @@ export function clockAtBoot(hostTimeMs: number, uptimeMs: number): number {
   return Math.round(hostTimeMs + (Number.isFinite(uptimeMs) && uptimeMs > 0 ? uptimeMs : 0));
 }
 
+/**
+ * The services start as soon as what they need is there, and Node's start-up in each (the
+ * slowest part of the boot under tcg) overlaps the init's remaining steps: sshd right after the
+ * config (keys, env), the engine after the data disk. The clock is set last: the kernel already
+ * took it from the RTC at boot (to the second), set-clock only refines it, and it is the one
+ * boot step that loads koffi.
+ */
 export const BOOT_STEPS: Step<BootContext>[] = [
   { name: 'mount-kernel-filesystems', fatal: true, run: (c) => mountAll(BASE_MOUNTS, c.log) },
   {
@@ -74,16 +81,6 @@ export const BOOT_STEPS: Step<BootContext>[] = [
     },
   },
   {
-    name: 'watch-power-button',
-    fatal: false,
-    run: async (c) => {
-      const devices = await findPowerButtons();
-      if (devices.length === 0) throw new TsdError('not-found', 'no input device reports KEY_POWER (evdev, button/gpio_keys loaded?)');
-      for (const device of devices) watchPowerButton(device, c.onPowerButton, (error) => c.log(`power button ${device}: ${error.message}`));
-      c.log(`power button: ${devices.join(', ')}`);
-    },
-  },
-  {
     name: 'read-config',
     fatal: true,
     run: async (c) => {
@@ -91,16 +88,18 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       c.log(`machine ${c.config.machineName}: ${c.config.mounts.length} shares, ${c.config.provision.length} provision commands`);
     },
   },
+  { name: 'set-hostname', fatal: false, run: (c) => setHostname(requireConfig(c).hostname) },
+  { name: 'write-environment', fatal: false, run: (c) => writeEnvironment(requireConfig(c).env) },
   {
-    name: 'set-clock',
-    fatal: false,
+    name: 'start-sshd',
+    fatal: true,
     run: async (c) => {
-      // hostTimeMs is the host's clock when QEMU started; the kernel has been up about as long since.
-      const uptimeMs = Number.parseFloat(await readFile('/proc/uptime', 'utf8')) * 1000;
-      setWallClock(clockAtBoot(requireConfig(c).hostTimeMs, uptimeMs));
+      const config = requireConfig(c);
+      await writeSshFiles(config);
+      c.supervisor = new Supervisor({ logDir: GUEST_LOG_DIR, log: c.log });
+      c.supervisor.start(sshdSpec(config, serviceEnv(config)));
     },
   },
-  { name: 'set-hostname', fatal: false, run: (c) => setHostname(requireConfig(c).hostname) },
   { name: 'configure-network', fatal: false, run: () => configureNetwork() },
   {
     name: 'mount-data-disk',
@@ -130,18 +129,35 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       if (failures.length > 0) throw new TsdError('internal', failures.join('; '));
     },
   },
-  { name: 'write-environment', fatal: false, run: (c) => writeEnvironment(requireConfig(c).env) },
   { name: 'provision', fatal: false, run: (c) => runProvision(requireConfig(c).provision, serviceEnv(requireConfig(c)), c.log) },
   { name: 'load-engine-modules', fatal: false, run: async (c) => c.engineModules },
   {
-    name: 'start-services',
+    name: 'start-engine',
     fatal: true,
     run: async (c) => {
       const config = requireConfig(c);
-      await writeSshFiles(config);
-      c.supervisor = new Supervisor({ logDir: GUEST_LOG_DIR, log: c.log });
-      for (const spec of serviceSpecs(config, daemonEnv(config))) c.supervisor.start(spec);
+      if (!c.supervisor) throw new TsdError('internal', 'the supervisor was not created (start-sshd did not run)');
+      for (const spec of engineSpecs(config, daemonEnv(config))) c.supervisor.start(spec);
+    },
+  },
+  {
+    name: 'watch-power-button',
+    fatal: false,
+    run: async (c) => {
+      const devices = await findPowerButtons();
+      if (devices.length === 0) throw new TsdError('not-found', 'no input device reports KEY_POWER (evdev, button/gpio_keys loaded?)');
+      for (const device of devices) watchPowerButton(device, c.onPowerButton, (error) => c.log(`power button ${device}: ${error.message}`));
+      c.log(`power button: ${devices.join(', ')}`);
     },
   },
   { name: 'wait-for-services', fatal: false, run: () => waitUntilReady(serviceReadiness(GUEST_LOG_DIR), 60_000) },
+  {
+    name: 'set-clock',
+    fatal: false,
+    run: async (c) => {
+      // hostTimeMs is the host's clock when QEMU started; the kernel has been up about as long since.
+      const uptimeMs = Number.parseFloat(await readFile('/proc/uptime', 'utf8')) * 1000;
+      setWallClock(clockAtBoot(requireConfig(c).hostTimeMs, uptimeMs));
+    },
+  },
 ];

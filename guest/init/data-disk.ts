@@ -5,7 +5,8 @@
 import { mkdir, open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsdError } from '../api/errors.js';
-import { MS_RELATIME, mount } from '../sys/mount.js';
+import { MS_RELATIME } from '../sys/mount.js';
+import { mountWithBusybox } from './busybox-mount.js';
 import { runCommand } from './run-command.js';
 
 /** ext2/3/4 superblock: 1024 bytes into the device; its magic 0xEF53 (little-endian) at byte 0x38. */
@@ -64,5 +65,5 @@ export async function ensureExt4(device: string, label: string): Promise<DiskPre
 
 export async function mountExt4(device: string, target: string): Promise<void> {
   await mkdir(target, { recursive: true });
-  mount(device, target, 'ext4', MS_RELATIME);
+  await mountWithBusybox({ source: device, target, fstype: 'ext4', flags: MS_RELATIME });
 }

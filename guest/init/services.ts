@@ -20,6 +20,16 @@ export interface ServicePaths {
 
 export const GUEST_SERVICE_PATHS: ServicePaths = { node: GUEST_NODE_PATH, bundleDir: GUEST_TSD_DIR, sshDir: SSH_DIR };
 
+/** The SSH server: needs only the keys and the env file, so it starts before the data disk. */
+export function sshdSpec(config: GuestConfig, env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec {
+  return serviceSpecs(config, env, paths).find((spec) => spec.name === 'sshd')!;
+}
+
+/** The engine: needs the data disk (its data root) and the engine's kernel modules. */
+export function engineSpecs(config: GuestConfig, env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
+  return serviceSpecs(config, env, paths).filter((spec) => spec.name !== 'sshd');
+}
+
 export function serviceSpecs(config: GuestConfig, env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
   const dockerdArgs = [
     '--socket', GUEST_DOCKER_SOCKET,

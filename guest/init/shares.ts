@@ -4,7 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { GuestMount } from '../api/guest-config.js';
-import { MS_RDONLY, mount } from '../sys/mount.js';
+import { MS_RDONLY } from '../sys/mount.js';
+import { mountWithBusybox } from './busybox-mount.js';
 
 /** The largest message virtio-9p takes on Linux 6.1 (the kernel limits larger values to this, with a warning). */
 export const NINEP_MSIZE = 512_000;
@@ -19,5 +20,5 @@ export function ninepOptions(share: GuestMount): { flags: number; data: string }
 export async function mountShare(share: GuestMount): Promise<void> {
   await mkdir(share.guestPath, { recursive: true });
   const { flags, data } = ninepOptions(share);
-  mount(share.tag, share.guestPath, '9p', flags, data);
+  await mountWithBusybox({ source: share.tag, target: share.guestPath, fstype: '9p', flags, data });
 }

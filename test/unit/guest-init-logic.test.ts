@@ -14,7 +14,9 @@ import { RotatingLog } from '../../guest/init/rotating-log.js';
 import { ninepOptions } from '../../guest/init/shares.js';
 import { runSteps, type Step } from '../../guest/init/steps.js';
 import { BOOT_STEPS, clockAtBoot } from '../../guest/init/boot-plan.js';
-import { MS_RDONLY } from '../../guest/sys/mount.js';
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_RELATIME } from '../../guest/sys/mount.js';
+import { mountArgv, mountOptions } from '../../guest/init/busybox-mount.js';
+import { mountPoints } from '../../guest/init/base-mounts.js';
 
 test('runSteps runs in order, goes on after a non-fatal failure and stops at a fatal one', async (t) => {
   const ran: string[] = [];
@@ -35,18 +37,37 @@ test('runSteps runs in order, goes on after a non-fatal failure and stops at a f
   t.regex(lines[2]!, /\(fatal\): c broke/);
 });
 
-test('the boot plan mounts first, reads the config before using it and starts services last', (t) => {
+test('the boot plan mounts first, reads the config before using it and starts each service once what it needs is there', (t) => {
   const names = BOOT_STEPS.map((s) => s.name);
   const at = (name: string) => names.indexOf(name);
   t.is(names[0], 'mount-kernel-filesystems');
   t.true(at('load-kernel-modules') < at('read-config'), 'fw_cfg needs its module');
-  for (const later of ['set-clock', 'set-hostname', 'mount-shared-folders', 'provision', 'start-services']) t.true(at('read-config') < at(later));
+  for (const later of ['set-clock', 'set-hostname', 'mount-shared-folders', 'provision', 'start-sshd', 'start-engine']) t.true(at('read-config') < at(later));
+  t.true(at('write-environment') < at('start-sshd'), 'sshd reads the env file');
+  t.true(at('set-hostname') < at('start-sshd'));
   t.true(at('mount-data-disk') < at('provision'));
   t.true(at('mount-data-disk') < at('mount-shared-folders'));
-  t.true(at('load-kernel-modules') < at('load-engine-modules') && at('load-engine-modules') < at('start-services'));
-  t.is(names.at(-1), 'wait-for-services');
-  t.is(names.at(-2), 'start-services');
+  t.true(at('provision') < at('start-engine'));
+  t.true(at('mount-data-disk') < at('start-engine'), 'the engine keeps its data on the data disk');
+  t.true(at('load-kernel-modules') < at('load-engine-modules') && at('load-engine-modules') < at('start-engine'));
+  t.true(at('start-sshd') < at('start-engine'));
+  t.true(at('start-engine') < at('wait-for-services'));
   t.is(new Set(names).size, names.length);
+});
+
+test('busybox mount options cover the flags the init uses, and nothing else', (t) => {
+  t.is(mountOptions(MS_RDONLY), 'ro');
+  t.is(mountOptions(MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=0755'), 'nosuid,nodev,noexec,mode=0755');
+  t.is(mountOptions(0), 'defaults');
+  t.is(mountOptions(0, 'trans=virtio'), 'trans=virtio');
+  t.throws(() => mountOptions(0x20), { message: /0x20/ });
+  t.deepEqual(mountArgv({ source: '/dev/vda', target: '/var/lib', fstype: 'ext4', flags: MS_RELATIME }), ['mount', '-t', 'ext4', '-o', 'relatime', '/dev/vda', '/var/lib']);
+});
+
+test('mountPoints reads /proc/self/mounts, including escaped spaces', (t) => {
+  const points = mountPoints('proc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\n/dev/vdb /my\\040dir ext4 rw 0 0\n');
+  t.deepEqual([...points].sort(), ['/my dir', '/proc', '/sys']);
+  t.is(mountPoints('').size, 0);
 });
 
 test('backoff doubles up to the maximum and resets after a stable run', (t) => {
