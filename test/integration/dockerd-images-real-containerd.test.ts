@@ -65,4 +65,5 @@ test.serial('tag and rmi against containerd 1.6', async (t) => {
   t.regex(removed.stdout, /Untagged: real\/ctrd:1/);
   t.regex(removed.stdout, /Deleted: sha256:/);
   t.is((await containerd.ctrOk(['images', 'ls', '-q'], { namespace: 'moby' })).trim(), '');
+  t.is((await containerd.ctrOk(['content', 'ls', '-q'], { namespace: 'moby' })).trim(), '');
 });

@@ -138,6 +138,9 @@ test.serial('docker save | docker load round trip keeps the ID and the repo dige
   t.regex(removed, /Untagged: busybox:latest/);
   t.regex(removed, new RegExp(`Deleted: ${busyboxConfigDigest}`));
   t.is((await ctr('images', 'ls', '-q')).trim(), '');
+  // Deleting the last name released the content and the snapshots in containerd.
+  t.is((await ctr('content', 'ls', '-q')).trim(), '');
+  t.is((await ctr('snapshots', '--snapshotter', 'overlayfs', 'ls')).trim().split('\n').length, 1);
   const loaded = await engine.dockerWith({ input: await readFile(archive) }, 'load');
   t.is(loaded.code, 0, loaded.stderr);
   t.regex(loaded.stdout, /Loaded image: busybox:latest/);

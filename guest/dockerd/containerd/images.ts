@@ -75,7 +75,8 @@ export class ImagesClient {
     }
   }
 
-  async delete(name: string): Promise<void> {
-    await this.connection.unary(SERVICE, 'Delete', { name, sync: false });
+  /** Deletes the name; with `sync` containerd collects garbage before answering (so freed space is freed). */
+  async delete(name: string, options: { sync?: boolean } = {}): Promise<void> {
+    await this.connection.unary(SERVICE, 'Delete', { name, sync: options.sync ?? false });
   }
 }

@@ -64,7 +64,10 @@ async function deleteImage(ctx: EngineContext, image: LoadedImage): Promise<Dele
   const items: DeleteResponseItem[] = [];
   for (const tag of repoTags(image)) items.push({ Untagged: tag });
   for (const digest of repoDigests(image)) items.push({ Untagged: digest });
-  for (const record of image.records) await ctx.containerd.images.delete(record.name).catch(() => undefined);
+  // The last delete waits for containerd's garbage collection: content and snapshots are gone when we answer.
+  for (const [i, record] of image.records.entries()) {
+    await ctx.containerd.images.delete(record.name, { sync: i === image.records.length - 1 }).catch(() => undefined);
+  }
   for (const item of items) ctx.events.publish({ type: 'image', action: 'untag', actor: image.id, attributes: { name: (item as { Untagged: string }).Untagged } });
   items.push({ Deleted: image.id });
   ctx.events.publish({ type: 'image', action: 'delete', actor: image.id, attributes: { name: image.id } });
