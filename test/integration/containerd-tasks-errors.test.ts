@@ -104,5 +104,17 @@ for (const runtime of TASK_RUNTIMES) {
     t.false(existsSync(join(daemon.state, 'io.containerd.runtime.v2.task', 'default', stray)));
     await client.unary(CONTAINERS, 'Delete', { id: stray });
     t.like(await failure(client.unary(CONTAINERS, 'Delete', { id: stray })), { code: status.NOT_FOUND });
+
+    // A task whose rootfs cannot be mounted: the shim's error comes back, nothing is left behind.
+    const broken = uniqueId('broken');
+    await client.unary(CONTAINERS, 'Create', { container: { ...container, id: broken, snapshotKey: '', snapshotter: '' } });
+    const mountFailed = await failure(client.unary(TASKS, 'Create', {
+      containerId: broken,
+      rootfs: [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${join(daemon.dir, 'no-such-lower')}`] }],
+    }));
+    t.not(mountFailed.code, status.OK);
+    t.regex(mountFailed.details, /mount|no such file/i);
+    t.is(await daemon.ctrOk(['task', 'ls', '-q']), `${id}\n`);
+    t.false(existsSync(join(daemon.state, 'io.containerd.runtime.v2.task', 'default', broken)));
   });
 }
