@@ -1,9 +1,11 @@
 /**
  * A process's stdio. containerd names FIFOs (or nothing); the container never sees them: its
  * stdio are pipes owned by the shim (or a pty whose master the shim holds), and the shim copies
- * between those and the FIFOs. The FIFOs are opened O_RDWR, so the shim is always a reader and a
- * writer of each: when ctr or dockerd goes away the container gets no EPIPE/SIGPIPE (output waits
- * in the FIFO, then backpressure), and a new reader can reopen the same FIFOs and continue.
+ * between those and the FIFOs. Output FIFOs are opened O_RDWR, so the shim is always a reader and
+ * a writer of each: when ctr or dockerd goes away the container gets no EPIPE/SIGPIPE (output
+ * waits in the FIFO, then backpressure), and a new reader can reopen the same FIFOs and continue.
+ * The stdin FIFO is only read (like containerd's shims), so the client closing it is the
+ * container's end of input.
  *
  * Life: open() → runtimeStdio() handed to `runc create|exec` → runtimeStarted() closes the
  * container's ends in the shim → attachConsole() for a terminal → done() when output is copied.
@@ -29,7 +31,7 @@ export class ProcessIo {
   private readonly childEnds: number[] = [];
   private stdio: [Slot, Slot, Slot] = ['ignore', 'ignore', 'ignore'];
   private containerStdin: Writable | undefined;
-  private stdinSource: Socket | undefined;
+  private stdin: StdinFifo | undefined;
   private master: tty.ReadStream | undefined;
   private masterFd: number | undefined;
   private readonly copies: Array<Promise<void>> = [];
@@ -38,15 +40,16 @@ export class ProcessIo {
 
   static open(paths: StdioPaths): ProcessIo {
     const io = new ProcessIo(paths);
-    if (paths.stdin) io.stdinSource = openFifo(paths.stdin, 'read');
+    if (paths.stdin) io.stdin = new StdinFifo(paths.stdin);
     if (paths.terminal) return io; // the pty arrives through the console socket
     if (paths.stdin) {
       const [read, write] = pipe();
       io.stdio[0] = read;
       io.childEnds.push(read);
-      io.containerStdin = pipeStream(write, 'write');
-      io.stdinSource!.pipe(io.containerStdin);
-      io.containerStdin.on('error', () => undefined); // the container closed its stdin
+      const containerStdin = pipeStream(write, 'write');
+      io.containerStdin = containerStdin;
+      containerStdin.on('error', () => undefined); // the container closed its stdin
+      io.stdin!.pipeTo(containerStdin, true);
     }
     const outputs: Array<[1 | 2, string]> = [[1, paths.stdout], [2, paths.stderr]];
     for (const [slot, path] of outputs) {
@@ -75,7 +78,8 @@ export class ProcessIo {
     const master = new tty.ReadStream(masterFd);
     this.master = master;
     master.on('error', () => master.push(null)); // EIO once the last slave holder is gone: end of output
-    if (this.stdinSource) this.stdinSource.pipe(master as unknown as Writable, { end: false });
+    master.once('close', () => (this.masterFd = undefined)); // a late resize must not hit a reused fd number
+    this.stdin?.pipeTo(master as unknown as Writable, false);
     if (this.paths.stdout) this.copies.push(copyToFifo(master, this.paths.stdout));
   }
 
@@ -86,9 +90,8 @@ export class ProcessIo {
 
   /** CloseIO: the client has no more input. */
   closeStdin(): void {
-    this.stdinSource?.unpipe();
-    this.stdinSource?.destroy();
-    this.stdinSource = undefined;
+    this.stdin?.close();
+    this.stdin = undefined;
     this.containerStdin?.end();
   }
 
@@ -99,9 +102,32 @@ export class ProcessIo {
 
   close(): void {
     this.runtimeStarted();
-    this.stdinSource?.destroy();
+    this.stdin?.close();
     this.containerStdin?.destroy();
     this.master?.destroy();
+  }
+}
+
+/**
+ * The stdin FIFO, opened O_RDONLY|O_NONBLOCK (never blocks). Reading is driven by epoll, and
+ * Linux reports a FIFO's hang-up to a reader only after a writer has come and gone since that
+ * reader opened it: so nothing is read before the client opens its end, and its close is EOF.
+ */
+class StdinFifo {
+  private readonly socket: Socket;
+
+  constructor(path: string) {
+    this.socket = pipeStream(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), 'read');
+    this.socket.on('error', (error) => log('warn', 'stdin fifo error', { path, error: error.message }));
+  }
+
+  pipeTo(stream: Writable, end: boolean): void {
+    this.socket.pipe(stream, { end });
+  }
+
+  close(): void {
+    this.socket.unpipe();
+    this.socket.destroy();
   }
 }
 

@@ -6,6 +6,7 @@
 import { rmSync, writeSync, closeSync } from 'node:fs';
 import { serviceHandlers, TtrpcServer } from '../ttrpc/index.js';
 import { EventPublisher } from './event-publisher.js';
+import { GROUP_DIR } from './group.js';
 import type { ShimFlags } from './flags.js';
 import { Reaper } from './reaper.js';
 import { enableDebug, log } from './shim-log.js';
@@ -28,6 +29,8 @@ export async function serve(flags: ShimFlags): Promise<void> {
     await events.flush(5000);
     await server.close();
     rmSync(flags.socket, { force: true });
+    // The group's dir (cwd, holding shim.log) goes with a clean exit; a crashed shim's stays.
+    if (process.cwd().startsWith(`${GROUP_DIR}/`)) rmSync(process.cwd(), { recursive: true, force: true });
     process.exit(0);
   };
   const service = new TaskService(flags.namespace, reaper, events, () => void exit());

@@ -48,7 +48,7 @@ async function spawnServer(flags: ShimFlags, group: ShimGroup): Promise<void> {
     '-namespace', flags.namespace, '-id', flags.id, '-address', flags.address, '-publish-binary', flags.publishBinary,
     '-socket', group.socket, ...(flags.debug ? ['-debug'] : []), 'serve',
   ];
-  const child = spawn(process.execPath, args, { cwd: group.dir, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: process.env });
+  const child = spawn(process.execPath, args, { cwd: group.dir, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: { UV_THREADPOOL_SIZE: '16', ...process.env } });
   closeSync(logFd);
   const ready = child.stdio[3] as Socket;
   try {

@@ -30,7 +30,7 @@ interface Entry {
 
 interface RuncStats {
   pids?: { current?: number; limit?: number };
-  cpu?: { usage?: { total?: number; kernel?: number; user?: number; percpu?: number[] }; throttling?: { periods?: number; throttledPeriods?: number; throttledTime?: number } };
+  cpu?: { usage?: { total?: number; kernel?: number; user?: number; percpu?: number[] }; throttling?: { periods?: number; throttled_periods?: number; throttled_time?: number } };
   memory?: { usage?: Entry; swap?: Entry; kernel?: Entry };
 }
 
@@ -43,7 +43,7 @@ export async function taskStats(runtime: RuntimeCli, id: string): Promise<{ type
     pids: data.pids ?? {},
     cpu: {
       usage: { total: cpu.usage?.total ?? 0, kernel: cpu.usage?.kernel ?? 0, user: cpu.usage?.user ?? 0, perCpu: cpu.usage?.percpu ?? [] },
-      throttling: { periods: cpu.throttling?.periods ?? 0, throttledPeriods: cpu.throttling?.throttledPeriods ?? 0, throttledTime: cpu.throttling?.throttledTime ?? 0 },
+      throttling: { periods: cpu.throttling?.periods ?? 0, throttledPeriods: cpu.throttling?.throttled_periods ?? 0, throttledTime: cpu.throttling?.throttled_time ?? 0 },
     },
     memory: { usage: data.memory?.usage ?? {}, swap: data.memory?.swap ?? {}, kernel: data.memory?.kernel ?? {} },
   };

@@ -16,7 +16,26 @@ export function loadProtos(includeDir: string, files: readonly string[]): protob
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : `${includeDir}/${target}`);
   root.loadSync(files.map((file) => `${includeDir}/${file}`), { keepCase: false });
+  camelCaseWellKnownTypes(root);
   return root;
+}
+
+/**
+ * protobufjs adds google/protobuf/*.proto from bundled JSON that keepCase:false does not touch:
+ * Any would keep `type_url`. Rename such fields so every message is camelCase ({typeUrl, value}).
+ */
+function camelCaseWellKnownTypes(root: protobuf.Root): void {
+  const google = root.lookup('google.protobuf');
+  if (!(google instanceof protobuf.Namespace)) return;
+  for (const nested of google.nestedArray) {
+    if (!(nested instanceof protobuf.Type)) continue;
+    for (const field of [...nested.fieldsArray]) {
+      if (!field.name.includes('_')) continue;
+      const camel = field.name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      nested.remove(field);
+      nested.add(new protobuf.Field(camel, field.id, field.type, field.repeated ? 'repeated' : undefined));
+    }
+  }
 }
 
 export function encodeMessage(type: protobuf.Type, object: object): Uint8Array {
