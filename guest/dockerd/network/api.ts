@@ -115,7 +115,7 @@ export interface Networking {
   release(containerId: string): Promise<void>;
   /** NetworkSettings for container inspect (IPs empty when not running). */
   settings(containerId: string): NetworkSettings | undefined;
-  /** Stops DNS servers and proxies, removes this engine's nftables table; bridges and state stay. */
+  /** Stops DNS servers and proxies; removes the nftables table and bridges unless running containers still use them. */
   close(): Promise<void>;
 }
 

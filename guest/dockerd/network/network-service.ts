@@ -76,10 +76,19 @@ export class NetworkService implements Networking {
     }
   }
 
+  /**
+   * Stops the DNS listeners and proxies. Kernel objects nothing uses any more go (the nftables table,
+   * bridges without endpoints; the next start makes them again), so a host-mode engine leaves the
+   * host as it found it; with containers still running (live restore) the table and their bridges stay.
+   */
   async close(): Promise<void> {
     await this.dns.close();
     await this.publisher.close();
-    await this.firewall.remove().catch(() => undefined);
+    const busy = new Set([...this.containers.values()].flatMap((record) => Object.keys(record.endpoints)));
+    if (busy.size === 0) await this.firewall.remove().catch(() => undefined);
+    for (const network of this.table.all()) {
+      if (network.Bridge && !busy.has(network.Id)) await deleteLink(network.Bridge).catch(() => undefined);
+    }
   }
 
   // ---- networks (routes.ts) ----
