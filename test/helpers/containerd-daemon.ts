@@ -91,6 +91,11 @@ export class ContainerdDaemon {
     await this.#signal('SIGKILL');
   }
 
+  /** SIGTERM, waiting until the daemon has exited; dirs, shims and tasks stay. */
+  async terminate(): Promise<void> {
+    await this.#signal('SIGTERM');
+  }
+
   /**
    * Ends the daemon and removes its dirs. Tasks still there are killed and deleted first (their
    * shims outlive the daemon by design), and mounts left under the dir are detached before the

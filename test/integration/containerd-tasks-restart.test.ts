@@ -62,8 +62,8 @@ for (const runtime of TASK_RUNTIMES) {
     }
     t.is(await daemon.ctrOk(['task', 'ls', '-q']), '');
 
-    // A second crash and restart still finds the task in the other namespace.
-    await daemon.kill9();
+    // A clean stop (SIGTERM) leaves the shims too; the next start finds the task in the other namespace.
+    await daemon.terminate();
     await daemon.restart();
     t.is(taskLine(await daemon.ctrOk(['task', 'ls'], { namespace: 'other' }), elsewhereId)?.status, 'RUNNING');
   });

@@ -27,6 +27,8 @@ interface ProcessMessage {
 }
 
 type Ids = { containerId: string; execId: string };
+
+const STATE_TIMEOUT_MS = 5_000;
 type Empty = Record<string, never>;
 
 interface CreateRequest {
@@ -56,8 +58,9 @@ export function tasksService(containers: ContainerStore, shims: ShimManager): Se
     containers.get(ns, id);
     return shims.get(ns, id);
   };
+  // Bounded like containerd's state calls: one hung shim must not hang `ctr task ls`.
   const state = async (shim: ShimTask, execId: string): Promise<ProcessMessage> =>
-    toProcess(shim.bundle.id, execId, await shim.client.call('State', { id: shim.bundle.id, execId }));
+    toProcess(shim.bundle.id, execId, await shim.client.call('State', { id: shim.bundle.id, execId }, { timeoutMs: STATE_TIMEOUT_MS }));
 
   return {
     Create: unary<CreateRequest, { containerId: string; pid: number }>(async (request, context) => {
