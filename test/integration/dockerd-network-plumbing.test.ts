@@ -258,3 +258,44 @@ test.serial('nftables DNAT publishing: loopback client reaches the server in the
     t.false(after.includes(`dport ${hostPort}`));
   });
 });
+
+test.serial('engine restart: a running container keeps its address and published port; one that died meanwhile is cleaned up', async (t) => {
+  const dataRoot = await mkdtemp(join(tmpdir(), 'tsdh5-restart-'));
+  const options = defaultNetworkingOptions(dataRoot, { bridgeName: `tsdh5${tag}r`, addressPools: [{ base: '10.213.0.0/16', size: 24 }], upstreams: [] });
+  const live = await netns('live');
+  const gone = await netns('gone');
+  const [liveId, goneId] = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
+  const hostPort = 20000 + Math.floor(Math.random() * 20000);
+  let service = await startNetworking(options);
+  try {
+    const network = await service.createNetwork({ Name: `r-${tag}` });
+    const before = await service.attach(liveId, `/var/run/netns/${live}`, spec('live', { networkMode: network.Name, portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } }));
+    await service.attach(goneId, `/var/run/netns/${gone}`, spec('gone', { networkMode: network.Name }));
+    // The engine stops while "live" keeps running (live restore): its bridge and table stay.
+    await service.close();
+    t.true((await run('ip', ['-o', 'link', 'show', 'dev', network.Bridge!])).stdout.includes(network.Bridge!));
+    // "gone" exits while the engine is down: its namespace disappears.
+    await run('ip', ['netns', 'del', gone]);
+    namespaces.splice(namespaces.indexOf(gone), 1);
+
+    service = await startNetworking(options);
+    const after = service.settings(liveId)!;
+    t.is(after.Networks[network.Name]?.IPAddress, before.settings.Networks[network.Name]?.IPAddress);
+    t.deepEqual(after.Ports['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }]);
+    t.is(service.settings(goneId)?.Networks[network.Name]?.IPAddress, '', 'the dead container was detached');
+    echoServer(live, 'tcp', 80);
+    t.is(await waitTcp(hostPort, 'after restart'), 'after restart');
+    // Its address is free for the next container.
+    const next = await netns('next');
+    const nextId = randomBytes(32).toString('hex');
+    const reused = await service.attach(nextId, `/var/run/netns/${next}`, spec('next', { networkMode: network.Name }));
+    t.regex(reused.settings.Networks[network.Name]!.IPAddress, /^10\.213\.\d+\.3$/);
+    for (const id of [liveId, goneId, nextId]) await service.release(id);
+    await service.removeNetwork(network.Id);
+  } finally {
+    const bridges = service.table.all().flatMap((network) => (network.Bridge ? [network.Bridge] : []));
+    await service.close();
+    for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+});
