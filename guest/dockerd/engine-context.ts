@@ -7,6 +7,7 @@
  */
 import type { EngineConfig } from './config/engine-config.js';
 import type { ContainerdClient } from './containerd/containerd-client.js';
+import type { EngineLog } from './engine-log.js';
 import type { EventLog } from './events/event-log.js';
 import type { ImageService } from './images/image-service.js';
 import type { RegistryAccess } from './images/registry-access.js';
@@ -34,6 +35,7 @@ export interface EngineContext {
   startedAt: Date;
   containerd: ContainerdClient;
   events: EventLog;
+  log: EngineLog;
   registry: RegistryAccess;
   images: ImageService;
   containers?: ContainerView;

@@ -10,12 +10,13 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { TsdError } from '../api/errors.js';
+import { asTsdError, TsdError } from '../api/errors.js';
 import { MAX_API_VERSION, negotiateApiVersion, splitVersionPrefix } from './api-version.js';
 import { socketPathOf, type EngineConfig } from './config/engine-config.js';
 import { ContainerdClient } from './containerd/containerd-client.js';
 import type { EngineContext } from './engine-context.js';
 import { loadEngineId } from './engine-id.js';
+import { createEngineLog, type EngineLog } from './engine-log.js';
 import { configFromOptions, TSD_VERSION, type EngineOptions } from './engine-options.js';
 import { sendError, sendJson } from './error-table.js';
 import { addEventRoutes } from './events/events-routes.js';
@@ -44,12 +45,14 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   const config = 'socketPath' in options ? configFromOptions(options) : options;
   const closeHooks: Array<() => Promise<void> | void> = [];
   const containerd = new ContainerdClient(config.containerdAddress, { namespace: config.containerdNamespace });
+  const log = createEngineLog(config.logLevel);
   const context: EngineContext = {
     config,
     engineId: await loadEngineId(config.dataRoot),
     startedAt: new Date(),
     containerd,
     events: new EventLog(),
+    log,
     registry: new RegistryAccess(config),
     images: new ImageService(containerd),
     onClose: (hook) => void closeHooks.push(hook),
@@ -74,7 +77,7 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
     await mkdir(dirname(socketPath), { recursive: true });
     // A stale socket from a previous run (kill -9) would make listen fail with EADDRINUSE.
     await rm(socketPath, { force: true });
-    const server = makeServer(router);
+    const server = makeServer(router, log);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => {
@@ -99,15 +102,15 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
 }
 
 /** The HTTP server for one socket: requests and upgrades dispatched through `router` (exported for tests of hijacking). */
-export function makeServer(router: Router): Server {
+export function makeServer(router: Router, log?: EngineLog): Server {
   const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
-    void dispatch(router, req, res);
+    void dispatch(router, req, res, undefined, log);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const res = new ServerResponse(req);
     res.assignSocket(socket as never);
     socket.on('error', () => undefined);
-    void dispatch(router, req, res, { socket, head });
+    void dispatch(router, req, res, { socket, head }, log);
   });
   // A client that vanishes or sends garbage gets a plain 400 and never takes the server down.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -118,7 +121,13 @@ export function makeServer(router: Router): Server {
   return server;
 }
 
-async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
+async function dispatch(
+  router: Router, req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }, log?: EngineLog,
+): Promise<void> {
+  if (log?.enabled('debug')) {
+    const started = Date.now();
+    res.once('finish', () => log.debug(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started} ms`));
+  }
   // Docker sets these on every response; clients read API-Version to negotiate.
   res.setHeader('Server', `tsd/${TSD_VERSION} (linux)`);
   res.setHeader('API-Version', MAX_API_VERSION);
@@ -142,6 +151,7 @@ async function dispatch(router: Router, req: IncomingMessage, res: ServerRespons
       res.destroy(error instanceof Error ? error : new TsdError('internal', String(error)));
       return;
     }
+    if (asTsdError(error).code === 'internal') log?.error(`${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
     sendError(res, error);
   }
 }

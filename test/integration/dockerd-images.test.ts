@@ -2,6 +2,7 @@
 // API requests; the fixture registry is the docker.io mirror (Docker Hub is disabled outright).
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +194,27 @@ test.serial('reference and label filters, and bad filters', async (t) => {
   const bad = await engine.api('GET', `/images/json?filters=${encodeURIComponent('{"bogus":["x"]}')}`);
   t.is(bad.status, 400);
   t.deepEqual(bad.json(), { message: "invalid filter 'bogus'" });
+});
+
+test.serial('a client dropping a pull mid-stream leaves the engine serving; the next pull completes', async (t) => {
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ socketPath: engine.socketPath, method: 'POST', path: '/images/create?fromImage=busybox-list&tag=latest' }, (res) => {
+      t.is(res.statusCode, 200);
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    req.end();
+  });
+  t.is((await engine.api('GET', '/_ping')).text, 'OK');
+  const pulled = await engine.docker('pull', 'busybox-list');
+  t.is(pulled.code, 0, pulled.stderr);
+  // Its amd64 manifest is busybox's: the layer was already there.
+  t.regex(pulled.stdout, /Already exists|Image is up to date/);
+  t.is((await inspect('busybox-list')).Id, busyboxConfigDigest);
+  await engine.dockerOk('rmi', 'busybox-list');
 });
 
 test.serial('bad input: unknown tags, invalid references, missing images, search, garbage archives', async (t) => {

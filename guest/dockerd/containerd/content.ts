@@ -19,6 +19,7 @@ import { fromTimestamp, type Timestamp } from '../../containerd/api/timestamps.j
 import { fromGrpcError, type CallOptions, type ContainerdConnection } from './connection.js';
 
 const SERVICE = 'containerd.services.content.v1.Content';
+const LEASES = 'containerd.services.leases.v1.Leases';
 
 interface InfoMessage {
   digest: string;
@@ -122,14 +123,21 @@ export class RemoteContentStore implements ContentStore {
     await this.connection.unary(SERVICE, 'Delete', { digest }, this.options);
   }
 
+  /** Whether the blob exists; under a lease, an existing blob is also added to the lease (held). */
   async has(digest: string): Promise<boolean> {
     try {
       await this.info(digest);
-      return true;
     } catch (error) {
       if (error instanceof TsdError && error.code === 'not-found') return false;
       throw error;
     }
+    await this.#hold(digest);
+    return true;
+  }
+
+  async #hold(digest: string): Promise<void> {
+    if (!this.options.lease) return;
+    await this.connection.unary(LEASES, 'AddResource', { id: this.options.lease, resource: { id: digest, type: 'content' } });
   }
 
   async read(digest: string, range: { offset?: number; length?: number } = {}): Promise<Readable> {
@@ -151,7 +159,18 @@ export class RemoteContentStore implements ContentStore {
 
   async writer(ref: string, options: WriterOptions = {}): Promise<ContentWriter> {
     const writer = new RemoteWriter(this.connection, ref, options, this.options);
-    await writer.open();
+    try {
+      await writer.open();
+    } catch (error) {
+      // containerd refuses to open a writer for an expected digest it already has (a concurrent
+      // pull committed it first). The ContentStore contract reports that at commit; keep it.
+      await writer.close();
+      if (error instanceof TsdError && error.code === 'already-exists' && options.expected) {
+        await this.#hold(options.expected);
+        return new ExistingBlobWriter(ref, options);
+      }
+      throw error;
+    }
     return writer;
   }
 
@@ -252,5 +271,41 @@ class RemoteWriter implements ContentWriter {
       startedAt: fromTimestamp(last?.startedAt) ?? new Date(0),
       updatedAt: fromTimestamp(last?.updatedAt) ?? new Date(0),
     };
+  }
+}
+
+/** The writer for a blob containerd already has: writes are dropped, commit says already-exists. */
+class ExistingBlobWriter implements ContentWriter {
+  #offset: number;
+  readonly #startedAt = new Date();
+
+  constructor(readonly ref: string, private readonly options: WriterOptions) {
+    this.#offset = options.total ?? 0;
+  }
+
+  offset(): number {
+    return this.#offset;
+  }
+
+  digest(): string {
+    return this.options.expected ?? '';
+  }
+
+  async write(data: Buffer, offset = this.#offset): Promise<void> {
+    this.#offset = offset + data.length;
+  }
+
+  async truncate(size: 0): Promise<void> {
+    this.#offset = size;
+  }
+
+  async commit(): Promise<void> {
+    throw new TsdError('already-exists', `content ${this.options.expected}: already exists`);
+  }
+
+  async close(): Promise<void> {}
+
+  status(): IngestStatus {
+    return { ref: this.ref, offset: this.#offset, total: this.options.total ?? 0, expected: this.options.expected, startedAt: this.#startedAt, updatedAt: new Date() };
   }
 }

@@ -19,6 +19,15 @@ export class LeasesClient {
     return id;
   }
 
+  /**
+   * Holds an existing resource under the lease: `content` (id = digest) or
+   * `snapshots/<snapshotter>` (id = snapshot key). What a pull finds already present must be held
+   * too, or a concurrent deletion could collect it before the pull names its image.
+   */
+  async addResource(lease: string, resource: { id: string; type: string }): Promise<void> {
+    await this.connection.unary(SERVICE, 'AddResource', { id: lease, resource });
+  }
+
   async delete(id: string): Promise<void> {
     await this.connection.unary(SERVICE, 'Delete', { id, sync: false });
   }

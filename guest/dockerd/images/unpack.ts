@@ -42,6 +42,8 @@ async function unpackLayers(containerd: ContainerdClient, image: LoadedImage, le
     const layer = layers[i]!;
     const chainId = image.chainIds[i]!;
     if (await snapshots.find(chainId)) {
+      // Another image's layer: hold it while this unpack runs (that image may be deleted meanwhile).
+      await containerd.leases.addResource(lease, { id: chainId, type: `snapshots/${snapshots.snapshotter}` });
       onProgress?.({ kind: 'exists', layer: layer.digest });
       parent = chainId;
       continue;
