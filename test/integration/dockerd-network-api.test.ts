@@ -68,7 +68,7 @@ function raw(method: string, path: string, body?: unknown): Promise<{ status: nu
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
+    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
   });
 }
 
@@ -108,6 +108,12 @@ test.serial('create with IPAM and labels, inspect, filters, duplicate and overla
   t.is((await raw('DELETE', `/v1.51/networks/missing-${tag}`)).status, 404);
   t.is((await raw('POST', '/v1.51/networks/create', { Name: 'bad name!' })).status, 400);
   t.is((await raw('POST', '/v1.51/networks/create', { Name: `x-${tag}`, Driver: 'overlay' })).status, 404);
+  const typed = await raw('POST', '/v1.51/networks/create', { Name: `x-${tag}`, Internal: 'yes' });
+  t.is(typed.status, 400);
+  t.is(JSON.parse(typed.body).message, 'invalid JSON: json: cannot unmarshal string into Go struct field CreateRequest.Internal of type bool');
+  const malformed = await raw('POST', '/v1.51/networks/create', '{"Name": ');
+  t.is(malformed.status, 400);
+  t.is((await raw('POST', `/v1.51/networks/${id}/connect`, { Container: `missing-${tag}` })).status, 404);
 
   await docker('network', 'rm', name);
   t.false((await run('ip', ['-o', 'link'])).stdout.includes(`br-${id.slice(0, 12)}`));

@@ -7,6 +7,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,6 +56,19 @@ async function dockerFails(...args: string[]): Promise<string> {
   throw new Error(`docker ${args.join(' ')} succeeded`);
 }
 
+function postJson(path: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method: 'POST', path, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function mounts(): VolumeMountsImpl {
   return (engine.context as EngineContext & { volumeMounts: VolumeMountsImpl }).volumeMounts;
 }
@@ -80,6 +94,9 @@ test.serial('create, inspect, ls with filters, idempotent create, rm and its err
   t.regex(await dockerFails('volume', 'create', 'bad/name'), /includes invalid characters for a local volume name/);
   t.regex(await dockerFails('volume', 'create', '--driver', 'nfs', `x-${tag}`), /plugin "nfs" not found/);
   t.regex(await dockerFails('volume', 'rm', `missing-${tag}`), /no such volume/);
+  const typed = await postJson('/v1.51/volumes/create', '{"Name": 5}');
+  t.is(typed.status, 400);
+  t.is(JSON.parse(typed.body).message, 'invalid JSON: json: cannot unmarshal number into Go struct field CreateOptions.Name of type string');
   await docker('volume', 'rm', '--force', `missing-${tag}`);
 
   await docker('volume', 'rm', name, anonymous);

@@ -7,13 +7,30 @@ import { TsdError } from '../../api/errors.js';
 import type { EngineContext } from '../engine-context.js';
 import { sendError, sendJson } from '../error-table.js';
 import { FilterArgs } from '../http/filters.js';
-import { readJson } from '../http/json-body.js';
+import { checkShape, readJson, type Shape } from '../http/json-body.js';
 import type { ApiRequest, Handler, Router } from '../router.js';
 import type { EndpointRequest } from './api.js';
 import { matchesNetworkFilters, networkJson, NETWORK_FILTERS } from './network-json.js';
 import { ForbiddenError, isPredefined } from './network-record.js';
 import type { NetworkService } from './network-service.js';
 import type { CreateNetworkRequest } from './network-table.js';
+
+/** The request bodies' field types (Go's names in errors, like dockerd's decoder). */
+const IPAM_CONFIG: Shape = { name: 'IPAMConfig', fields: { Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxiliaryAddresses: 'map[string]string' } };
+const CREATE: Shape = {
+  name: 'CreateRequest',
+  fields: {
+    Name: 'string', CheckDuplicate: 'bool', Driver: 'string', Scope: 'string', Internal: 'bool', Attachable: 'bool', Ingress: 'bool',
+    EnableIPv4: 'bool', EnableIPv6: 'bool', ConfigOnly: 'bool', ConfigFrom: 'object', Options: 'map[string]string', Labels: 'map[string]string',
+    IPAM: { name: 'IPAM', fields: { Driver: 'string', Options: 'map[string]string', Config: 'array' } },
+  },
+};
+const ENDPOINT: Shape = {
+  name: 'EndpointSettings',
+  fields: { Aliases: '[]string', Links: '[]string', MacAddress: 'string', DriverOpts: 'map[string]string', IPAMConfig: { name: 'EndpointIPAMConfig', fields: { IPv4Address: 'string', IPv6Address: 'string', LinkLocalIPs: '[]string' } } },
+};
+const CONNECT: Shape = { name: 'NetworkConnectRequest', fields: { Container: 'string', EndpointConfig: ENDPOINT } };
+const DISCONNECT: Shape = { name: 'NetworkDisconnectRequest', fields: { Container: 'string', Force: 'bool' } };
 
 export function addNetworkRouteTable(router: Router, service: () => Promise<NetworkService>, ctx?: Pick<EngineContext, 'events'>): void {
   const event = (action: string, id: string, attributes: Record<string, string>): void => {
@@ -49,6 +66,8 @@ export function addNetworkRouteTable(router: Router, service: () => Promise<Netw
 
   add('POST', '/networks/create', async (req, res) => {
     const body = await readJson<CreateNetworkRequest>(req.raw);
+    checkShape(body, CREATE);
+    for (const config of body?.IPAM?.Config ?? []) checkShape(config, IPAM_CONFIG);
     if (!body || typeof body !== 'object') throw new TsdError('invalid-argument', 'invalid JSON: expected an object');
     const record = await networks.createNetwork(body);
     event('create', record.Id, { name: record.Name, type: record.Driver });
@@ -64,6 +83,7 @@ export function addNetworkRouteTable(router: Router, service: () => Promise<Netw
 
   add('POST', '/networks/{id}/connect', async (req, res) => {
     const body = await readJson<{ Container?: string; EndpointConfig?: EndpointRequest | null }>(req.raw);
+    checkShape(body, CONNECT);
     if (!body?.Container) throw new TsdError('invalid-argument', 'a container name or ID is required');
     const record = networks.table.find(req.params.id!);
     await networks.connect(record.Id, body.Container, body.EndpointConfig ?? {});
@@ -73,6 +93,7 @@ export function addNetworkRouteTable(router: Router, service: () => Promise<Netw
 
   add('POST', '/networks/{id}/disconnect', async (req, res) => {
     const body = await readJson<{ Container?: string; Force?: boolean }>(req.raw);
+    checkShape(body, DISCONNECT);
     if (!body?.Container) throw new TsdError('invalid-argument', 'a container name or ID is required');
     const record = networks.table.find(req.params.id!);
     await networks.disconnect(record.Id, body.Container);

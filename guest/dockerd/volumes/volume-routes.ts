@@ -8,7 +8,7 @@ import { TsdError } from '../../api/errors.js';
 import type { EngineContext } from '../engine-context.js';
 import { sendJson } from '../error-table.js';
 import { FilterArgs } from '../http/filters.js';
-import { queryBool, readJson } from '../http/json-body.js';
+import { checkShape, queryBool, readJson } from '../http/json-body.js';
 import type { ApiRequest, Router } from '../router.js';
 import { volumeJson, type VolumeRecord } from './volume-record.js';
 import { VolumeStore, type CreateVolumeRequest } from './volume-store.js';
@@ -45,6 +45,7 @@ export function addVolumeRoutes(router: Router, ctx: EngineContext): VolumeStore
   router.add('POST', '/volumes/create', async (req, res) => {
     const volumes = await ready();
     const body = (await readJson<CreateVolumeRequest>(req.raw, { optional: true })) ?? {};
+    checkShape(body, { name: 'CreateOptions', fields: { Name: 'string', Driver: 'string', DriverOpts: 'map[string]string', Labels: 'map[string]string', ClusterVolumeSpec: 'object' } });
     if (typeof body !== 'object' || Array.isArray(body)) throw new TsdError('invalid-argument', 'invalid JSON: expected an object');
     const existed = body.Name ? volumes.all().some((record) => record.Name === body.Name) : false;
     const record = await volumes.create(body);
