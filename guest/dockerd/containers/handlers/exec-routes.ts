@@ -1,0 +1,109 @@
+/** POST /containers/{id}/exec, POST /exec/{id}/start (hijacked or detached), GET /exec/{id}/json, POST /exec/{id}/resize. */
+import { TsdError } from '../../../api/errors.js';
+import { sendJson } from '../../error-table.js';
+import { hijack } from '../../http/hijack.js';
+import { checkShape, readJson } from '../../http/json-body.js';
+import type { Router } from '../../router.js';
+import { runExec } from '../exec/exec-process.js';
+import { inspectExec, type ExecConfig, type ExecInstance, type ExecStore } from '../exec/exec-store.js';
+import { newExecId } from '../exec/exec-process.js';
+import type { ContainerService } from '../service/container-service.js';
+import { outputContentType, writeOutput } from './stream-output.js';
+
+const EXEC_SHAPE = {
+  name: 'ExecConfig',
+  fields: { User: 'string', Privileged: 'bool', Tty: 'bool', AttachStdin: 'bool', AttachStdout: 'bool', AttachStderr: 'bool', Env: '[]string', Cmd: '[]string', WorkingDir: 'string', DetachKeys: 'string', ConsoleSize: 'array' },
+} as const;
+
+export function addExecRoutes(router: Router, service: ContainerService, execs: ExecStore): void {
+  router.add('POST', '/containers/{id}/exec', async (req, res) => {
+    const record = service.find(req.params.id!);
+    const body = await readJson<Partial<ExecConfig>>(req.raw);
+    checkShape(body, EXEC_SHAPE as never);
+    if (!body.Cmd || body.Cmd.length === 0) throw new TsdError('invalid-argument', 'No exec command specified');
+    if (!record.State.Running) throw new TsdError('conflict', `container ${record.ID} is not running`);
+    if (record.State.Paused) throw new TsdError('conflict', `container ${record.ID} is paused, unpause the container before exec`);
+    const exec: ExecInstance = {
+      id: newExecId(),
+      containerId: record.ID,
+      config: {
+        User: body.User ?? '', Privileged: !!body.Privileged, Tty: !!body.Tty, AttachStdin: !!body.AttachStdin, AttachStdout: !!body.AttachStdout,
+        AttachStderr: !!body.AttachStderr, Env: body.Env ?? null, Cmd: body.Cmd, WorkingDir: body.WorkingDir ?? '', DetachKeys: body.DetachKeys ?? '',
+        ConsoleSize: body.ConsoleSize ?? null,
+      },
+      running: false,
+      started: false,
+      exitCode: null,
+      pid: 0,
+    };
+    execs.add(exec);
+    service.event(record, `exec_create: ${exec.config.Cmd.join(' ')}`, { execID: exec.id });
+    sendJson(res, 201, { Id: exec.id });
+  });
+
+  router.add('POST', '/exec/{id}/start', async (req, res) => {
+    const exec = execs.get(req.params.id!);
+    const body = (await readJson<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>(req.raw, { optional: true })) ?? {};
+    if (exec.started) throw new TsdError('conflict', `Error: Exec command ${exec.id} has already run`);
+    const record = service.find(exec.containerId);
+    if (!record.State.Running) throw new TsdError('conflict', `container ${record.ID} is not running`);
+    exec.started = true;
+    const tty = exec.config.Tty;
+    const options = { cmd: exec.config.Cmd, env: exec.config.Env ?? [], user: exec.config.User, workingDir: exec.config.WorkingDir, tty, stdin: exec.config.AttachStdin && !body.Detach, privileged: exec.config.Privileged, consoleSize: body.ConsoleSize ?? exec.config.ConsoleSize ?? undefined };
+    let running;
+    try {
+      running = await runExec(service, record, options, exec.id);
+    } catch (error) {
+      exec.exitCode = 126;
+      const message = (error as Error).message;
+      if (/executable file not found|no such file or directory/.test(message)) exec.exitCode = 127;
+      throw error instanceof TsdError && error.code !== 'internal' ? error : new TsdError('internal', message, { cause: error });
+    }
+    exec.running = true;
+    exec.pid = running.pid;
+    exec.stdio = running.stdio;
+    service.event(record, `exec_start: ${exec.config.Cmd.join(' ')}`, { execID: exec.id });
+    const finished = running.exited.then(async (code) => {
+      exec.exitCode = code;
+      exec.running = false;
+      service.event(record, 'exec_die', { execID: exec.id, exitCode: String(code) });
+      return code;
+    });
+    if (body.Detach) {
+      running.stdio.on('data', () => undefined);
+      void finished.then(() => running.stdio.close());
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}\n');
+      return;
+    }
+    const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
+    running.stdio.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+      if ((stream === 'stdout' && exec.config.AttachStdout) || (stream === 'stderr' && exec.config.AttachStderr)) writeOutput(socket, tty, stream, chunk);
+    });
+    const stdin = running.stdio.stdin;
+    if (stdin) {
+      socket.on('data', (chunk: Buffer) => stdin.write(chunk));
+      socket.once('end', () => running.stdio.closeStdin());
+    } else {
+      socket.resume();
+    }
+    // The stream ends once the process exited and its output is drained.
+    const drained = new Promise<void>((resolve) => (running.stdio.ended ? resolve() : running.stdio.once('end', () => resolve())));
+    await finished;
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await running.stdio.close();
+    close();
+  });
+
+  router.add('GET', '/exec/{id}/json', (req, res) => {
+    sendJson(res, 200, inspectExec(execs.get(req.params.id!)));
+  });
+
+  router.add('POST', '/exec/{id}/resize', async (req, res) => {
+    const exec = execs.get(req.params.id!);
+    if (!exec.running) throw new TsdError('conflict', `exec ${exec.id} is not running`);
+    await service.deps.containerd.tasks.resizePty(exec.containerId, exec.id, Number(req.query.get('w') ?? 0), Number(req.query.get('h') ?? 0));
+    res.writeHead(200);
+    res.end();
+  });
+}

@@ -1,0 +1,142 @@
+/** logs, attach and resize: container output to clients, client input to the container. */
+import { TsdError } from '../../../api/errors.js';
+import { hijack } from '../../http/hijack.js';
+import { queryBool } from '../../http/json-body.js';
+import type { ApiRequest, Router } from '../../router.js';
+import type { LogEntry, LogStream } from '../io/json-log.js';
+import { entryNanos, matches, parseLogTime, parseTail, readLog, type LogQuery } from '../io/log-reader.js';
+import type { ContainerService } from '../service/container-service.js';
+import type { ContainerRecord } from '../store/container-record.js';
+import { outputContentType, writeOutput } from './stream-output.js';
+import type { Writable } from 'node:stream';
+
+function streamsOf(req: ApiRequest): Set<LogStream> {
+  const streams = new Set<LogStream>();
+  if (queryBool(req.query, 'stdout')) streams.add('stdout');
+  if (queryBool(req.query, 'stderr')) streams.add('stderr');
+  return streams;
+}
+
+function writeEntry(out: Writable, tty: boolean, entry: LogEntry, timestamps: boolean): boolean {
+  const text = timestamps ? `${entry.time} ${entry.log}` : entry.log;
+  return writeOutput(out, tty, entry.stream, Buffer.from(text));
+}
+
+export function addStreamRoutes(router: Router, service: ContainerService): void {
+  router.add('GET', '/containers/{id}/logs', async (req, res) => {
+    const record = service.find(req.params.id!);
+    const streams = streamsOf(req);
+    if (streams.size === 0) throw new TsdError('invalid-argument', 'You must choose at least one stream');
+    if (record.HostConfig.LogConfig?.Type === 'none') throw new TsdError('invalid-argument', 'configured logging driver does not support reading');
+    const query: LogQuery = { streams, sinceNs: parseLogTime(req.query.get('since'), 'since'), untilNs: parseLogTime(req.query.get('until'), 'until'), tail: parseTail(req.query.get('tail')) };
+    const follow = queryBool(req.query, 'follow') && query.untilNs === 0n;
+    const timestamps = queryBool(req.query, 'timestamps');
+    const tty = !!record.Config.Tty;
+    const live = service.live(record.ID);
+    // Subscribe before reading the file; entries already in the file are skipped by time.
+    const pending: LogEntry[] = [];
+    let forward: ((entry: LogEntry) => void) | undefined = (entry) => pending.push(entry);
+    const unsubscribe = follow && live.log ? live.log.subscribe((entry) => forward?.(entry)) : undefined;
+    const history = await readLog(record.LogPath, query);
+    res.writeHead(200, { 'Content-Type': outputContentType(tty, req.apiVersion) });
+    res.flushHeaders();
+    for (const entry of history) writeEntry(res, tty, entry, timestamps);
+    if (!follow || !unsubscribe || !record.State.Running) {
+      unsubscribe?.();
+      res.end();
+      return;
+    }
+    const lastSeen = history.length > 0 ? entryNanos(history.at(-1)!) : -1n;
+    forward = (entry) => {
+      if (matches(entry, { ...query, sinceNs: query.sinceNs, tail: -1 })) writeEntry(res, tty, entry, timestamps);
+    };
+    for (const entry of pending) if (entryNanos(entry) > lastSeen) forward(entry);
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        unsubscribe();
+        live.off('output-end', done);
+        res.off('close', done);
+        resolve();
+      };
+      live.once('output-end', done);
+      res.once('close', done);
+    });
+    res.end();
+  });
+
+  router.add('POST', '/containers/{id}/attach', async (req, res) => {
+    const record = service.find(req.params.id!);
+    const tty = !!record.Config.Tty;
+    const streams = streamsOf(req);
+    const wantStdin = queryBool(req.query, 'stdin') && !!record.Config.OpenStdin;
+    const wantStream = queryBool(req.query, 'stream');
+    const replay = queryBool(req.query, 'logs');
+    const history = replay && record.LogPath ? await readLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }) : [];
+    const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
+    for (const entry of history) writeEntry(socket, tty, entry, false);
+    if (!wantStream) {
+      close();
+      return;
+    }
+    attachClient(service, record, socket, { streams, stdin: wantStdin, tty, close });
+  });
+
+  router.add('POST', '/containers/{id}/resize', async (req, res) => {
+    const record = service.find(req.params.id!);
+    if (!record.State.Running) throw new TsdError('conflict', `cannot resize a container that is not running: container ${record.ID} is not running`);
+    const height = Number(req.query.get('h') ?? 0);
+    const width = Number(req.query.get('w') ?? 0);
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) throw new TsdError('invalid-argument', 'invalid resize dimensions');
+    await service.deps.containerd.tasks.resizePty(record.ID, '', width, height);
+    res.writeHead(200);
+    res.end();
+  });
+}
+
+/**
+ * One attached client: output of the current (or next) run to it, its bytes to the container's
+ * stdin. The connection ends when the run's output ends; the client closing its side closes
+ * stdin when the container has StdinOnce.
+ */
+function attachClient(
+  service: ContainerService,
+  record: ContainerRecord,
+  socket: import('node:stream').Duplex,
+  options: { streams: Set<LogStream>; stdin: boolean; tty: boolean; close(): void },
+): void {
+  const live = service.live(record.ID);
+  const onOutput = (stream: LogStream, chunk: Buffer): void => {
+    if (options.streams.has(stream)) writeOutput(socket, options.tty, stream, chunk);
+  };
+  const finish = (): void => {
+    live.off('output', onOutput);
+    live.off('output-end', finish);
+    live.off('removed', finish);
+    options.close();
+  };
+  live.on('output', onOutput);
+  live.once('output-end', finish);
+  live.once('removed', finish);
+  socket.once('close', () => {
+    live.off('output', onOutput);
+    live.off('output-end', finish);
+    live.off('removed', finish);
+  });
+  if (!options.stdin) {
+    socket.resume();
+    return;
+  }
+  // Input waits until the run's stdin FIFO exists (docker run attaches before it starts).
+  socket.pause();
+  const pump = (): void => {
+    const stdin = live.stdio?.stdin;
+    if (!stdin) return;
+    socket.on('data', (chunk: Buffer) => stdin.write(chunk));
+    socket.once('end', () => {
+      if (record.Config.StdinOnce) live.stdio?.closeStdin();
+    });
+    socket.resume();
+  };
+  if (live.stdio?.stdin) pump();
+  else live.once('stdio', pump);
+}

@@ -1,0 +1,87 @@
+/**
+ * The json-file log driver: one JSON object per line, {"log": "<line>\n", "stream": "stdout",
+ * "time": "<RFC 3339 nanos>"}, in DATA_ROOT/containers/<id>/<id>-json.log. Output is split at
+ * newlines; a partial line is written when it reaches 16 KiB or the stream ends (Docker's rules).
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface LogEntry {
+  log: string;
+  stream: LogStream;
+  time: string;
+}
+
+const MAX_LINE = 16 * 1024;
+
+/** Nanosecond-looking RFC 3339 times that strictly increase within the process (sorting and since/until stay exact). */
+let lastMicros = 0;
+export function logTime(): string {
+  let micros = Date.now() * 1000;
+  if (micros <= lastMicros) micros = lastMicros + 1;
+  lastMicros = micros;
+  const iso = new Date(Math.floor(micros / 1000)).toISOString();
+  return `${iso.slice(0, 19)}.${String(micros % 1_000_000).padStart(6, '0')}000Z`;
+}
+
+/** Splits a byte stream into lines (each with its "\n"), keeping the tail for the next chunk. */
+export class LineSplitter {
+  #pending = '';
+
+  push(text: string): string[] {
+    const lines: string[] = [];
+    let rest = this.#pending + text;
+    for (let at = rest.indexOf('\n'); at >= 0; at = rest.indexOf('\n')) {
+      lines.push(rest.slice(0, at + 1));
+      rest = rest.slice(at + 1);
+    }
+    while (rest.length >= MAX_LINE) {
+      lines.push(rest.slice(0, MAX_LINE));
+      rest = rest.slice(MAX_LINE);
+    }
+    this.#pending = rest;
+    return lines;
+  }
+
+  flush(): string[] {
+    const rest = this.#pending;
+    this.#pending = '';
+    return rest === '' ? [] : [rest];
+  }
+}
+
+export class JsonLogWriter {
+  readonly #file: WriteStream;
+  readonly #splitters: Record<LogStream, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  readonly #listeners = new Set<(entry: LogEntry) => void>();
+
+  constructor(readonly path: string) {
+    this.#file = createWriteStream(path, { flags: 'a', mode: 0o640 });
+    this.#file.on('error', () => undefined);
+  }
+
+  write(stream: LogStream, chunk: Buffer): void {
+    for (const line of this.#splitters[stream].push(chunk.toString('utf8'))) this.#emit({ log: line, stream, time: logTime() });
+  }
+
+  /** Writes what is left of partial lines (the stream ended). */
+  flush(stream: LogStream): void {
+    for (const line of this.#splitters[stream].flush()) this.#emit({ log: line, stream, time: logTime() });
+  }
+
+  /** Live entries for `logs --follow`. */
+  subscribe(listener: (entry: LogEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#file.end(resolve));
+  }
+
+  #emit(entry: LogEntry): void {
+    this.#file.write(JSON.stringify(entry) + '\n');
+    for (const listener of this.#listeners) listener(entry);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The containers of one engine: create, remove, rename and lookups here; running them in
+ * run.ts, stopping in stop.ts, live restore in restore.ts. State changes are saved before they
+ * are announced (events), so a crash never leaves an event for a state that was not written.
+ */
+import { randomBytes } from 'node:crypto';
+import { TsdError } from '../../../api/errors.js';
+import type { ContainerNetworkSpec } from '../../network/api.js';
+import type { CreateContainerBody } from '../docker-types.js';
+import { withHostDefaults, validateHostConfig } from '../spec/host-defaults.js';
+import { plannedMounts } from '../spec/mounts.js';
+import { containerArgs, mergeImageConfig } from '../spec/process-args.js';
+import { validateResources } from '../spec/resources.js';
+import { parseSecurityOpts } from '../spec/security-opt.js';
+import { resolveCapabilities } from '../spec/capabilities.js';
+import { dockerTime, initialState, type ContainerRecord } from '../store/container-record.js';
+import { ContainerStore } from '../store/container-store.js';
+import { generateName, normalizeName } from '../store/names.js';
+import type { ContainerDeps } from './deps.js';
+import { LiveContainer } from './live-container.js';
+import { join } from 'node:path';
+
+export class ContainerService {
+  readonly #live = new Map<string, LiveContainer>();
+
+  constructor(readonly store: ContainerStore, readonly deps: ContainerDeps) {}
+
+  live(id: string): LiveContainer {
+    let live = this.#live.get(id);
+    if (!live) {
+      live = new LiveContainer(id);
+      this.#live.set(id, live);
+    }
+    return live;
+  }
+
+  forget(id: string): void {
+    this.#live.delete(id);
+  }
+
+  find(idOrName: string): ContainerRecord {
+    return this.store.find(idOrName);
+  }
+
+  async save(record: ContainerRecord): Promise<void> {
+    await this.store.save(record);
+  }
+
+  event(record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    const attributes: Record<string, string> = { ...(record.Config.Labels ?? {}), image: record.Config.Image ?? '', name: record.Name.slice(1), ...extra };
+    this.deps.publish({ type: 'container', action, actor: record.ID, attributes });
+  }
+
+  async create(body: CreateContainerBody, requestedName: string | null): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body || typeof body !== 'object') throw new TsdError('invalid-argument', 'config cannot be empty in order to create a container');
+    if (!body.Image || typeof body.Image !== 'string') throw new TsdError('invalid-argument', 'image name must not be empty');
+    const name = requestedName ? normalizeName(requestedName) : generateName((n) => this.store.nameTaken(n));
+    const host = withHostDefaults(body.HostConfig);
+    validateHostConfig(host);
+    validateResources(host, this.deps.cpuCount);
+    parseSecurityOpts(host.SecurityOpt ?? []);
+    resolveCapabilities(host.CapAdd ?? [], host.CapDrop ?? [], !!host.Privileged);
+    const mounts = plannedMounts(host);
+    const { HostConfig: _host, NetworkingConfig: networking, ...requestConfig } = body;
+    const id = randomBytes(32).toString('hex');
+    this.store.reserveName(name, id);
+    try {
+      const image = await this.deps.images.forContainer(body.Image);
+      const config = mergeImageConfig(requestConfig, image.config.config);
+      config.Image = body.Image;
+      if (!config.Hostname) config.Hostname = id.slice(0, 12);
+      const args = containerArgs(config);
+      // Image VOLUMEs not covered by a user mount become anonymous volumes, as in Docker.
+      const covered = new Set(mounts.map((m) => m.destination));
+      const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !covered.has(dest));
+      if (anonymous.length > 0) host.Binds = [...(host.Binds ?? []), ...anonymous];
+      await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
+      const dir = this.store.dir(id);
+      const record: ContainerRecord = {
+        ID: id,
+        Created: dockerTime(),
+        Path: args[0]!,
+        Args: args.slice(1),
+        State: initialState(),
+        Image: image.id,
+        Name: name,
+        RestartCount: 0,
+        Driver: image.snapshotter,
+        Platform: 'linux',
+        MountLabel: '',
+        ProcessLabel: '',
+        AppArmorProfile: '',
+        ResolvConfPath: join(dir, 'resolv.conf'),
+        HostnamePath: join(dir, 'hostname'),
+        HostsPath: join(dir, 'hosts'),
+        LogPath: host.LogConfig?.Type === 'none' ? '' : join(dir, `${id}-json.log`),
+        Config: config,
+        HostConfig: host,
+        Mounts: [],
+        Internal: { snapshotKey: id, snapshotter: image.snapshotter, runtime: this.deps.runtime.runtime, manuallyStopped: false, hasBeenStarted: false, anonymousVolumes: [] },
+      };
+      await this.deps.networking()?.prepare(id, this.networkSpec(record, endpointsFor(host.NetworkMode ?? 'bridge', networking?.EndpointsConfig)));
+      await this.save(record);
+      this.event(record, 'create');
+      return { Id: id, Warnings: [] };
+    } catch (error) {
+      this.store.releaseName(name, id);
+      await this.deps.containerd.snapshots.remove(id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  networkSpec(record: ContainerRecord, endpoints?: Record<string, unknown>): ContainerNetworkSpec {
+    const host = record.HostConfig;
+    return {
+      name: record.Name.slice(1),
+      hostname: record.Config.Hostname,
+      domainname: record.Config.Domainname,
+      networkMode: host.NetworkMode ?? 'bridge',
+      endpoints: endpoints as ContainerNetworkSpec['endpoints'],
+      portBindings: (host.PortBindings ?? undefined) as ContainerNetworkSpec['portBindings'],
+      publishAll: host.PublishAllPorts,
+      exposedPorts: Object.keys(record.Config.ExposedPorts ?? {}),
+      dns: host.Dns ?? undefined,
+      dnsSearch: host.DnsSearch ?? undefined,
+      dnsOptions: host.DnsOptions ?? undefined,
+      extraHosts: host.ExtraHosts ?? undefined,
+    };
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const record = this.find(idOrName);
+    if (!newName) throw new TsdError('invalid-argument', 'Neither old nor new names may be empty');
+    const name = normalizeName(newName);
+    if (name === record.Name) throw new TsdError('invalid-argument', 'Renaming a container with the same name as its current name');
+    this.store.reserveName(name, record.ID);
+    const old = record.Name;
+    record.Name = name;
+    try {
+      await this.save(record);
+    } catch (error) {
+      record.Name = old;
+      this.store.releaseName(name, record.ID);
+      throw error;
+    }
+    this.store.releaseName(old, record.ID);
+    this.event(record, 'rename', { oldName: old });
+  }
+}
+
+/** The CLI names the default network "default" in EndpointsConfig; Docker reads it as the bridge. */
+function endpointsFor(mode: string, endpoints: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!endpoints) return undefined;
+  const result: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(endpoints)) result[name === 'default' ? mode : name] = value;
+  return result;
+}

@@ -1,0 +1,35 @@
+/**
+ * What the container service needs from the rest of the engine, as narrow interfaces: containerd
+ * (snapshots, containers, tasks), the image service, the event log, networking (optional: without
+ * it containers get a private network namespace with only loopback) and volumes.
+ */
+import type { ContainersClient } from '../../containerd/containers.js';
+import type { SnapshotsClient } from '../../containerd/snapshots.js';
+import type { TasksClient } from '../../containerd/tasks.js';
+import type { EventInput } from '../../events/event-log.js';
+import type { ImageForContainer } from '../../images/image-service.js';
+import type { Networking } from '../../network/api.js';
+import type { RuntimeOptions } from '../runtime-options.js';
+
+export interface VolumeMounts {
+  /** Host path of a named volume (created when missing) or of a new anonymous one (name ''). */
+  mount(name: string, containerId: string): Promise<{ name: string; path: string }>;
+  /** Removes volumes (anonymous ones at `rm -v`); in-use or missing ones are skipped. */
+  remove(names: string[]): Promise<void>;
+}
+
+export interface ContainerDeps {
+  dataRoot: string;
+  execRoot: string;
+  /** Upstream DNS servers from daemon.json (`dns`). */
+  dns: string[];
+  liveRestore: boolean;
+  containerd: { snapshots: SnapshotsClient; containers: ContainersClient; tasks: TasksClient };
+  images: { forContainer(nameOrId: string): Promise<ImageForContainer> };
+  publish(event: EventInput): void;
+  /** Looked up at each use: the network module may register after the container module. */
+  networking(): Networking | undefined;
+  volumes: VolumeMounts;
+  runtime: RuntimeOptions;
+  cpuCount: number;
+}

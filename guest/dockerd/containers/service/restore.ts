@@ -1,0 +1,52 @@
+/**
+ * At engine start: reconcile each stored container with containerd. A task still running (live
+ * restore, or containerd kept it) gets its FIFOs reopened and its exit monitored again; a task
+ * that exited while the engine was down is recorded as exited; then restart policies apply
+ * (always, and unless-stopped when not stopped by a user, as Docker does at daemon start).
+ */
+import type { ContainerRecord } from '../store/container-record.js';
+import type { ContainerService } from './container-service.js';
+import { ProcessStdio, stdioPaths } from '../io/stdio.js';
+import { attachOutput, containerExecDir, handleExit, monitorExit, startContainer } from './run.js';
+import { startHealthcheck } from './healthcheck.js';
+
+export async function restoreContainers(service: ContainerService): Promise<void> {
+  const { tasks } = service.deps.containerd;
+  const toStart: ContainerRecord[] = [];
+  for (const record of service.store.all()) {
+    const task = await tasks.find(record.ID).catch(() => undefined);
+    const live = service.live(record.ID);
+    if (record.State.Status === 'removing') {
+      record.State.Status = 'dead';
+      record.State.Dead = true;
+      await service.save(record);
+      continue;
+    }
+    if (task && (task.status === 'RUNNING' || task.status === 'PAUSED') && record.State.Running) {
+      const paths = stdioPaths(containerExecDir(service, record.ID), 'init', { stdin: !!record.Config.OpenStdin, terminal: !!record.Config.Tty });
+      try {
+        attachOutput(service, record, ProcessStdio.open(paths));
+      } catch {
+        // FIFOs gone (exec root cleared): the container runs on, its output is lost.
+      }
+      live.generation++;
+      record.State.Paused = task.status === 'PAUSED';
+      record.State.Status = record.State.Paused ? 'paused' : 'running';
+      live.stopHealth = startHealthcheck(service, record);
+      await service.save(record);
+      void monitorExit(service, record, live.generation);
+      continue;
+    }
+    if (record.State.Running || record.State.Restarting) {
+      // It ended while we were away: record the exit (and let the policy decide below).
+      record.State.Running = true;
+      await handleExit(service, record, live.generation, task?.exitStatus ?? 255).catch(() => undefined);
+      if (record.State.Restarting) continue; // handleExit scheduled it
+    }
+    const policy = record.HostConfig.RestartPolicy?.Name;
+    if (!record.State.Running && record.Internal.hasBeenStarted && !record.Internal.manuallyStopped && (policy === 'always' || policy === 'unless-stopped')) {
+      toStart.push(record);
+    }
+  }
+  for (const record of toStart) await startContainer(service, record).catch(() => undefined);
+}
