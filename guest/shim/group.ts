@@ -6,7 +6,8 @@
  * The socket address is derived like containerd's shims do: /run/containerd/s/<sha256>.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { TsdError } from '../api/errors.js';
 import { join } from 'node:path';
 
 export const SOCKET_DIR = '/run/containerd/s';
@@ -45,5 +46,39 @@ export function bundleAnnotations(bundle: string): Record<string, string> {
     return spec.annotations ?? {};
   } catch {
     return {};
+  }
+}
+
+/**
+ * Serializes a group's starts and its server's exit: mkdir is atomic, the directory is the lock.
+ * A lock older than 60 s is a crashed start's.
+ */
+export async function withGroupLock(groupDir: string, fn: () => Promise<void>): Promise<void> {
+  const path = join(groupDir, 'start.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(groupDir, { recursive: true }); // an exiting shim may just have removed it
+      mkdirSync(path);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - statSafe(path);
+      if (age > 60_000) rmSync(path, { recursive: true, force: true });
+      else if (attempt > 1200) throw new TsdError('unavailable', `shim start lock ${path} is held`);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function statSafe(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The shim server: a child subreaper serving containerd.task.v2.Task over ttrpc on the group's
- * socket, publishing task events to containerd. It exits when Shutdown finds no task left.
+ * socket, publishing task events to containerd. After a Shutdown it exits once it has no task and
+ * no client connection (a group shim outlives its first task's Shutdown while others remain).
  * A crash would orphan every task it serves, so stray errors are logged, never fatal.
  */
-import { rmSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { serviceHandlers, TtrpcServer } from '../ttrpc/index.js';
 import { EventPublisher } from './event-publisher.js';
-import { GROUP_DIR } from './group.js';
+import { GROUP_DIR, withGroupLock } from './group.js';
 import type { ShimFlags } from './flags.js';
 import { Reaper } from './reaper.js';
 import { enableDebug, log } from './shim-log.js';
@@ -24,16 +26,49 @@ export async function serve(flags: ShimFlags): Promise<void> {
   reaper.start();
   const events = new EventPublisher(process.env['TTRPC_ADDRESS'] || `${flags.address}.ttrpc`, flags.namespace);
   const server = new TtrpcServer();
+  let shutdownRequested = false;
+  let exiting = false;
   const exit = async (): Promise<void> => {
     log('info', 'shutting down: no task left');
     await events.flush(5000);
-    await server.close();
-    rmSync(flags.socket, { force: true });
-    // The group's dir (cwd, holding shim.log) goes with a clean exit; a crashed shim's stays.
-    if (process.cwd().startsWith(`${GROUP_DIR}/`)) rmSync(process.cwd(), { recursive: true, force: true });
     process.exit(0);
   };
-  const service = new TaskService(flags.namespace, reaper, events, () => void exit());
+  // Leave only when idle (no task, no client) for a moment, and under the group's start lock:
+  // a start verb that just handed this address out is followed by containerd's connection.
+  const tryExit = async (): Promise<void> => {
+    if (exiting || !shutdownRequested || service.taskCount > 0 || server.connectionCount > 0) return;
+    exiting = true;
+    const groupDir = process.cwd().startsWith(`${GROUP_DIR}/`) ? process.cwd() : undefined;
+    const release = async (): Promise<void> => {
+      if (service.taskCount > 0 || server.connectionCount > 0) {
+        exiting = false;
+        return;
+      }
+      await server.close();
+      rmSync(flags.socket, { force: true });
+      if (groupDir) rmSync(join(groupDir, 'shim.log'), { force: true });
+    };
+    if (groupDir) await withGroupLock(groupDir, release);
+    else await release();
+    if (!exiting) return;
+    if (groupDir) {
+      try {
+        rmdirSync(groupDir);
+      } catch {
+        // a new start is using it
+      }
+    }
+    await exit();
+  };
+  const scheduleExit = (): void => {
+    if (shutdownRequested) setTimeout(() => void tryExit(), 1000);
+  };
+  const service = new TaskService(flags.namespace, reaper, events, (now) => {
+    if (now) return void exit();
+    shutdownRequested = true;
+    scheduleExit();
+  });
+  server.onConnectionClosed(scheduleExit);
   server.register(TASK_SERVICE, serviceHandlers(shimProtos(), TASK_SERVICE, service.handlers()));
   await server.listen(flags.socket);
   log('info', 'shim serving', { socket: flags.socket, pid: process.pid, namespace: flags.namespace });

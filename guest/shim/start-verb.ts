@@ -6,13 +6,13 @@
  * Starts of one group are serialized by a lock directory, so two tasks never race two servers.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { TsdError } from '../api/errors.js';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import type { ShimFlags } from './flags.js';
-import { bundleAnnotations, groupKey, shimGroup, SOCKET_DIR, type ShimGroup } from './group.js';
+import { bundleAnnotations, groupKey, shimGroup, SOCKET_DIR, withGroupLock, type ShimGroup } from './group.js';
 
 export async function startVerb(flags: ShimFlags): Promise<string> {
   const bundle = process.cwd();
@@ -20,7 +20,7 @@ export async function startVerb(flags: ShimFlags): Promise<string> {
   mkdirSync(SOCKET_DIR, { recursive: true });
   mkdirSync(group.dir, { recursive: true });
   const address = `unix://${group.socket}`;
-  await withLock(join(group.dir, 'start.lock'), async () => {
+  await withGroupLock(group.dir, async () => {
     if (!(await canConnect(group.socket))) await spawnServer(flags, group);
   });
   writeFileAtomicSync(join(bundle, 'address'), address);
@@ -83,34 +83,5 @@ function tail(path: string): string {
     return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join('\n');
   } catch {
     return '';
-  }
-}
-
-/** mkdir is atomic: the directory is the lock. A lock older than 60 s is a crashed start's. */
-async function withLock(path: string, fn: () => Promise<void>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      mkdirSync(path);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - statSafe(path);
-      if (age > 60_000) rmSync(path, { recursive: true, force: true });
-      else if (attempt > 1200) throw new TsdError('unavailable', `shim start lock ${path} is held`);
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  try {
-    await fn();
-  } finally {
-    rmSync(path, { recursive: true, force: true });
-  }
-}
-
-function statSafe(path: string): number {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return Date.now();
   }
 }

@@ -57,8 +57,8 @@ export class TaskService {
     private readonly namespace: string,
     private readonly reaper: Reaper,
     private readonly events: EventPublisher,
-    /** Called by Shutdown when no task is left: the process should exit. */
-    private readonly shutdown: () => void,
+    /** Called by Shutdown: now, or once idle (no task left). */
+    private readonly shutdown: (now: boolean) => void,
   ) {}
 
   get taskCount(): number {
@@ -103,7 +103,7 @@ export class TaskService {
       Stats: async (r: { id: string }) => ({ stats: await taskStats(this.get(r.id).runtime, r.id) }),
       Connect: async (r: { id: string }) => ({ shimPid: process.pid, taskPid: this.containers.get(r.id)?.init.pid ?? 0, version: SHIM_VERSION }),
       Shutdown: async (r: { now: boolean }) => {
-        if (r.now || this.containers.size === 0) setImmediate(this.shutdown);
+        if (r.now || this.containers.size === 0) setImmediate(() => this.shutdown(r.now));
         return EMPTY;
       },
     };

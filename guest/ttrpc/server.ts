@@ -28,6 +28,7 @@ export class TtrpcServer {
   private readonly services = new Map<string, ServiceHandlers>();
   private readonly sockets = new Set<Socket>();
   private listener: Server | undefined;
+  private readonly closeListeners: Array<() => void> = [];
 
   /** Registers (or replaces) the handlers of a service, e.g. "containerd.task.v2.Task". */
   register(service: string, handlers: ServiceHandlers): this {
@@ -69,7 +70,18 @@ export class TtrpcServer {
     socket.on('close', () => {
       this.sockets.delete(socket);
       for (const call of calls) call.abort();
+      for (const listener of this.closeListeners) listener();
     });
+  }
+
+  /** Connected clients right now. */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Called whenever a client connection ends. */
+  onConnectionClosed(listener: () => void): void {
+    this.closeListeners.push(listener);
   }
 
   async close(): Promise<void> {
