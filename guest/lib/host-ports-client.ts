@@ -84,3 +84,42 @@ function request(body: RequestBody, options: HostPortsClientOptions): Promise<Ok
     });
   });
 }
+
+/** A container port the engine published in the guest (the shape of dockerd's network Publication). */
+export interface GuestPublication {
+  proto: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+/**
+ * The engine's publish hook for a machine's guest: each publication is opened on the user's host
+ * with the same host IP and port, carried straight to the container's address (the host agent's
+ * connections come from the guest's root namespace, which reaches the bridge). All or nothing:
+ * a failure closes what this call opened and throws (a taken host port is Docker's conflict).
+ */
+export function hostPortsPublishHook(options: HostPortsClientOptions = {}): {
+  published(publications: GuestPublication[]): Promise<void>;
+  unpublished(publications: GuestPublication[]): Promise<void>;
+} {
+  const mapping = (p: GuestPublication): PortMapping => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, guestPort: p.containerPort, guestAddress: p.containerIp });
+  return {
+    async published(publications) {
+      const done: GuestPublication[] = [];
+      try {
+        for (const publication of publications) {
+          await publishHostPort(mapping(publication), options);
+          done.push(publication);
+        }
+      } catch (error) {
+        for (const publication of done) await unpublishHostPort(publication, options).catch(() => undefined);
+        throw error;
+      }
+    },
+    async unpublished(publications) {
+      for (const publication of publications) await unpublishHostPort(publication, options).catch(() => undefined);
+    },
+  };
+}

@@ -10,7 +10,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { isTsdError } from '../../guest/api/errors.js';
-import { listHostPorts, publishHostPort, unpublishHostPort } from '../../guest/lib/host-ports-client.js';
+import type { PublishHook } from '../../guest/dockerd/network/api.js';
+import { hostPortsPublishHook, listHostPorts, publishHostPort, unpublishHostPort } from '../../guest/lib/host-ports-client.js';
 import { parseAuthorizedKeys } from '../../guest/sshd/authorized-keys.js';
 import { createSshServer } from '../../guest/sshd/ssh-server.js';
 import { sshGuestOpener } from '../../src/host-ports/guest-opener.js';
@@ -152,4 +153,23 @@ test('without a host agent the client says so', async (t) => {
   const error = await t.throwsAsync(publishHostPort({ proto: 'tcp', hostIp: '', hostPort: 1, guestPort: 1 }, { socketPath: join(dir, 'nobody.sock') }));
   t.is((error as { code?: string }).code, 'unavailable');
   t.regex(error!.message, /no host agent listens/);
+});
+
+test('the engine\'s publish hook opens all of a container\'s ports or none', async (t) => {
+  const hook: PublishHook = hostPortsPublishHook({ socketPath });
+  const [first, second] = [await freePort(), await freePort()];
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(second, '127.0.0.1', resolve));
+  t.teardown(() => taken.close());
+  const container = { containerIp: '127.0.0.1', containerPort: guestTcpPort() };
+  const publications = [
+    { proto: 'tcp' as const, hostIp: '127.0.0.1', hostPort: first, ...container },
+    { proto: 'tcp' as const, hostIp: '127.0.0.1', hostPort: second, ...container },
+  ];
+  await t.throwsAsync(hook.published(publications), { message: /port is already allocated/ });
+  t.false((await listHostPorts({ socketPath })).some((port) => port.hostPort === first), 'the first port was closed again');
+  await hook.published(publications.slice(0, 1));
+  t.is(await tcpExchange('127.0.0.1', first, 'hook'), 'echo:hook');
+  await hook.unpublished(publications.slice(0, 1));
+  await t.throwsAsync(tcpExchange('127.0.0.1', first, 'gone'));
 });
