@@ -7,14 +7,14 @@ import test from 'ava';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TsdError } from '../../guest/api/errors.js';
 import type { ContainerNetworkSpec } from '../../guest/dockerd/network/api.js';
-import { buildAnswer, readQuestion } from '../../guest/dockerd/network/dns/dns-message.js';
+import { buildAnswer, readAnswer, readQuestion } from '../../guest/dockerd/network/dns/dns-message.js';
 import { defaultNetworkingOptions } from '../../guest/dockerd/network/network-options.js';
 import { startNetworking, type NetworkService } from '../../guest/dockerd/network/network-service.js';
 
@@ -48,20 +48,24 @@ function echoServer(name: string, proto: 'tcp' | 'udp', port: number): void {
   children.push(child);
 }
 
-/** A DNS query from inside a namespace, by socat (UDP), answered addresses returned. */
-async function queryFrom(name: string, server: string, host: string): Promise<string[]> {
+/** A DNS query from inside a namespace (UDP, or TCP with its length prefix); answered addresses returned. */
+async function queryFrom(name: string, server: string, host: string, transport: 'udp' | 'tcp' = 'udp'): Promise<string[]> {
   const script = `
-    const dgram = require('node:dgram');
     const labels = process.argv[2].split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
     const q = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
-    const s = dgram.createSocket('udp4');
-    s.on('message', (m) => { process.stdout.write(m.toString('hex')); process.exit(0); });
-    s.send(q, 53, process.argv[1]);
+    const out = (m) => { process.stdout.write(m.toString('hex')); process.exit(0); };
+    if (process.argv[3] === 'tcp') {
+      const s = require('node:net').connect(53, process.argv[1], () => s.write(Buffer.concat([Buffer.from([0, q.length]), q])));
+      let b = Buffer.alloc(0);
+      s.on('data', (d) => { b = Buffer.concat([b, d]); if (b.length >= 2 && b.length >= 2 + b.readUInt16BE(0)) out(b.subarray(2)); });
+    } else {
+      const s = require('node:dgram').createSocket('udp4');
+      s.on('message', out);
+      s.send(q, 53, process.argv[1]);
+    }
     setTimeout(() => process.exit(3), 8000);`;
-  const hex = await inNs(name, [process.execPath, '-e', script, server, host]);
-  const packet = Buffer.from(hex, 'hex');
-  const { addresses } = (await import('../../guest/dockerd/network/dns/dns-message.js')).readAnswer(packet);
-  return addresses;
+  const hex = await inNs(name, [process.execPath, '-e', script, server, host, transport]);
+  return readAnswer(Buffer.from(hex, 'hex')).addresses;
 }
 
 async function tcpEcho(port: number, message: string): Promise<string> {
@@ -117,14 +121,26 @@ function spec(name: string, extra: Partial<ContainerNetworkSpec> = {}): Containe
 
 async function withService(userlandProxy: boolean, body: (service: NetworkService, upstreamPort: number) => Promise<void>): Promise<void> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'tsdh5-net-'));
-  // A fake upstream resolver on loopback answers every forwarded name with 10.9.9.9.
+  // A fake upstream resolver on loopback (UDP and TCP, one port) answers every forwarded name with
+  // 10.9.9.9 over UDP and 10.9.9.10 over TCP.
+  const upstreamTcp = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', (data: Buffer) => {
+      const packet = data.subarray(2);
+      const question = readQuestion(packet);
+      if (!question) return socket.destroy();
+      const answer = buildAnswer(packet, question, ['10.9.9.10']);
+      socket.end(Buffer.concat([Buffer.from([answer.length >> 8, answer.length & 255]), answer]));
+    });
+  });
+  await new Promise<void>((resolve) => upstreamTcp.listen(0, '127.0.0.1', () => resolve()));
+  const upstreamPort = (upstreamTcp.address() as { port: number }).port;
   const upstream = createSocket('udp4');
   upstream.on('message', (packet, client) => {
     const question = readQuestion(packet);
     if (question) upstream.send(buildAnswer(packet, question, ['10.9.9.9']), client.port, client.address);
   });
-  await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', () => resolve()));
-  const upstreamPort = upstream.address().port;
+  await new Promise<void>((resolve) => upstream.bind(upstreamPort, '127.0.0.1', () => resolve()));
   const service = await startNetworking(
     defaultNetworkingOptions(dataRoot, {
       bridgeName: `tsdh5${tag}${userlandProxy ? 'u' : 'n'}`,
@@ -139,6 +155,7 @@ async function withService(userlandProxy: boolean, body: (service: NetworkServic
     const bridges = service.table.all().flatMap((network) => (network.Bridge ? [network.Bridge] : []));
     await service.close();
     upstream.close();
+    upstreamTcp.close();
     for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
     await rm(dataRoot, { recursive: true, force: true });
   }
@@ -219,6 +236,9 @@ test.serial('user networks: embedded DNS answers names only on the shared networ
     // gamma is on the other network: not resolved here, so the query goes upstream (the fake answers 10.9.9.9).
     t.deepEqual(await queryFrom(n2, gateway, 'gamma'), ['10.9.9.9']);
     t.deepEqual(await queryFrom(n2, gateway, 'example.test'), ['10.9.9.9']);
+    // Over TCP too: local names, and forwarding over TCP.
+    t.deepEqual(await queryFrom(n2, gateway, 'alpha', 'tcp'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, gateway, 'example.test', 'tcp'), ['10.9.9.10']);
 
     // Connect beta to back at run time: it gets eth1 and gamma becomes resolvable on back's DNS.
     await service.connect(back.Name, id2, {});

@@ -1,10 +1,12 @@
 /**
- * The embedded DNS of user-defined networks: one UDP socket per network on the bridge's gateway
- * address, port 53. Which socket a query arrives on says which network the asker is on, so names
- * resolve only among containers sharing that network. Unknown names go to the upstreams unchanged
- * and the first answer comes back; upstream silence becomes SERVFAIL.
+ * The embedded DNS of user-defined networks: UDP and TCP on the bridge's gateway address, port 53.
+ * Which listener a query arrives on says which network the asker is on, so names resolve only
+ * among containers sharing that network. Unknown names go to the upstreams unchanged (over the
+ * transport the query came by, so truncated UDP answers can be retried over TCP) and the first
+ * answer comes back; upstream silence becomes SERVFAIL.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
 import { buildAnswer, CLASS_IN, RCODE, readQuestion, TYPE_A } from './dns-message.js';
 
 export interface Upstream {
@@ -17,8 +19,14 @@ export type Lookup = (networkId: string, name: string) => string[] | undefined;
 
 const FORWARD_TIMEOUT_MS = 4000;
 
+interface Listeners {
+  udp: Socket;
+  tcp: Server;
+  connections: Set<NetSocket>;
+}
+
 export class EmbeddedDns {
-  private readonly sockets = new Map<string, Socket>();
+  private readonly listeners = new Map<string, Listeners>();
 
   constructor(
     private readonly lookup: Lookup,
@@ -28,61 +36,110 @@ export class EmbeddedDns {
 
   /** Listens on `address` for network `networkId` (idempotent). */
   async serve(networkId: string, address: string): Promise<void> {
-    if (this.sockets.has(networkId)) return;
-    const socket = createSocket({ type: 'udp4' });
-    socket.on('message', (packet, client) => void this.answer(networkId, socket, packet, client));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address, port: this.port, exclusive: true }, () => resolve());
+    if (this.listeners.has(networkId)) return;
+    const udp = createSocket({ type: 'udp4' });
+    udp.on('message', (packet, client) => {
+      void this.respond(networkId, packet, 'udp').then((reply) => reply && udp.send(reply, client.port, client.address));
     });
-    socket.on('error', () => undefined);
-    this.sockets.set(networkId, socket);
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind({ address, port: this.port, exclusive: true }, () => resolve());
+    });
+    udp.on('error', () => undefined);
+    const connections = new Set<NetSocket>();
+    const tcp = createServer((socket) => {
+      connections.add(socket);
+      socket.on('close', () => connections.delete(socket));
+      socket.on('error', () => socket.destroy());
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+          const packet = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+          buffered = buffered.subarray(2 + packet.length);
+          void this.respond(networkId, packet, 'tcp').then((reply) => reply && !socket.destroyed && socket.write(framed(reply)));
+        }
+      });
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: address, port: this.port, exclusive: true }, () => resolve());
+      });
+    } catch (error) {
+      udp.close();
+      throw error;
+    }
+    this.listeners.set(networkId, { udp, tcp, connections });
   }
 
   async stop(networkId: string): Promise<void> {
-    const socket = this.sockets.get(networkId);
-    this.sockets.delete(networkId);
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    const listeners = this.listeners.get(networkId);
+    this.listeners.delete(networkId);
+    if (!listeners) return;
+    await new Promise<void>((resolve) => listeners.udp.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      listeners.tcp.close(() => resolve());
+      for (const socket of listeners.connections) socket.destroy();
+    });
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.sockets.keys()].map((id) => this.stop(id)));
+    await Promise.all([...this.listeners.keys()].map((id) => this.stop(id)));
   }
 
-  private async answer(networkId: string, socket: Socket, packet: Buffer, client: RemoteInfo): Promise<void> {
+  private async respond(networkId: string, packet: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     const question = readQuestion(packet);
-    if (!question) return;
-    const reply = (data: Buffer): void => socket.send(data, client.port, client.address);
+    if (!question) return undefined;
     const addresses = question.class === CLASS_IN ? this.lookup(networkId, question.name) : undefined;
-    if (addresses) {
-      // A known container: A records; other types (AAAA…) get an empty NOERROR so resolvers stop asking.
-      reply(buildAnswer(packet, question, question.type === TYPE_A ? addresses : []));
-      return;
-    }
-    const forwarded = await this.forward(packet);
-    if (forwarded) reply(forwarded);
-    else reply(buildAnswer(packet, question, [], RCODE.serverFailure));
-  }
-
-  /** Sends the query to each upstream in turn; the first response wins. */
-  private async forward(packet: Buffer): Promise<Buffer | undefined> {
+    // A known container: A records; other types (AAAA…) get an empty NOERROR so resolvers stop asking.
+    if (addresses) return buildAnswer(packet, question, question.type === TYPE_A ? addresses : []);
     for (const upstream of this.upstreams()) {
-      const response = await new Promise<Buffer | undefined>((resolve) => {
-        const socket = createSocket('udp4');
-        const done = (value: Buffer | undefined): void => {
-          clearTimeout(timer);
-          socket.close();
-          resolve(value);
-        };
-        const timer = setTimeout(() => done(undefined), FORWARD_TIMEOUT_MS);
-        socket.on('error', () => done(undefined));
-        socket.on('message', (message) => {
-          if (message.length >= 2 && message.readUInt16BE(0) === packet.readUInt16BE(0)) done(message);
-        });
-        socket.send(packet, upstream.port, upstream.host);
-      });
-      if (response) return response;
+      const answer = transport === 'udp' ? await forwardUdp(packet, upstream) : await forwardTcp(packet, upstream);
+      if (answer) return answer;
     }
-    return undefined;
+    return buildAnswer(packet, question, [], RCODE.serverFailure);
   }
+}
+
+function framed(packet: Buffer): Buffer {
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(packet.length);
+  return Buffer.concat([length, packet]);
+}
+
+function forwardUdp(packet: Buffer, upstream: Upstream): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const done = (value: Buffer | undefined): void => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(value);
+    };
+    const timer = setTimeout(() => done(undefined), FORWARD_TIMEOUT_MS);
+    socket.on('error', () => done(undefined));
+    socket.on('message', (message) => {
+      if (message.length >= 2 && message.readUInt16BE(0) === packet.readUInt16BE(0)) done(message);
+    });
+    socket.send(packet, upstream.port, upstream.host);
+  });
+}
+
+function forwardTcp(packet: Buffer, upstream: Upstream): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: upstream.host, port: upstream.port });
+    let buffered = Buffer.alloc(0);
+    const done = (value: Buffer | undefined): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    const timer = setTimeout(() => done(undefined), FORWARD_TIMEOUT_MS);
+    socket.on('error', () => done(undefined));
+    socket.on('connect', () => socket.write(framed(packet)));
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) done(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+    });
+  });
 }
