@@ -21,7 +21,7 @@ const MS_BIND = 0x1000;
 const MS_REC = 0x4000;
 const MNT_DETACH = 0x2;
 
-/** option word -> [flags to set (or clear when negative meaning), clear?] */
+/** option word -> [flag bits, whether the word clears them] */
 const FLAGS: Record<string, [number, boolean]> = {
   ro: [MS_RDONLY, false],
   rw: [MS_RDONLY, true],
