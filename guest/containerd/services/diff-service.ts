@@ -12,6 +12,7 @@ import { isLayerMediaType } from '../diff/apply-from-store.js';
 import type { NamespacedContent } from '../metadata/namespaced-content.js';
 import type { Mount } from '../snapshots/snapshotter.js';
 import { unary, type ServiceHandlers } from '../server/handlers.js';
+import { afterBurst } from '../server/memory-reducer.js';
 
 const UNCOMPRESSED_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
@@ -35,7 +36,7 @@ export function diffService(content: NamespacedContent): ServiceHandlers {
       if (diff.size > 0 && info.size !== diff.size) {
         throw new TsdError('invalid-argument', `diff ${diff.digest}: descriptor says ${diff.size} bytes, content has ${info.size}`);
       }
-      const result = await applyLayer(await content.read(ns, diff.digest, {}), dir, { mode });
+      const result = await applyLayer(await content.read(ns, diff.digest, {}), dir, { mode }).finally(afterBurst);
       return { applied: { mediaType: UNCOMPRESSED_LAYER, digest: result.diffId, size: result.size, annotations: {} } };
     }),
     Diff: unary<unknown, never>(async () => {
