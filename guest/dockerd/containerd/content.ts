@@ -20,6 +20,8 @@ import { fromGrpcError, type CallOptions, type ContainerdConnection } from './co
 
 const SERVICE = 'containerd.services.content.v1.Content';
 const LEASES = 'containerd.services.leases.v1.Leases';
+/** How long a writer waits for another writer of the same ref (a large concurrent download). */
+const LOCK_WAIT_MS = 10 * 60_000;
 
 interface InfoMessage {
   digest: string;
@@ -123,16 +125,19 @@ export class RemoteContentStore implements ContentStore {
     await this.connection.unary(SERVICE, 'Delete', { digest }, this.options);
   }
 
-  /** Whether the blob exists; under a lease, an existing blob is also added to the lease (held). */
+  /**
+   * Whether the blob exists. Under a lease the blob is added to the lease first and then looked
+   * up, so an answer of true means it is held: nothing can collect it between the two steps.
+   */
   async has(digest: string): Promise<boolean> {
+    await this.#hold(digest);
     try {
       await this.info(digest);
+      return true;
     } catch (error) {
       if (error instanceof TsdError && error.code === 'not-found') return false;
       throw error;
     }
-    await this.#hold(digest);
-    return true;
   }
 
   async #hold(digest: string): Promise<void> {
@@ -157,7 +162,27 @@ export class RemoteContentStore implements ContentStore {
     return Buffer.concat(chunks);
   }
 
+  /**
+   * Opens (or resumes) the ingest `ref`. A ref locked by another writer (a concurrent pull of the
+   * same blob) is waited for, with backoff, as containerd's own content.OpenWriter does; by then
+   * the blob usually exists, which the returned writer reports at commit.
+   */
   async writer(ref: string, options: WriterOptions = {}): Promise<ContentWriter> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await this.#openWriter(ref, options);
+      } catch (error) {
+        const locked = error instanceof TsdError && error.code === 'unavailable' && /locked/.test(error.message);
+        if (!locked || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async #openWriter(ref: string, options: WriterOptions): Promise<ContentWriter> {
+    // Held before opening: if containerd answers that the blob exists, it stays.
+    if (options.expected) await this.#hold(options.expected);
     const writer = new RemoteWriter(this.connection, ref, options, this.options);
     try {
       await writer.open();
@@ -165,10 +190,7 @@ export class RemoteContentStore implements ContentStore {
       // containerd refuses to open a writer for an expected digest it already has (a concurrent
       // pull committed it first). The ContentStore contract reports that at commit; keep it.
       await writer.close();
-      if (error instanceof TsdError && error.code === 'already-exists' && options.expected) {
-        await this.#hold(options.expected);
-        return new ExistingBlobWriter(ref, options);
-      }
+      if (error instanceof TsdError && error.code === 'already-exists' && options.expected) return new ExistingBlobWriter(ref, options);
       throw error;
     }
     return writer;
