@@ -13,6 +13,7 @@ import { encodeMessage, type TypedHandler } from '../ttrpc/index.js';
 import { Container } from './container.js';
 import { TaskTopic, type EventPublisher } from './event-publisher.js';
 import type { Exit, Reaper } from './reaper.js';
+import { OomWatch } from './oom-watch.js';
 import { mountRootfs, unmountRootfs, type MountDescription } from './rootfs.js';
 import { RuntimeCli } from './runtime-cli.js';
 import { chooseRuntime, type AnyMessage } from './runtime-options.js';
@@ -52,6 +53,7 @@ const EMPTY = {};
 
 export class TaskService {
   private readonly containers = new Map<string, Container>();
+  private readonly oomWatches = new Map<string, OomWatch>();
 
   constructor(
     private readonly namespace: string,
@@ -59,7 +61,9 @@ export class TaskService {
     private readonly events: EventPublisher,
     /** Called by Shutdown: now, or once idle (no task left). */
     private readonly shutdown: (now: boolean) => void,
-  ) {}
+  ) {
+    setInterval(() => this.checkOom(), 1000);
+  }
 
   get taskCount(): number {
     return this.containers.size;
@@ -140,6 +144,8 @@ export class TaskService {
       throw error;
     }
     log('info', 'task created', { id: r.id, pid: init.pid, runtime: choice.binary });
+    const oom = OomWatch.forPid(init.pid);
+    if (oom) this.oomWatches.set(r.id, oom);
     this.events.publish(TaskTopic.Create, {
       containerId: r.id, bundle: r.bundle, rootfs: r.rootfs, io: stdio, checkpoint: r.checkpoint, pid: init.pid,
     });
@@ -190,6 +196,7 @@ export class TaskService {
     if (process.isInit) {
       await container.delete();
       this.containers.delete(r.id);
+      this.oomWatches.delete(r.id);
     } else {
       await container.deleteExec(process);
     }
@@ -226,8 +233,18 @@ export class TaskService {
     return EMPTY;
   }
 
+  /** TaskOOM for every task whose cgroup's OOM-kill counter went up. */
+  private checkOom(): void {
+    for (const [id, watch] of this.oomWatches) {
+      if (watch.killedSinceLastCheck()) this.events.publish(TaskTopic.OOM, { containerId: id });
+    }
+  }
+
   private onExit(process: TaskProcess, exit: Exit): void {
     process.setExited(exit.status, exit.at);
+    // An OOM kill is reported before the exit it caused.
+    const oom = this.oomWatches.get(process.containerId);
+    if (oom?.killedSinceLastCheck()) this.events.publish(TaskTopic.OOM, { containerId: process.containerId });
     log('info', 'process exited', { id: process.containerId, execId: process.execId, pid: exit.pid, status: exit.status });
     const exitedAt: Timestamp = toTimestamp(exit.at);
     void process.started.then(() =>

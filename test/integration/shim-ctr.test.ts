@@ -139,6 +139,25 @@ test.serial('ctr events shows the task events the shim forwards', async (t) => {
   }
 });
 
+test.serial('a task killed by the OOM killer: exit 137 and a /tasks/oom event', async (t) => {
+  const events = spawn('ctr', ['--address', containerd.address, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  events.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    for (let i = 0; i < 50 && !output.includes('/namespaces/create'); i++) {
+      await containerd.ctrOk(['namespaces', 'create', `shim-oom-probe-${process.pid}-${i}`]);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const id = unique('oom');
+    const result = await containerd.ctr(['run', ...R, '--rm', '--memory-limit', String(16 * 1024 * 1024), image, id, 'sh', '-c', 'x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done']);
+    t.is(result.code, 137, result.stderr);
+    for (let i = 0; i < 50 && !output.includes('/tasks/oom'); i++) await new Promise((r) => setTimeout(r, 100));
+    t.true(output.split('\n').some((line) => line.includes('/tasks/oom') && line.includes(id)), output);
+  } finally {
+    events.kill('SIGKILL');
+  }
+});
+
 test.serial('the runtime options pick the OCI runtime: Debian\'s runc runs the task (BinaryName)', async (t) => {
   const id = unique('debian-runc');
   const config = join(containerd.dir, 'runc-runtime.toml');
