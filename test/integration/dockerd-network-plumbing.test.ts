@@ -266,13 +266,19 @@ test.serial('nftables DNAT publishing: loopback client reaches the server in the
     const a = await netns('n');
     const id = randomBytes(32).toString('hex');
     const hostPort = 20000 + Math.floor(Math.random() * 20000);
-    await service.attach(id, `/var/run/netns/${a}`, spec('dnat', { portBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }], '5300/udp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } }));
+    const wide = hostPort + 1;
+    const result = await service.attach(id, `/var/run/netns/${a}`, spec('dnat', {
+      portBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }, { HostPort: String(wide) }], '5300/udp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
+    }));
     const table = (await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout;
     t.regex(table, new RegExp(`ip daddr 127.0.0.1 tcp dport ${hostPort} dnat to 10\\.213\\.\\d+\\.2:8080`));
     echoServer(a, 'tcp', 8080);
     t.is(await waitTcp(hostPort, 'through dnat'), 'through dnat');
     echoServer(a, 'udp', 5300);
     t.is(await udpEcho(hostPort, 'udp through dnat'), 'udp through dnat');
+    // Hairpin: the container reaches its own published port through the gateway (a host address).
+    const gateway = result.settings.Networks['bridge']!.Gateway;
+    t.is(await inNs(a, ['socat', '-t', '2', '-', `TCP4:${gateway}:${wide}`], 'hairpin'), 'hairpin');
     await service.release(id);
     const after = (await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout;
     t.false(after.includes(`dport ${hostPort}`));

@@ -102,9 +102,10 @@ test('nftables ruleset: masquerade per network, none for internal ones, DNAT per
   );
   t.true(text.startsWith('table ip tsd-abc\ndelete table ip tsd-abc\n'));
   t.true(text.includes('ip saddr 10.1.0.0/24 oifname != "br-1" masquerade'));
-  t.false(text.includes('ip saddr 10.2.0.0/24'));
+  t.false(text.includes('ip saddr 10.2.0.0/24 oifname != "br-2" masquerade'), 'internal: no outbound NAT');
   t.true(text.includes('iifname "br-2" oifname != "br-2" drop'));
-  t.true(text.includes('iifname != "br-1" udp dport 5300 dnat to 10.1.0.2:53'));
+  t.true(text.includes('udp dport 5300 dnat to 10.1.0.2:53'));
+  t.true(text.includes('oifname "br-1" ip saddr 10.1.0.0/24 ct status dnat masquerade'));
 });
 
 test('resolv.conf and hosts: loopback servers dropped, embedded DNS on user networks, overrides, extra hosts', (t) => {

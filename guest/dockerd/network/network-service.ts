@@ -315,6 +315,7 @@ export class NetworkService implements Networking {
       mtu: this.options.mtu,
       gateway: defaultRoute ? config.Gateway : undefined,
       isolated: !optionFlag(network, OPT_ICC, true),
+      hairpin: !this.options.userlandProxy,
     });
     record.endpoints[network.Id] = endpoint;
   }

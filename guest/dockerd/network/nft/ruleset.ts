@@ -35,6 +35,9 @@ export function renderRuleset(instance: string, networks: NftNetwork[], publicat
     }
     // Published ports reached from the host's loopback arrive with source 127.0.0.1 (route_localnet).
     postrouting.push(`oifname ${q(network.bridge)} ip saddr 127.0.0.0/8 masquerade`);
+    // Hairpin: a container reaching a published port of its own network through a host address;
+    // without the rewrite the answer would come straight from the peer, not from the address asked.
+    postrouting.push(`oifname ${q(network.bridge)} ip saddr ${network.subnet} ct status dnat masquerade`);
     if (network.internal) {
       forward.push(`iifname ${q(network.bridge)} oifname != ${q(network.bridge)} drop`);
       forward.push(`oifname ${q(network.bridge)} iifname != ${q(network.bridge)} drop`);
@@ -43,8 +46,7 @@ export function renderRuleset(instance: string, networks: NftNetwork[], publicat
   const publish = publications.map((p) => {
     const to = `dnat to ${p.containerIp}:${p.containerPort}`;
     const daddr = p.hostIp === '0.0.0.0' ? '' : `ip daddr ${p.hostIp} `;
-    // Not from the container's own bridge: hairpin traffic reaches the container directly.
-    return `iifname != ${q(p.bridge)} ${daddr}${p.proto} dport ${p.hostPort} ${to}`;
+    return `${daddr}${p.proto} dport ${p.hostPort} ${to}`;
   });
   const chain = (name: string, head: string | undefined, rules: string[]): string =>
     [`  chain ${name} {`, ...(head ? [`    ${head}`] : []), ...rules.map((rule) => `    ${rule}`), '  }'].join('\n');

@@ -63,6 +63,11 @@ export interface VethSpec {
   gateway?: string;
   /** ICC off: isolated bridge ports cannot reach each other, only the gateway and the outside. */
   isolated: boolean;
+  /**
+   * DNAT publishing: with br_netfilter loaded, a container's packet to its own published port is
+   * rewritten while being bridged and must leave by the port it came in on (Docker does the same).
+   */
+  hairpin: boolean;
 }
 
 /** A veth pair: one end on the bridge, the other created directly inside the container's netns. */
@@ -72,6 +77,7 @@ export async function attachVeth(spec: VethSpec): Promise<void> {
     `link add ${spec.hostName} mtu ${spec.mtu} type veth peer name ${spec.ifname} mtu ${spec.mtu} netns ${spec.netnsPath}`,
     `link set dev ${spec.hostName} master ${spec.bridge} up`,
     ...(spec.isolated ? [`link set dev ${spec.hostName} type bridge_slave isolated on`] : []),
+    ...(spec.hairpin ? [`link set dev ${spec.hostName} type bridge_slave hairpin on`] : []),
   ]);
   const inside = [
     'link set dev lo up',
