@@ -40,7 +40,7 @@ async function waitForStatus(id: string, status: string): Promise<void> {
     if (new RegExp(`^${id}\\s+\\d+\\s+${status}`, 'm').test(list)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`task ${id} never became ${status}`);
+  throw new Error(`task ${id} never became ${status}: ${await containerd.ctrOk(['task', 'ls'])}`);
 }
 
 test.serial('ctr run --rm attached: stdout, stderr and the exit code come back', async (t) => {
@@ -95,6 +95,31 @@ test.serial('detached task: task ls, exec, pause/resume, ps, metrics, kill, dele
   await containerd.ctrOk(['task', 'delete', id]);
   await containerd.ctrOk(['containers', 'rm', id]);
   t.false((await containerd.ctrOk(['task', 'ls'])).includes(id));
+});
+
+test.serial('the output reader dies (kill -9 of ctr): the task keeps running and a new reader gets the rest (ctr task attach)', async (t) => {
+  const id = unique('reattach');
+  const first = spawn('ctr', ['--address', containerd.address, 'run', ...R, image, id, 'sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let before = '';
+  first.stdout.on('data', (chunk: Buffer) => (before += chunk.toString()));
+  for (let i = 0; i < 200 && !before.includes('line 3\n'); i++) await new Promise((r) => setTimeout(r, 50));
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('close', r));
+  const lastBefore = Math.max(...[...before.matchAll(/line (\d+)/g)].map((m) => Number(m[1])));
+  // Nobody reads for a while: the container must neither die (EPIPE/SIGPIPE) nor stop.
+  await new Promise((r) => setTimeout(r, 1000));
+  t.regex(await containerd.ctrOk(['task', 'ls']), new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm'));
+  const second = spawn('ctr', ['--address', containerd.address, 'task', 'attach', id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let after = '';
+  second.stdout.on('data', (chunk: Buffer) => (after += chunk.toString()));
+  for (let i = 0; i < 200 && (after.match(/line \d+/g) ?? []).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+  const numbers = [...after.matchAll(/line (\d+)/g)].map((m) => Number(m[1]));
+  t.true(numbers.length >= 3, `the new reader gets output: ${JSON.stringify(after)}`);
+  t.true(numbers.every((n) => n > lastBefore), `only lines written after the first reader's last (${lastBefore}): ${numbers.join(',')}`);
+  await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
+  await new Promise((r) => second.once('close', r));
+  await containerd.ctr(['task', 'delete', id]); // ctr task attach may have deleted it already
+  await containerd.ctrOk(['containers', 'rm', id]);
 });
 
 test.serial('ctr run -t: the task gets a terminal, resized to ctr\'s console size', async (t) => {
