@@ -134,6 +134,23 @@ test.serial('ctr run -t: the task gets a terminal, resized to ctr\'s console siz
   t.regex(result.stdout, /size 31 97/);
 });
 
+test.serial('ctr task exec -t and exec with stdin', async (t) => {
+  const id = unique('exec-tty');
+  await containerd.ctrOk(['run', ...R, '-d', image, id, 'sleep', '1000']);
+  const ctr = `ctr --address ${containerd.address} task exec -t --exec-id t1 ${id}`;
+  const inner = `sh -c 'tty; while s=$(stty size 2>/dev/null); [ -z "$s" ] || [ "$s" = "0 0" ]; do sleep 0.1; done; echo "size $s"; exit 4'`;
+  const result = spawnSync('script', ['-qec', `stty rows 12 cols 34; ${ctr} ${inner}`, '/dev/null'], { input: '', encoding: 'utf8', timeout: 60_000 });
+  t.is(result.status, 4, result.stdout);
+  t.regex(result.stdout, /\/dev\/pts\/\d+/);
+  t.regex(result.stdout, /size 12 34/);
+  const piped = await containerd.ctr(['task', 'exec', '--exec-id', 's1', id, 'sh', '-c', 'wc -c'], { input: 'twelve bytes' });
+  t.is(piped.stdout.trim(), '12');
+  await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
+  await waitForStatus(id, 'STOPPED');
+  await containerd.ctrOk(['task', 'delete', id]);
+  await containerd.ctrOk(['containers', 'rm', id]);
+});
+
 test.serial('ctr events shows the task events the shim forwards', async (t) => {
   const events = spawn('ctr', ['--address', containerd.address, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
