@@ -1,7 +1,7 @@
 /**
  * Host-mode engine launcher: `npm run engine -- --root DIR --socket PATH [--config-file FILE]
- * [--node PATH] [--debug]`. Runs containerd and dockerd in the foreground until SIGINT/SIGTERM,
- * then stops both. Prints `engine ready: unix://PATH` once the Engine API answers.
+ * [--node PATH] [--debug]`. Runs containerd and dockerd in the foreground (restarting one that
+ * exits on its own) until SIGINT/SIGTERM, then stops both. Prints `engine ready: unix://PATH` once the Engine API answers.
  *
  * dockerd gets <root>/daemon.json: the user's --config-file with this engine's own bridge name,
  * bridge subnet and address pools added where the file does not set them (engine-layout.ts).
@@ -55,10 +55,10 @@ async function main(): Promise<number> {
     dockerdArgs: values.debug ? ['--debug'] : [],
   });
   process.stdout.write(`engine ready: unix://${resolve(values.socket)}\n`);
-  const outcome = await Promise.race([signalled.then((signal) => ({ signal })), engine.exited.then((exit) => ({ exit }))]);
+  const outcome = await Promise.race([signalled.then((signal) => ({ signal })), engine.failed.then((exit) => ({ exit }))]);
   await engine.stop();
   if ('exit' in outcome) {
-    process.stderr.write(`engine: ${outcome.exit.name} exited (${outcome.exit.code ?? outcome.exit.signal}); stopped the rest\n`);
+    process.stderr.write(`engine: ${outcome.exit.name} keeps exiting (${outcome.exit.code ?? outcome.exit.signal}); stopped the rest\n`);
     return 1;
   }
   process.stdout.write(`engine: ${outcome.signal}, stopped\n`);

@@ -1,15 +1,18 @@
 /**
  * The host-mode engine: tsd-containerd on <root>/containerd.sock, then dockerd pointed at it, both
  * on the chosen Node, in the foreground. Readiness is explicit (containerd's ready line, dockerd's
- * /_ping); either daemon exiting stops the other; stop() ends dockerd first (it holds containerd's
+ * /_ping). A daemon that exits on its own is started again (a bounded number of times), so a
+ * crashed or kill -9'd dockerd comes back while containerd and its containers keep running; PIDs
+ * are in <root>/{containerd,dockerd}.pid. stop() ends dockerd first (it holds containerd's
  * client), then containerd, each by PID with SIGTERM and SIGKILL after a grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { TsdError } from '../api/errors.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import type { EngineLayout } from './engine-layout.js';
 
 export interface SupervisorOptions {
@@ -25,55 +28,99 @@ export interface SupervisorOptions {
 }
 
 export interface RunningEngine {
-  containerd: ChildProcess;
-  dockerd: ChildProcess;
-  /** Resolves when either daemon exits on its own (with its name and code). */
-  exited: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
+  /** Current processes (a restarted daemon is a new process). */
+  containerd(): ChildProcess;
+  dockerd(): ChildProcess;
+  /** Resolves when a daemon keeps failing (more than MAX_RESTARTS in RESTART_WINDOW_MS). */
+  failed: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
+/** A daemon that exits on its own is started again, like dockerd restarts its containerd. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+interface Daemon {
+  name: 'containerd' | 'dockerd';
+  start(): ChildProcess;
+  ready(child: ChildProcess): Promise<void>;
+}
 
 export async function startEngine(options: SupervisorOptions): Promise<RunningEngine> {
   const { layout } = options;
   await mkdir(layout.logDir, { recursive: true });
   const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
-  // bin/tsd-containerd is the documented entry; TSD_CONTAINERD_NODE makes it use the chosen Node.
-  const containerd = spawnDaemon('containerd', join(options.projectRoot, 'bin', 'tsd-containerd'), [
-    '--address', layout.containerdAddress, '--root', layout.containerdRoot, '--state', layout.containerdState,
-  ], layout, log, { TSD_CONTAINERD_NODE: options.node });
-  try {
-    await waitForLine(containerd, 'ready on', 'tsd-containerd');
-  } catch (error) {
-    await stopChild(containerd);
-    throw error;
-  }
-  const dockerd = spawnDaemon('dockerd', options.node, [
-    join(options.projectRoot, 'dist', 'guest', 'dockerd.mjs'),
-    '-H', `unix://${options.socketPath}`,
-    '--data-root', layout.dataRoot,
-    '--exec-root', layout.execRoot,
-    '--containerd', layout.containerdAddress,
-    '--config-file', layout.daemonJson,
-    ...(options.dockerdArgs ?? []),
-  ], layout, log);
+  const containerd: Daemon = {
+    name: 'containerd',
+    // bin/tsd-containerd is the documented entry; TSD_CONTAINERD_NODE makes it use the chosen Node.
+    start: () => spawnDaemon('containerd', join(options.projectRoot, 'bin', 'tsd-containerd'), [
+      '--address', layout.containerdAddress, '--root', layout.containerdRoot, '--state', layout.containerdState,
+    ], layout, log, { TSD_CONTAINERD_NODE: options.node }),
+    ready: (child) => waitForLine(child, 'ready on', 'tsd-containerd'),
+  };
+  const dockerd: Daemon = {
+    name: 'dockerd',
+    start: () => spawnDaemon('dockerd', options.node, [
+      join(options.projectRoot, 'dist', 'guest', 'dockerd.mjs'),
+      '-H', `unix://${options.socketPath}`,
+      '--data-root', layout.dataRoot,
+      '--exec-root', layout.execRoot,
+      '--containerd', layout.containerdAddress,
+      '--config-file', layout.daemonJson,
+      ...(options.dockerdArgs ?? []),
+    ], layout, log),
+    ready: (child) => waitForPing(child, options.socketPath),
+  };
+
+  let stopping = false;
+  let reportFailure: (failure: { name: string; code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
+  const failed = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => (reportFailure = resolve));
+  const current = new Map<string, ChildProcess>();
+  const restarts = new Map<string, number[]>();
+
+  const launch = async (daemon: Daemon): Promise<void> => {
+    const child = daemon.start();
+    current.set(daemon.name, child);
+    try {
+      await daemon.ready(child);
+    } catch (error) {
+      await stopChild(child);
+      throw error;
+    }
+    // Written once it is ready: a new PID in the file means the daemon is back and serving.
+    await writeFileAtomic(join(layout.root, `${daemon.name}.pid`), `${child.pid}\n`);
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      const recent = (restarts.get(daemon.name) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
+      if (recent.length >= MAX_RESTARTS) {
+        reportFailure({ name: daemon.name, code, signal });
+        return;
+      }
+      restarts.set(daemon.name, [...recent, now]);
+      log(`[engine] ${daemon.name} exited (${code ?? signal}); starting it again`);
+      launch(daemon).catch((error: Error) => reportFailure({ name: `${daemon.name} (restart: ${error.message})`, code, signal }));
+    });
+  };
+
   const stop = async (): Promise<void> => {
-    await stopChild(dockerd);
-    await stopChild(containerd);
+    stopping = true;
+    for (const name of ['dockerd', 'containerd']) {
+      const child = current.get(name);
+      if (child) await stopChild(child);
+      await rm(join(layout.root, `${name}.pid`), { force: true });
+    }
   };
   try {
-    await waitForPing(dockerd, options.socketPath);
+    await launch(containerd);
+    await launch(dockerd);
   } catch (error) {
     await stop();
     throw error;
   }
-  const exited = new Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    for (const [name, child] of [['containerd', containerd], ['dockerd', dockerd]] as const) {
-      child.once('exit', (code, signal) => resolve({ name, code, signal }));
-    }
-  });
-  return { containerd, dockerd, exited, stop };
+  return { containerd: () => current.get('containerd')!, dockerd: () => current.get('dockerd')!, failed, stop };
 }
 
 function spawnDaemon(

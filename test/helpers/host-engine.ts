@@ -9,7 +9,7 @@
  *   await engine.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,6 +47,13 @@ export interface HostEngine {
   dockerOk(...args: string[]): Promise<string>;
   /** A raw Engine API request over the socket. */
   api(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  /** PID of a daemon now (the launcher restarts one that exits, so it can change). */
+  pid(daemon: 'containerd' | 'dockerd'): Promise<number>;
+  /**
+   * Sends `signal` to a daemon and waits until the launcher has started it again and the Engine
+   * API answers (bounded). For crash and live-restore tests.
+   */
+  crash(daemon: 'containerd' | 'dockerd', signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM to the launcher, wait for it, remove the dirs (unless keep). */
   stop(options?: { keep?: boolean }): Promise<void>;
   launcher: ChildProcess;
@@ -127,6 +134,20 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
       return result.stdout;
     },
     api: (method, path, opts = {}) => apiRequest(socketPath, method, path, opts),
+    pid: (daemon) => readPid(dir, daemon),
+    async crash(daemon, signal = 'SIGKILL') {
+      const before = await readPid(dir, daemon);
+      process.kill(before, signal);
+      const restarted = `${daemon} exited`;
+      const seenBefore = output.split(restarted).length;
+      for (let i = 0; i < 600; i++) {
+        const again = output.split(restarted).length > seenBefore;
+        const pid = again ? await readPid(dir, daemon).catch(() => before) : before;
+        if (pid !== before && (await apiRequest(socketPath, 'GET', '/_ping').then((r) => r.status === 200, () => false))) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${daemon} did not come back after ${signal}:\n${output}`);
+    },
     async stop(stopOptions = {}) {
       process.off('exit', onExit);
       if (launcher.pid !== undefined && launcher.exitCode === null && launcher.signalCode === null) {
@@ -137,6 +158,13 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
       if (!stopOptions.keep) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function readPid(dir: string, daemon: string): Promise<number> {
+  const text = await readFile(join(dir, 'engine', `${daemon}.pid`), 'utf8');
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`bad pid file for ${daemon}: ${text}`);
+  return pid;
 }
 
 export function apiRequest(

@@ -91,6 +91,17 @@ test.serial('docker login with Basic auth; push and pull then carry the stored c
   t.not(anonymous.code, 0);
 });
 
+test.serial('a kill -9 of dockerd: the launcher starts it again and the images are still there (they live in containerd)', async (t) => {
+  const before = await engine.pid('dockerd');
+  await engine.crash('dockerd');
+  t.not(await engine.pid('dockerd'), before);
+  const images = (await engine.dockerOk('images', '--format', '{{.Repository}}:{{.Tag}}')).trim().split('\n').sort();
+  t.deepEqual(images, ['another/name:1', 'busybox-list:latest', 'busybox:latest']);
+  // And containerd crashing: dockerd's client reconnects to the new one.
+  await engine.crash('containerd');
+  t.is((await engine.dockerOk('image', 'inspect', '--format', '{{.RepoTags}}', 'busybox')).trim(), '[another/name:1 busybox-list:latest busybox:latest]');
+});
+
 test.serial('bad /auth bodies are 400 with Docker\'s wording', async (t) => {
   const malformed = await engine.api('POST', '/auth', { body: '{"username": ' });
   t.is(malformed.status, 400);

@@ -10,6 +10,7 @@ import { TsdError, type ErrorCode } from '../../api/errors.js';
 import { loadApi, type ServiceName } from '../../containerd/api/load-api.js';
 
 export const DOCKER_NAMESPACE = 'moby';
+const RECONNECT_WAIT_MS = 1500;
 
 /** Per-call options: the lease resources are created under. */
 export interface CallOptions {
@@ -46,6 +47,9 @@ export class ContainerdConnection {
     this.#client = new Client(`unix:${address}`, credentials.createInsecure(), {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
+      // A restarted containerd is found again within a second (grpc's default backoff grows to 2 min).
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
     });
   }
 
@@ -62,7 +66,22 @@ export class ContainerdConnection {
     return definition;
   }
 
-  unary<Req extends object, Res>(service: ServiceName, method: string, request: Req, options: CallOptions = {}): Promise<Res> {
+  /**
+   * A unary call. When the channel is down (containerd restarting), the call is tried once more,
+   * waiting up to RECONNECT_WAIT_MS for the connection, instead of failing during the gap.
+   */
+  async unary<Req extends object, Res>(service: ServiceName, method: string, request: Req, options: CallOptions = {}): Promise<Res> {
+    try {
+      return await this.#unaryOnce<Req, Res>(service, method, request, options);
+    } catch (error) {
+      if ((error as TsdError).code !== 'unavailable' || !/not reachable/.test((error as TsdError).message)) throw error;
+      const reconnected = await this.waitReady(RECONNECT_WAIT_MS).then(() => true, () => false);
+      if (!reconnected) throw error;
+      return await this.#unaryOnce<Req, Res>(service, method, request, options);
+    }
+  }
+
+  #unaryOnce<Req extends object, Res>(service: ServiceName, method: string, request: Req, options: CallOptions): Promise<Res> {
     const definition = this.#method(service, method);
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(
