@@ -4,7 +4,7 @@
  * uncompressed tar — so that the caller can check it against the image config's rootfs.diff_ids.
  */
 import { createHash } from 'node:crypto';
-import { lutimes } from 'node:fs/promises';
+import { lutimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TsdError, asTsdError } from '../../api/errors.js';
@@ -68,7 +68,7 @@ export async function applyLayer(layer: Readable, target: string, options: Apply
     throw asTsdError(error);
   }
   // Children changed their directories' mtimes: set directory times last, deepest first.
-  for (const { path, entry } of directories.reverse()) await lutimes(path, entry.atime ?? entry.mtime, entry.mtime);
+  for (const { path, entry } of directories.reverse()) lutimesSync(path, entry.atime ?? entry.mtime, entry.mtime);
   return { diffId: `sha256:${hash.digest('hex')}`, size, compression };
 }
 

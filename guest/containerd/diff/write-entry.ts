@@ -2,34 +2,35 @@
  * Creates one tar entry at an already-resolved path and gives it the entry's metadata:
  * ownership (lchown), mode (after chown, which clears setuid bits), xattrs, and times (lutimes;
  * directories' times are set by the caller once their children are written).
+ *
+ * The filesystem calls are synchronous on purpose: a layer is thousands of small entries, and a
+ * thread-pool round trip per call cost more than the call itself (the apply spent most of its
+ * CPU in promise and stream machinery). The event loop still turns between entries and between
+ * body chunks, which arrive asynchronously from the decompressor.
  */
-import { createWriteStream } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { chmodSync, closeSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync, constants } from 'node:fs';
 import { TsdError } from '../../api/errors.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './libc.js';
 import type { TarEntry } from './tar-reader.js';
 
 /** Writes the entry; `linkTarget` is the resolved path of a hard link's target. */
 export async function writeEntry(path: string, entry: TarEntry, body: AsyncIterable<Buffer>, linkTarget?: string): Promise<void> {
-  const existing = await lstat(path).catch(() => undefined);
+  const existing = lstatOrUndefined(path);
   // A directory stays a directory (its contents may come from lower layers); anything else is replaced.
-  if (existing && !(existing.isDirectory() && entry.type === 'directory')) await rm(path, { recursive: true, force: true });
+  if (existing && !(existing.isDirectory() && entry.type === 'directory')) rmSync(path, { recursive: true, force: true });
   switch (entry.type) {
     case 'directory':
-      if (!existing?.isDirectory()) await mkdir(path, { mode: 0o700 });
+      if (!existing?.isDirectory()) mkdirSync(path, { mode: 0o700 });
       break;
     case 'file':
-      // 'wx' refuses to follow anything already there: the path was just cleared.
-      await pipeline(Readable.from(body), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+      await writeFile(path, body);
       break;
     case 'symlink':
-      await symlink(entry.linkname, path);
+      symlinkSync(entry.linkname, path);
       break;
     case 'hardlink':
       if (!linkTarget) throw new TsdError('internal', `hard link ${entry.path} without a resolved target`);
-      await link(linkTarget, path);
+      linkSync(linkTarget, path);
       return; // shares the target's inode and metadata
     case 'char':
       await mknod(path, S_IFCHR, entry.devmajor, entry.devminor);
@@ -41,13 +42,34 @@ export async function writeEntry(path: string, entry: TarEntry, body: AsyncItera
       await mknod(path, S_IFIFO, 0, 0);
       break;
   }
-  await lchown(path, entry.uid, entry.gid);
-  if (entry.type !== 'symlink') await chmod(path, entry.mode);
+  lchownSync(path, entry.uid, entry.gid);
+  if (entry.type !== 'symlink') chmodSync(path, entry.mode);
   for (const [name, value] of entry.xattrs) {
     await lsetxattr(path, name, value).catch((error: NodeJS.ErrnoException) => {
       // A filesystem without xattr support loses them, as tar and containerd do; other failures are real.
       if (error.code !== 'ENOTSUP' && error.code !== 'EOPNOTSUPP') throw error;
     });
   }
-  if (entry.type !== 'directory') await lutimes(path, entry.atime ?? entry.mtime, entry.mtime);
+  if (entry.type !== 'directory') lutimesSync(path, entry.atime ?? entry.mtime, entry.mtime);
+}
+
+/** O_EXCL|O_NOFOLLOW: refuses anything already there (the path was just cleared) and never follows a link. */
+async function writeFile(path: string, body: AsyncIterable<Buffer>): Promise<void> {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    for await (const chunk of body) {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
