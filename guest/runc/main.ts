@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     if (format !== 'text' && format !== 'json') throw new TsdError('invalid-argument', `invalid log-format: ${format}`);
     log = new Logger(flags.log as string | undefined, format, Boolean(flags.debug));
     if (flags.version) {
-      process.stdout.write(`tsd-runc version ${VERSION}\nspec: 1.2.0\n`);
+      process.stdout.write(`tsd-runc version ${VERSION}\nspec: 1.2.0\nnode: ${process.version}\n`);
       return 0;
     }
     const [verbName, ...rest] = args;

@@ -11,7 +11,11 @@ import { RuncCli, processAlive } from '../helpers/runc-cli.js';
 
 const CYCLES = 200;
 
-const mountCount = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
+// Only mounts that could be ours: the host is shared with other jobs that mount things meanwhile.
+// A container's mounts live in its own mount namespace; one leaking onto the host would sit under
+// the bundle (rootfs) or the runtime's state root.
+const mountsUnder = (...dirs: string[]) =>
+  readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => dirs.some((dir) => line.includes(dir)));
 const fdCount = () => readdirSync('/proc/self/fd').length;
 const cgroupsWith = (prefix: string) =>
   readdirSync('/sys/fs/cgroup').flatMap((controller) => {
@@ -26,7 +30,7 @@ test(`${CYCLES} create/start/delete cycles leave no mount, cgroup, process, fd o
   const runc = new RuncCli();
   const bundle = makeBusyboxBundle(['true']);
   const prefix = `tsdtest-leak-${randomBytes(3).toString('hex')}`;
-  const mountsBefore = mountCount();
+  const mountsBefore = mountsUnder(bundle.dir, runc.root);
   const fdsBefore = fdCount();
   const pids: number[] = [];
   const pidFile = join(bundle.dir, 'init.pid');
@@ -38,7 +42,7 @@ test(`${CYCLES} create/start/delete cycles leave no mount, cgroup, process, fd o
       await runc.ok(['start', cid]);
       await runc.ok(['delete', '--force', cid]);
     }
-    t.is(mountCount(), mountsBefore);
+    t.deepEqual(mountsUnder(bundle.dir, runc.root), mountsBefore);
     t.is(fdCount(), fdsBefore);
     t.deepEqual(cgroupsWith(prefix), []);
     t.deepEqual(pids.filter(processAlive), []);

@@ -102,7 +102,8 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       },
     });
     mark('helper-ready');
-    ctx.store.save(record);
+    // No save here: the record got its pid at the setup sync point, which every plan has, and
+    // nothing in it changed since (each save is an fsync on a disk-backed root).
     if (options.pidFile) writePidFile(options.pidFile, run.pid);
     return { record, run };
   } catch (error) {
