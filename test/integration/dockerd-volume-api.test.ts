@@ -6,7 +6,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,18 @@ test.serial('a volume mounted by a container is in use (409) until the container
   await mounts().remove([anon.name]);
   t.true((await docker('volume', 'ls', '-q')).stdout.includes(anon.name), 'in use: kept');
   await rm(join(dir, 'root', 'containers', second), { recursive: true });
+
+  // Copy-up: an empty volume mounted over image content gets that content (owners and modes kept), once.
+  const image = join(dir, 'image-etc');
+  await mkdir(join(image, 'sub'), { recursive: true });
+  await writeFile(join(image, 'sub', 'conf'), 'from the image');
+  await chown(join(image, 'sub', 'conf'), 1234, 5678);
+  const copied = await mounts().mount(`copy-${tag}`, second, { copyFrom: image });
+  t.is(await readFile(join(copied.path, 'sub', 'conf'), 'utf8'), 'from the image');
+  t.is((await stat(join(copied.path, 'sub', 'conf'))).uid, 1234);
+  await writeFile(join(image, 'sub', 'conf'), 'changed');
+  await mounts().mount(`copy-${tag}`, second, { copyFrom: image });
+  t.is(await readFile(join(copied.path, 'sub', 'conf'), 'utf8'), 'from the image', 'not copied again into a non-empty volume');
   await mounts().forget(second);
 
   // prune: anonymous only by default, named ones with --all.
@@ -138,5 +150,6 @@ test.serial('a volume mounted by a container is in use (409) until the container
   t.false(pruned.includes(name));
   const all = (await docker('volume', 'prune', '-f', '--all')).stdout;
   t.true(all.includes(name));
+  t.true(all.includes(`copy-${tag}`));
   t.is((await docker('volume', 'ls', '-q')).stdout.trim(), '');
 });

@@ -3,6 +3,8 @@
  * registers the routes and gives the container module its VolumeMounts (ctx.volumeMounts) and
  * /system/df its view (ctx.volumes). It must run before addContainerRoutes.
  */
+import { spawn } from 'node:child_process';
+import { chmod, chown, readdir, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { TsdError } from '../../api/errors.js';
 import type { EngineContext } from '../engine-context.js';
@@ -10,12 +12,17 @@ import { sendJson } from '../error-table.js';
 import { FilterArgs } from '../http/filters.js';
 import { checkShape, queryBool, readJson } from '../http/json-body.js';
 import type { ApiRequest, Router } from '../router.js';
+import { systemBinary } from '../network/sys/run.js';
 import { volumeJson, type VolumeRecord } from './volume-record.js';
 import { VolumeStore, type CreateVolumeRequest } from './volume-store.js';
 
 /** What the container module calls (containers/service/deps.ts VolumeMounts, plus forget). */
 export interface VolumeMountsImpl {
-  mount(name: string, containerId: string): Promise<{ name: string; path: string }>;
+  /**
+   * `copyFrom`: the image's directory at the mount destination; its content is copied into the
+   * volume when the volume is empty (Docker's copy-up; skip it for VolumeOptions.NoCopy / `nocopy`).
+   */
+  mount(name: string, containerId: string, options?: { copyFrom?: string }): Promise<{ name: string; path: string }>;
   remove(names: string[]): Promise<void>;
   /** At container removal: the container no longer holds its volumes. */
   forget(containerId: string): Promise<void>;
@@ -66,8 +73,9 @@ export function addVolumeRoutes(router: Router, ctx: EngineContext): VolumeStore
   });
 
   const mounts: VolumeMountsImpl = {
-    async mount(name, containerId) {
+    async mount(name, containerId, options) {
       const record = await (await ready()).use(name, containerId);
+      if (options?.copyFrom) await copyUp(options.copyFrom, record.Mountpoint);
       event('mount', record.Name, { container: containerId });
       return { name: record.Name, path: record.Mountpoint };
     },
@@ -119,6 +127,22 @@ async function prune(volumes: VolumeStore, req: ApiRequest, event: (action: stri
     reclaimed += size;
   }
   return { VolumesDeleted: deleted, SpaceReclaimed: reclaimed };
+}
+
+/** Copies the image's content into an empty volume, keeping owners, modes and times (cp -a). */
+async function copyUp(source: string, volumePath: string): Promise<void> {
+  const info = await stat(source).catch(() => undefined);
+  if (!info?.isDirectory() || (await readdir(volumePath)).length > 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(systemBinary('cp'), ['-a', `${source}/.`, `${volumePath}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new TsdError('internal', `copying ${source} into the volume failed: ${stderr.trim()}`))));
+  });
+  // The volume's root takes the image directory's owner and mode, like Docker.
+  await chown(volumePath, info.uid, info.gid);
+  await chmod(volumePath, info.mode & 0o7777);
 }
 
 function noContent(res: ServerResponse): void {
