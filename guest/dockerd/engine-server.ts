@@ -22,6 +22,7 @@ import { sendError, sendJson } from './error-table.js';
 import { addEventRoutes } from './events/events-routes.js';
 import { EventLog } from './events/event-log.js';
 import { addAuthRoutes } from './handlers/auth.js';
+import { addBuildCacheRoutes } from './handlers/build-cache.js';
 import { addDiskUsageRoutes } from './handlers/system-df.js';
 import { addSystemRoutes } from './handlers/system.js';
 import { addImageRoutes } from './images/image-routes.js';
@@ -65,6 +66,7 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   addEventRoutes(router, context);
   addDiskUsageRoutes(router, context);
   addAuthRoutes(router, context);
+  addBuildCacheRoutes(router, context);
   addImageRoutes(router, context);
   addVolumeRoutes(router, context);
   addNetworkRoutes(router, context);
