@@ -35,6 +35,8 @@ export class ProcessIo {
   private master: tty.ReadStream | undefined;
   private masterFd: number | undefined;
   private readonly copies: Array<Promise<void>> = [];
+  /** Output streams (pipe read ends, FIFO writers), destroyed by close() if still open. */
+  private readonly outputs: Socket[] = [];
 
   private constructor(readonly paths: StdioPaths) {}
 
@@ -57,7 +59,7 @@ export class ProcessIo {
       const [read, write] = pipe();
       io.stdio[slot] = write;
       io.childEnds.push(write);
-      io.copies.push(copyToFifo(pipeStream(read, 'read'), path));
+      io.copies.push(copyToFifo(pipeStream(read, 'read'), path, io.outputs));
     }
     return io;
   }
@@ -80,7 +82,7 @@ export class ProcessIo {
     master.on('error', () => master.push(null)); // EIO once the last slave holder is gone: end of output
     master.once('close', () => (this.masterFd = undefined)); // a late resize must not hit a reused fd number
     this.stdin?.pipeTo(master as unknown as Writable, false);
-    if (this.paths.stdout) this.copies.push(copyToFifo(master, this.paths.stdout));
+    if (this.paths.stdout) this.copies.push(copyToFifo(master, this.paths.stdout, this.outputs));
   }
 
   resize(width: number, height: number): void {
@@ -105,6 +107,7 @@ export class ProcessIo {
     this.stdin?.close();
     this.containerStdin?.destroy();
     this.master?.destroy();
+    for (const stream of this.outputs.splice(0)) stream.destroy();
   }
 }
 
@@ -143,7 +146,8 @@ function openFifo(path: string, mode: 'read' | 'write'): Socket {
   return socket;
 }
 
-function copyToFifo(source: Readable, path: string): Promise<void> {
+function copyToFifo(source: Readable, path: string, streams: Socket[]): Promise<void> {
+  if (source instanceof Socket) streams.push(source);
   return new Promise((resolve) => {
     let fifo: Socket;
     try {
@@ -154,6 +158,7 @@ function copyToFifo(source: Readable, path: string): Promise<void> {
       source.once('end', () => resolve());
       return;
     }
+    streams.push(fifo);
     source.pipe(fifo);
     source.once('end', () => resolve());
     source.once('close', () => resolve());
