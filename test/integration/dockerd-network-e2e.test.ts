@@ -52,6 +52,7 @@ test.serial('two containers on a user network resolve each other by name and ali
 });
 
 test.serial('connect and disconnect a running container; none and host modes', async (t) => {
+  const since = String(Math.floor(Date.now() / 1000) - 1);
   await engine.dockerOk('network', 'create', `m-${tag}`);
   const id = (await engine.dockerOk('run', '-d', 'busybox', 'sleep', '300')).trim();
   const pid = (await engine.dockerOk('inspect', '-f', '{{.State.Pid}}', id)).trim();
@@ -69,6 +70,9 @@ test.serial('connect and disconnect a running container; none and host modes', a
     t.false((await inside('ip', '-o', 'link')).includes('eth1'));
     const notConnected = await engine.docker('network', 'disconnect', `m-${tag}`, id);
     t.regex(notConnected.stderr, /is not connected to network/);
+    // Docker's network events, with the container as attribute.
+    const events = await engine.dockerOk('events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', `network=m-${tag}`, '--format', '{{.Action}} {{.Actor.Attributes.container}}');
+    t.deepEqual(events.trim().split('\n').filter((line) => line.endsWith(id)), [`connect ${id}`, `disconnect ${id}`]);
   } finally {
     await engine.docker('rm', '-f', id);
     await engine.docker('network', 'rm', `m-${tag}`);

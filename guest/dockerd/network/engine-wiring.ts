@@ -85,7 +85,13 @@ export class EngineNetworking implements Networking {
 const engines = new WeakMap<object, EngineNetworking>();
 
 export function addNetworkRoutes(router: Router, ctx: EngineContext, extra: Partial<NetworkingOptions> = {}): EngineNetworking {
-  const networking = new EngineNetworking(networkingOptionsFrom(ctx.config, extra));
+  const networking = new EngineNetworking(
+    networkingOptionsFrom(ctx.config, {
+      events: (action, network, containerId) =>
+        ctx.events.publish({ type: 'network', action, actor: network.id, attributes: { container: containerId, name: network.name, type: 'bridge' } }),
+      ...extra,
+    }),
+  );
   engines.set(ctx, networking);
   // The container module looks for `networking` on the context at each use (containers/index.ts).
   (ctx as EngineContext & { networking?: Networking }).networking = networking;

@@ -40,6 +40,8 @@ export interface NetworkingOptions {
   publishHook?: PublishHook;
   /** Finds containers for /networks/{id}/connect and start-up pruning. */
   containers?: ContainerLookup;
+  /** Docker's network events (connect/disconnect as endpoints come and go); the wiring sends them to the event log. */
+  events?: (action: 'connect' | 'disconnect', network: { id: string; name: string }, containerId: string) => void;
 }
 
 /** Docker's default pools: 172.17–31.0.0/16 and 192.168.0.0/16 in /20s. */

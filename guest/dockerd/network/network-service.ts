@@ -162,6 +162,7 @@ export class NetworkService implements Networking {
       } else if (endpoint) {
         await deleteLink(endpoint.hostVeth);
       }
+      if (endpoint) this.disconnected(network.Id, record.id);
       delete record.endpoints[network.Id];
       delete record.networks[network.Id];
       await this.store.put(record.id, record);
@@ -318,15 +319,24 @@ export class NetworkService implements Networking {
       hairpin: !this.options.userlandProxy,
     });
     record.endpoints[network.Id] = endpoint;
+    this.options.events?.('connect', { id: network.Id, name: network.Name }, record.id);
   }
 
   private async detachRecord(record: ContainerRecord): Promise<void> {
     await unpublishPorts(record.ports, this.allocator, this.publisher, this.options.publishHook);
     record.ports = [];
-    for (const endpoint of Object.values(record.endpoints)) await deleteLink(endpoint.hostVeth).catch(() => undefined);
+    for (const endpoint of Object.values(record.endpoints)) {
+      await deleteLink(endpoint.hostVeth).catch(() => undefined);
+      this.disconnected(endpoint.networkId, record.id);
+    }
     record.endpoints = {};
     delete record.netnsPath;
     await this.store.put(record.id, record);
+  }
+
+  private disconnected(networkId: string, containerId: string): void {
+    const network = this.table.all().find((candidate) => candidate.Id === networkId);
+    if (network) this.options.events?.('disconnect', { id: network.Id, name: network.Name }, containerId);
   }
 
   private settingsOf(record: ContainerRecord): NetworkSettings {

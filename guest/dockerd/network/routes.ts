@@ -87,7 +87,6 @@ export function addNetworkRouteTable(router: Router, service: () => Promise<Netw
     if (!body?.Container) throw new TsdError('invalid-argument', 'a container name or ID is required');
     const record = networks.table.find(req.params.id!);
     await networks.connect(record.Id, body.Container, body.EndpointConfig ?? {});
-    event('connect', record.Id, { name: record.Name, type: record.Driver, container: body.Container });
     sendJson(res, 200, null);
   });
 
@@ -97,7 +96,6 @@ export function addNetworkRouteTable(router: Router, service: () => Promise<Netw
     if (!body?.Container) throw new TsdError('invalid-argument', 'a container name or ID is required');
     const record = networks.table.find(req.params.id!);
     await networks.disconnect(record.Id, body.Container);
-    event('disconnect', record.Id, { name: record.Name, type: record.Driver, container: body.Container });
     sendJson(res, 200, null);
   });
 
