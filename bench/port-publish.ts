@@ -97,6 +97,20 @@ async function measure(mode: string, host: string, bulkPort: number, echoPort: n
   return { mode, mbps: result.mbps, rtt: result.rtt, connect: result.connect };
 }
 
+/** Debian's docker-proxy (Docker's own userland proxy, Go), one process per port as dockerd runs it. */
+async function dockerProxy(containerIp: string, hostPort: number): Promise<Row> {
+  const proxies = [0, 1].map((offset) =>
+    spawn('/usr/sbin/docker-proxy', ['-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', String(hostPort + offset), '-container-ip', containerIp, '-container-port', String(9000 + offset)], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    }),
+  );
+  try {
+    return await measure("Debian's docker-proxy (Go, for comparison)", '127.0.0.1', hostPort, hostPort + 1);
+  } finally {
+    for (const proxy of proxies) proxy.kill();
+  }
+}
+
 async function main(): Promise<void> {
   execFileSync('ip', ['netns', 'add', netns]);
   children.push(spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', SERVER], { stdio: 'ignore' }));
@@ -115,12 +129,14 @@ async function main(): Promise<void> {
           networkMode: 'default',
           portBindings: { '9000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(bulk) }], '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: String(bulk + 1) }] },
         });
-        if (userlandProxy) rows.push(await measure('direct to the container address (baseline)', result.settings.IPAddress, 9000, 9001));
+        if (userlandProxy) {
+          rows.push(await measure('direct to the container address (baseline)', result.settings.IPAddress, 9000, 9001));
+          rows.push(await dockerProxy(result.settings.IPAddress, bulk + 2));
+        }
         rows.push(await measure(userlandProxy ? 'userland proxy (Node, in dockerd)' : 'nftables DNAT (127.0.0.1, route_localnet)', '127.0.0.1', bulk, bulk + 1));
       } finally {
         await service.release(id);
-        await service.close();
-        execFileSync('ip', ['link', 'del', 'dev', service.options.bridgeName]);
+        await service.close(); // also deletes the bridge, now unused
         rmSync(dataRoot, { recursive: true, force: true });
       }
     }
@@ -149,8 +165,12 @@ function report(rows: Row[]): void {
     writeFileSync(file, `${old.trimEnd()}\n\n${section}`);
     return;
   }
-  // Replace our part but keep the hand-written analysis after the marker.
-  const next = old.indexOf('\n## ', start + heading.length);
+  // Replace our part but keep the hand-written analysis after the marker; our part ends at the
+  // next heading or at another section's start marker.
+  const markerAt = old.indexOf(marker, start);
+  const from = markerAt === -1 ? start + heading.length : markerAt + marker.length;
+  const ends = ['\n## ', '\n<!-- '].map((end) => old.indexOf(end, from)).filter((at) => at !== -1);
+  const next = ends.length ? Math.min(...ends) : -1;
   const ours = old.slice(start, next === -1 ? undefined : next + 1);
   const analysis = ours.includes(marker) ? ours.slice(ours.indexOf(marker) + marker.length + 1) : '';
   writeFileSync(file, old.slice(0, start) + section + analysis + (next === -1 ? '' : old.slice(next + 1)));
