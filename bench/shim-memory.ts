@@ -15,6 +15,7 @@ const tasksArg = process.argv.indexOf('--tasks');
 const TASKS = tasksArg === -1 ? 20 : Number(process.argv[tasksArg + 1]);
 const WRITE = !process.argv.includes('--no-write');
 const MiB = 1024 * 1024;
+const NAMESPACES = ['bench-runc', 'bench-tsd', 'bench-tsd-per-task'] as const;
 
 interface Sample {
   runtime: string;
@@ -29,12 +30,12 @@ function rssOf(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-/** Shim processes started for this containerd (their argv carries its address). */
-function shimPids(address: string, marker: string): number[] {
+/** Shim processes started for this containerd and namespace (their argv carries both). */
+function shimPids(address: string, namespace: string, marker: string): number[] {
   return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return argv.includes(address) && argv.some((arg) => arg.includes(marker));
+      return argv.includes(address) && argv.includes(namespace) && argv.some((arg) => arg.includes(marker));
     } catch {
       return false;
     }
@@ -43,21 +44,20 @@ function shimPids(address: string, marker: string): number[] {
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measure(containerd: DebianContainerd, image: string, runtime: string, marker: string): Promise<Sample> {
-  const namespace = `bench-${marker.replace(/\W/g, '')}`;
+async function measure(containerd: DebianContainerd, image: string, runtime: string, marker: string, namespace: string, extra: string[] = []): Promise<Sample> {
   const idle = rssOf(containerd.pid!);
   let firstShimRss = 0;
   for (let i = 0; i < TASKS; i++) {
-    await containerd.ctrOk(['run', '--runtime', runtime, '-d', image, `sleep-${i}`, 'sleep', '100000'], { namespace });
+    await containerd.ctrOk(['run', '--runtime', runtime, ...extra, '-d', image, `sleep-${i}`, 'sleep', '100000'], { namespace });
     if (i === 0) {
       await settle(1000);
-      firstShimRss = shimPids(containerd.address, marker).reduce((sum, pid) => sum + rssOf(pid), 0);
+      firstShimRss = shimPids(containerd.address, namespace, marker).reduce((sum, pid) => sum + rssOf(pid), 0);
     }
   }
   await settle(2000);
-  const pids = shimPids(containerd.address, marker);
+  const pids = shimPids(containerd.address, namespace, marker);
   const sample = {
-    runtime,
+    runtime: extra.length > 0 ? `${runtime} (${extra.filter((arg) => !arg.startsWith('-')).join(' ')})` : runtime,
     shims: pids.length,
     shimRss: pids.reduce((sum, pid) => sum + rssOf(pid), 0),
     containerdGrowth: rssOf(containerd.pid!) - idle,
@@ -71,16 +71,17 @@ const containerd = await DebianContainerd.start();
 const fixtures = await startFixtureRegistry({ nginx: false });
 try {
   const image = `${fixtures.host}/library/busybox:latest`;
-  for (const namespace of ['bench-containerdshimruncv2', 'bench-shimmjs']) await containerd.ctrOk(['images', 'pull', '--plain-http', image], { namespace });
+  for (const namespace of NAMESPACES) await containerd.ctrOk(['images', 'pull', '--plain-http', image], { namespace });
   const samples = [
-    await measure(containerd, image, 'io.containerd.runc.v2', 'containerd-shim-runc-v2'),
-    await measure(containerd, image, 'io.containerd.tsd.v2', 'shim.mjs'),
+    await measure(containerd, image, 'io.containerd.runc.v2', 'containerd-shim-runc-v2', NAMESPACES[0]),
+    await measure(containerd, image, 'io.containerd.tsd.v2', 'shim.mjs', NAMESPACES[1]),
+    await measure(containerd, image, 'io.containerd.tsd.v2', 'shim.mjs', NAMESPACES[2], ['--annotation', 'io.containerd.tsd.v2.group=container']),
   ];
   const rows = samples.map((s) => {
     const perTask = (s.shimRss + Math.max(0, s.containerdGrowth)) / TASKS;
     return `| ${s.runtime} | ${s.shims} | ${(s.firstShimRss / MiB).toFixed(1)} | ${(s.shimRss / MiB).toFixed(1)} | ${(s.containerdGrowth / MiB).toFixed(1)} | **${(perTask / MiB).toFixed(2)}** |`;
   });
-  const [runc, tsd] = samples as [Sample, Sample];
+  const [runc, tsd, perTask] = samples as [Sample, Sample, Sample];
   const ratio = (tsd.shimRss + Math.max(0, tsd.containerdGrowth)) / (runc.shimRss + Math.max(0, runc.containerdGrowth));
   const crossover = Math.ceil(tsd.firstShimRss / runc.firstShimRss);
   const section = [
@@ -99,7 +100,9 @@ try {
     `Ours / runc shim, per task: **${ratio.toFixed(2)}×**. Our shim is one Node process per namespace (tasks are grouped,`,
     'see guest/shim/README.md), so its cost is paid once and then grows by the per-task state only; the runc shim',
     `is one Go process per task. With a single task ours is larger (one Node process, ${(tsd.firstShimRss / MiB).toFixed(0)} MiB); from about`,
-    `${crossover} tasks per namespace on, one Node shim costs less than that many runc shims.`,
+    `${crossover} tasks per namespace on, one Node shim costs less than that many runc shims. Without grouping`,
+    `(annotation io.containerd.tsd.v2.group=container: one Node shim per task) it would be ${((perTask.shimRss + Math.max(0, perTask.containerdGrowth)) / TASKS / MiB).toFixed(1)} MiB per task,`,
+    `${((perTask.shimRss + Math.max(0, perTask.containerdGrowth)) / (runc.shimRss + Math.max(0, runc.containerdGrowth))).toFixed(1)}× the runc shim: that is why grouping is the default.`,
     '<!-- shim-memory:end -->',
     '',
   ].join('\n');
@@ -113,6 +116,6 @@ try {
     writeFileSync(path, next);
   }
 } finally {
-  await containerd.stop(['bench-containerdshimruncv2', 'bench-shimmjs']);
+  await containerd.stop(NAMESPACES);
   await fixtures.stop();
 }

@@ -248,6 +248,20 @@ function shimProcesses(socket: string): number[] {
   }).map(Number);
 }
 
+test.serial('the group annotation io.containerd.tsd.v2.group=container gives a task its own shim', async (t) => {
+  const ids = [unique('own-a'), unique('own-b')];
+  for (const id of ids) await containerd.ctrOk(['run', ...R, '--annotation', 'io.containerd.tsd.v2.group=container', '-d', image, id, 'sleep', '1000']);
+  const addresses = ids.map((id) => readFileSync(bundleFile(id, 'address'), 'utf8'));
+  t.not(addresses[0], addresses[1]);
+  for (const address of addresses) t.is(shimProcesses(address.replace('unix://', '')).length, 1);
+  for (const id of ids) {
+    await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
+    await waitForStatus(id, 'STOPPED');
+    await containerd.ctrOk(['task', 'delete', id]);
+    await containerd.ctrOk(['containers', 'rm', id]);
+  }
+});
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
