@@ -1,9 +1,10 @@
 // Images through the host-mode engine (our containerd + dockerd) with the real docker CLI and raw
 // API requests; the fixture registry is the docker.io mirror (Docker Hub is disabled outright).
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { request } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
@@ -13,6 +14,7 @@ let fixtures: FixtureRegistry;
 let engine: HostEngine;
 let scratch: string;
 let busyboxConfigDigest: string;
+const run = promisify(execFile);
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
@@ -150,6 +152,21 @@ test.serial('docker save | docker load round trip keeps the ID and the repo dige
   t.deepEqual(image.RepoDigests, [`busybox@${fixtures.images.busybox.digest}`]);
 });
 
+test.serial('a plain OCI image layout (no manifest.json) loads, named from its annotations', async (t) => {
+  const layout = join(scratch, 'oci');
+  await mkdir(layout);
+  await engine.dockerOk('save', '-o', join(scratch, 'for-oci.tar'), 'busybox');
+  await run('tar', ['-xf', join(scratch, 'for-oci.tar'), '-C', layout]);
+  await rm(join(layout, 'manifest.json'));
+  await rm(join(layout, 'repositories'));
+  await run('tar', ['-cf', join(scratch, 'oci.tar'), '-C', layout, '.']);
+  await engine.dockerOk('rmi', 'busybox');
+  const loaded = await engine.dockerWith({ input: await readFile(join(scratch, 'oci.tar')) }, 'load');
+  t.is(loaded.code, 0, loaded.stderr);
+  t.regex(loaded.stdout, /Loaded image: busybox:latest/);
+  t.is((await inspect('busybox')).Id, busyboxConfigDigest);
+});
+
 test.serial('docker push to the local registry uploads the image under the new name', async (t) => {
   const target = `${fixtures.host}/h3/pushed:v1`;
   await engine.dockerOk('tag', 'busybox', target);
@@ -209,6 +226,10 @@ test.serial('a client dropping a pull mid-stream leaves the engine serving; the 
     req.end();
   });
   t.is((await engine.api('GET', '/_ping')).text, 'OK');
+  // The dropped pull winds down on its own (it is cancelled once its download returns and its
+  // lease is deleted): wait for that, bounded, so the next pull does not race its cleanup.
+  for (let i = 0; i < 300 && (await ctr('leases', 'ls', '-q')).trim() !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+  t.is((await ctr('leases', 'ls', '-q')).trim(), '');
   const pulled = await engine.docker('pull', 'busybox-list');
   t.is(pulled.code, 0, pulled.stderr);
   // Its amd64 manifest is busybox's: the layer was already there.

@@ -1,7 +1,7 @@
 /**
  * `docker load`: reads an archive in Docker's format (manifest.json with Config, RepoTags and
  * Layers — classic `<id>/layer.tar` or Docker 25+ `blobs/sha256/…`), optionally with an OCI
- * index.json. Blobs go into containerd's content store under a lease; when index.json holds the
+ * index.json, or a plain OCI image layout. Blobs go into containerd's content store under a lease; when index.json holds the
  * original manifest of an image it is kept (same digest, so RepoDigests survive a round trip),
  * otherwise a Docker schema2 manifest is made. Images are unpacked and named from RepoTags;
  * an image without tags stays as `moby-dangling@…` and is reported by ID.
@@ -12,6 +12,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsdError } from '../../api/errors.js';
 import {
+  familiarReference,
   formatReference,
   isIndexMediaType,
   MediaType,
@@ -68,8 +69,9 @@ export async function loadImages(ctx: EngineContext, input: AsyncIterable<Buffer
         await unpackImage(ctx.containerd, image);
         const tags = entry.RepoTags ?? [];
         for (const tag of tags) {
-          await setImageName(ctx.containerd, formatReference(parseReference(tag)), target.descriptor);
-          loaded.push({ tag, id: image.id });
+          const ref = parseReference(tag);
+          await setImageName(ctx.containerd, formatReference(ref), target.descriptor);
+          loaded.push({ tag: familiarReference(ref), id: image.id });
         }
         if (tags.length === 0) {
           await ctx.containerd.images.put({ name: `${DANGLING_PREFIX}${target.descriptor.digest}`, target: target.descriptor });
@@ -92,7 +94,10 @@ function need(archive: ExtractedArchive, path: string, what: string): string {
 
 async function readManifestJson(archive: ExtractedArchive): Promise<ManifestEntry[]> {
   const path = archive.resolve('manifest.json');
-  if (!path) throw new TsdError('invalid-argument', 'invalid image archive: manifest.json is missing (not a docker save archive)');
+  if (!path) {
+    if (archive.resolve('index.json')) return await entriesFromOciIndex(archive);
+    throw new TsdError('invalid-argument', 'invalid image archive: neither manifest.json nor index.json is present (not a docker save or OCI layout archive)');
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
@@ -103,6 +108,39 @@ async function readManifestJson(archive: ExtractedArchive): Promise<ManifestEntr
     throw new TsdError('invalid-argument', 'invalid image archive: manifest.json must be a list of {Config, RepoTags, Layers}');
   }
   return parsed as ManifestEntry[];
+}
+
+/**
+ * An OCI image layout without manifest.json (buildx `type=oci`, skopeo): one entry per manifest in
+ * index.json (nested indexes followed one level), named by `io.containerd.image.name`, or by
+ * `org.opencontainers.image.ref.name` when that is a full reference rather than a bare tag.
+ */
+async function entriesFromOciIndex(archive: ExtractedArchive): Promise<ManifestEntry[]> {
+  const read = async <T>(digest: string): Promise<T | undefined> => {
+    const path = archive.resolve(`blobs/${digest.replace(':', '/')}`);
+    return path ? (JSON.parse(await readFile(path, 'utf8')) as T) : undefined;
+  };
+  const top = JSON.parse(await readFile(archive.resolve('index.json')!, 'utf8')) as ImageIndex;
+  const entries: ManifestEntry[] = [];
+  for (const entry of top.manifests ?? []) {
+    const annotations = entry.annotations ?? {};
+    const refName = annotations['org.opencontainers.image.ref.name'];
+    const name = annotations['io.containerd.image.name'] ?? (refName && /[/:]/.test(refName) ? refName : undefined);
+    const manifests = isIndexMediaType(entry.mediaType)
+      ? ((await read<ImageIndex>(entry.digest))?.manifests ?? [])
+      : [entry];
+    for (const descriptor of manifests) {
+      const manifest = await read<ImageManifest>(descriptor.digest);
+      if (!manifest?.config) continue; // a platform not included in the archive
+      entries.push({
+        Config: `blobs/${manifest.config.digest.replace(':', '/')}`,
+        RepoTags: name ? [name] : [],
+        Layers: manifest.layers.map((layer) => `blobs/${layer.digest.replace(':', '/')}`),
+      });
+    }
+  }
+  if (entries.length === 0) throw new TsdError('invalid-argument', 'invalid image archive: index.json lists no image whose manifest is in the archive');
+  return entries;
 }
 
 interface Target {
