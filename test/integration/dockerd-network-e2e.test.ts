@@ -49,6 +49,17 @@ test.serial('two containers on a user network resolve each other by name and ali
   t.not(busy.code, 0);
   t.regex(busy.stderr, /has active endpoints/);
   await engine.dockerOk('rm', '-f', `a-${tag}`);
+  // A fixed address on a user network; the default bridge refuses one, as Docker does.
+  const subnet = (await engine.dockerOk('network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', `n-${tag}`)).trim();
+  const fixed = subnet.replace(/\.0\/\d+$/, '.77');
+  const fixedId = (await engine.dockerOk('run', '-d', '--network', `n-${tag}`, '--ip', fixed, 'busybox', 'sleep', '300')).trim();
+  t.is((await engine.dockerOk('inspect', '-f', `{{(index .NetworkSettings.Networks "n-${tag}").IPAddress}}`, fixedId)).trim(), fixed);
+  const taken = await engine.docker('run', '-d', '--network', `n-${tag}`, '--ip', fixed, 'busybox', 'sleep', '300');
+  t.regex(taken.stderr, /Address already in use/);
+  await engine.dockerOk('rm', '-f', fixedId);
+  if (taken.code === 0) await engine.docker('rm', '-f', taken.stdout.trim());
+  const onBridge = await engine.docker('run', '--rm', '--ip', '172.17.0.77', 'busybox', 'true');
+  t.regex(onBridge.stderr, /user specified IP address is supported on user defined networks only/);
 });
 
 test.serial('connect and disconnect a running container; none and host modes', async (t) => {

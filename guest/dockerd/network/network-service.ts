@@ -234,6 +234,9 @@ export class NetworkService implements Networking {
       networks[primaryRecord.Id] = {};
       for (const [name, request] of Object.entries(spec.endpoints ?? {})) {
         const network = this.table.find(name);
+        if (request?.IPAMConfig?.IPv4Address && network.Name === 'bridge') {
+          throw new TsdError('invalid-argument', 'user specified IP address is supported on user defined networks only');
+        }
         if (network.Id === primaryRecord.Id) networks[network.Id] = request ?? {};
         else if (network.Driver === 'bridge') networks[network.Id] = request ?? {};
         else throw new TsdError('invalid-argument', `container cannot be connected to network ${name} and to ${primary}`);
