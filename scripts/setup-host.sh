@@ -7,7 +7,7 @@ packages=(
   # QEMU for the machine (x86_64 and aarch64 guests) and qemu-img for data disks
   qemu-system-x86 qemu-system-arm qemu-utils
   # guest image inputs and tools
-  busybox-static cpio zstd lz4 kmod e2fsprogs erofs-utils dpkg-dev
+  busybox-static cpio zstd lz4 kmod e2fsprogs erofs-utils squashfs-tools dpkg-dev
   # guest image: vmlinux extraction (xz) and stripping the guest node binary for each architecture
   xz-utils binutils-x86-64-linux-gnu binutils-aarch64-linux-gnu
   # the C helper: static builds for both architectures

@@ -21,10 +21,13 @@ import type { GuestArch, GuestImage, GuestImageBuilder } from './guest-image.js'
 import { addKernelModules, kernelBootFile, kernelConfig } from './kernel.js';
 import { imageDigest, sha256, sha256File, MANIFEST_SCHEMA, type ImageContents, type ImageManifest, type OutputFile } from './manifest.js';
 import { findProject, hashDirectory, loadRecipe } from './project.js';
+import { checkKernelSupport, makeRootDisk, rootDiskFileName } from './root-disk.js';
+import { stage1Tree } from './stage1.js';
+import { writeTreeToDirectory } from './tree-dir.js';
 import { debPackageNames, parseAptPolicy, resolveRecipe, type ResolvedRecipe } from './resolve.js';
 
 /** Bump when the layout or assembly changes, so cached images are rebuilt. */
-export const BUILDER_VERSION = 3;
+export const BUILDER_VERSION = 4;
 
 export interface ImageBuilderOptions {
   cacheDir?: string;
@@ -76,7 +79,9 @@ async function ensureImage(
   );
   const artifacts = await hashArtifacts(arch, guestArtifacts(arch, bundlesDir, options.nativeDir ?? join(project.root, 'dist', 'native')));
   const rootfsSha256 = await hashDirectory(rootfsDir);
-  const inputKey = sha256(JSON.stringify({ BUILDER_VERSION, resolved, bundles, artifacts: artifactSums(artifacts), rootfsSha256 }));
+  const stage1Dir = join(project.root, 'images', 'stage1');
+  const stage1Sha256 = await hashDirectory(stage1Dir);
+  const inputKey = sha256(JSON.stringify({ BUILDER_VERSION, resolved, bundles, artifacts: artifactSums(artifacts), rootfsSha256, stage1Sha256 }));
 
   const archDir = join(cacheDir, 'images', arch);
   const indexFile = join(archDir, 'inputs', `${inputKey}.json`);
@@ -87,7 +92,8 @@ async function ensureImage(
   }
 
   onProgress?.(`building the ${arch} guest image (kernel ${resolved.kernel.release}, node ${resolved.node.version})`);
-  const built = await buildImage(cacheDir, resolved, apt, { bundlesDir, rootfsDir, bundles, artifacts, rootfsSha256, inputKey }, onProgress);
+  const local = { bundlesDir, rootfsDir, stage1Dir, bundles, artifacts, rootfsSha256, stage1Sha256, inputKey };
+  const built = await buildImage(cacheDir, resolved, apt, local, onProgress);
   await mkdir(join(archDir, 'inputs'), { recursive: true });
   const tmpIndex = tempPathFor(indexFile);
   await writeFile(tmpIndex, JSON.stringify({ digest: built.digest }) + '\n');
@@ -98,9 +104,11 @@ async function ensureImage(
 interface LocalInputs {
   bundlesDir: string;
   rootfsDir: string;
+  stage1Dir: string;
   bundles: ImageContents['bundles'];
   artifacts: HashedArtifact[];
   rootfsSha256: string;
+  stage1Sha256: string;
   inputKey: string;
 }
 
@@ -112,18 +120,33 @@ async function buildImage(
   onProgress?: (line: string) => void,
 ): Promise<GuestImage> {
   const fetched = await fetchInputs(cacheDir, resolved, apt, onProgress);
+  const config = await kernelConfig(fetched.kernelDir, resolved.kernel.release);
   if (resolved.compression !== 'none') {
     const option = COMPRESSORS[resolved.compression].kernelConfig;
-    if ((await kernelConfig(fetched.kernelDir, resolved.kernel.release)).get(option) !== 'y') {
+    if (config.get(option) !== 'y') {
       throw new TsdError('unsupported', `${resolved.kernel.package} cannot unpack a ${resolved.compression} initramfs (${option} is not set)`);
     }
   }
+  const rootDisk = resolved.root.filesystem === 'initramfs' ? undefined : resolved.root;
+  if (rootDisk !== undefined) checkKernelSupport(rootDisk, config, resolved.kernel.package);
   const stage = tempPathFor(join(cacheDir, 'build', resolved.arch));
   await mkdir(join(stage, 'out'), { recursive: true });
   try {
-    onProgress?.('assembling the initramfs');
+    onProgress?.('assembling the guest file tree');
     const tree = await assembleTree(resolved, { ...fetched.inputs, bundlesDir: local.bundlesDir, rootfsDir: local.rootfsDir, artifacts: local.artifacts });
     const moduleFiles = await addKernelModules(tree, fetched.kernelDir, resolved.kernel, resolved.modules, join(stage, 'modules'));
+    const busybox = join(fetched.inputs.debDirs.get('busybox-static') ?? '', 'bin', 'busybox');
+    const stage1 =
+      rootDisk === undefined
+        ? undefined
+        : await stage1Tree(rootDisk, {
+            busybox,
+            busyboxApplets: fetched.inputs.busyboxApplets,
+            stage1Dir: local.stage1Dir,
+            kernelDir: fetched.kernelDir,
+            kernel: resolved.kernel,
+            stageDir: join(stage, 'stage1-modules'),
+          });
     const contents: ImageContents = {
       schema: MANIFEST_SCHEMA,
       arch: resolved.arch,
@@ -138,21 +161,48 @@ async function buildImage(
       modules: { requested: resolved.modules, files: moduleFiles },
       busyboxApplets: fetched.inputs.busyboxApplets.length,
       compression: resolved.compression,
+      root: resolved.root,
+      ...(stage1 === undefined ? {} : { stage1: { sha256: local.stage1Sha256, modules: stage1.modules } }),
     };
     tree.addData(`${GUEST_TSD_DIR}/manifest.json`, JSON.stringify(contents, null, 2) + '\n');
 
+    let rootDiskFile: OutputFile | undefined;
+    let rootDiskRawSize: number | undefined;
+    if (rootDisk !== undefined) {
+      const rootDir = join(stage, 'root');
+      const rootPath = join(stage, 'out', rootDiskFileName(rootDisk));
+      onProgress?.(`writing ${rootDiskFileName(rootDisk)} (${rootDisk.compression})`);
+      await writeTreeToDirectory(tree, rootDir);
+      await makeRootDisk(rootDisk, rootDir, rootPath);
+      await rm(rootDir, { recursive: true, force: true });
+      rootDiskFile = await outputFile(rootPath);
+      rootDiskRawSize = tree.contentSize();
+    }
     const initrdName = initrdFileName(resolved.compression);
     const initrdPath = join(stage, 'out', initrdName);
-    onProgress?.(`writing ${initrdName}`);
-    const initrdRawSize = await writeCompressed(cpioStream(tree), resolved.compression, initrdPath);
+    onProgress?.(`writing ${initrdName}${stage1 ? ' (stage 1)' : ''}`);
+    const initrdRawSize = await writeCompressed(cpioStream(stage1?.tree ?? tree), resolved.compression, initrdPath);
     const kernelName = resolved.kernel.boot;
     const kernelPath = join(stage, 'out', kernelName);
     const bootFile = await kernelBootFile(fetched.kernelDir, resolved.kernel, stage);
     await copyFile(bootFile, kernelPath);
 
-    const files = { kernel: await outputFile(kernelPath), initrd: await outputFile(initrdPath) };
+    const files = {
+      kernel: await outputFile(kernelPath),
+      initrd: await outputFile(initrdPath),
+      ...(rootDiskFile === undefined ? {} : { rootDisk: rootDiskFile }),
+    };
     const digest = imageDigest(files);
-    const manifest: ImageManifest = { ...contents, digest, inputKey: local.inputKey, files, initrdRawSize };
+    const shippedKernel = (await stat(resolved.kernel.boot === 'vmlinux' ? await kernelBootFile(fetched.kernelDir, { ...resolved.kernel, boot: 'vmlinuz' }, stage) : kernelPath)).size;
+    const manifest: ImageManifest = {
+      ...contents,
+      digest,
+      inputKey: local.inputKey,
+      files,
+      compressedSize: shippedKernel + files.initrd.size + (files.rootDisk?.size ?? 0),
+      initrdRawSize,
+      ...(rootDiskRawSize === undefined ? {} : { rootDiskRawSize }),
+    };
     await writeFile(join(stage, 'out', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
     const imageDir = join(cacheDir, 'images', resolved.arch, digestDirName(digest));

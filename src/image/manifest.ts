@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { GuestArch } from './guest-image.js';
-import type { Compression, KernelBoot } from './recipe.js';
+import type { Compression, KernelBoot, RootSpec } from './recipe.js';
 
 export const MANIFEST_SCHEMA = 1;
 
@@ -41,7 +41,12 @@ export interface ImageContents {
   /** Kernel modules requested (guest/api/kernel-modules.ts) and the files included for them. */
   modules: { requested: string[]; files: string[] };
   busyboxApplets: number;
+  /** Compression of the initramfs (with a root disk: of the small stage-1 initramfs). */
   compression: Compression;
+  /** Where the files live: the initramfs, or a root disk (filesystem and its compression). */
+  root: RootSpec;
+  /** With a root disk: sha256 of images/stage1 and the modules the stage-1 initramfs carries. */
+  stage1?: { sha256: string; modules: string[] };
 }
 
 export interface OutputFile {
@@ -59,6 +64,13 @@ export interface ImageManifest extends ImageContents {
   files: { kernel: OutputFile; initrd: OutputFile; rootDisk?: OutputFile };
   /** Uncompressed size of the initramfs archive. */
   initrdRawSize: number;
+  /** With a root disk: the size of the files it holds (before the file system's compression). */
+  rootDiskRawSize?: number;
+  /**
+   * The image's size in its compressed forms: initramfs + root disk + the kernel as Debian ships it
+   * (the xz bzImage; a vmlinux boot file is derived from it at build time). Target: ≤ 60 MB.
+   */
+  compressedSize: number;
 }
 
 export async function sha256File(path: string): Promise<string> {

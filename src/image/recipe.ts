@@ -14,6 +14,19 @@ export type Compression = (typeof COMPRESSIONS)[number];
 export const KERNEL_BOOTS = ['vmlinuz', 'vmlinux'] as const;
 export type KernelBoot = (typeof KERNEL_BOOTS)[number];
 
+/**
+ * Where the guest's files live: all in the initramfs (held in RAM), or on a read-only root disk
+ * (squashfs or erofs on virtio-blk) that a small initramfs mounts under a tmpfs overlay.
+ */
+export const ROOT_FILESYSTEMS = ['initramfs', 'squashfs', 'erofs'] as const;
+export type RootFilesystem = (typeof ROOT_FILESYSTEMS)[number];
+/** Compressors per root disk filesystem, as the kernel (6.1, Debian's config) can read them. */
+export const ROOT_COMPRESSIONS = { squashfs: ['zstd', 'xz', 'lz4', 'gzip'], erofs: ['lz4hc', 'lz4'] } as const;
+export type RootSpec =
+  | { filesystem: 'initramfs' }
+  | { filesystem: 'squashfs'; compression: (typeof ROOT_COMPRESSIONS.squashfs)[number] }
+  | { filesystem: 'erofs'; compression: (typeof ROOT_COMPRESSIONS.erofs)[number] };
+
 /** A selection of files from a package: a glob over package paths, optionally renamed. */
 export interface FileSelection {
   /** Path inside the package (no leading slash); `*` matches within a name, `**` any depth. */
@@ -50,6 +63,8 @@ export interface Recipe {
   debian: { architecture: string };
   kernel: { metapackage: string; boot: KernelBoot };
   initrd: { compression: Compression };
+  /** Default: everything in the initramfs. */
+  root: RootSpec;
   packages: DebPackageSpec[];
   node: NodeSpec;
   nodeModules: NodeModuleSpec[];
@@ -66,7 +81,7 @@ export function parseRecipe(text: string, file: string): Recipe {
   }
   const r = new Reader(file);
   const root = r.object(doc, '');
-  r.only(root, '', ['arch', 'debian', 'kernel', 'initrd', 'packages', 'node', 'nodeModules']);
+  r.only(root, '', ['arch', 'debian', 'kernel', 'initrd', 'root', 'packages', 'node', 'nodeModules']);
   const debian = r.object(root.debian, 'debian');
   r.only(debian, 'debian', ['architecture']);
   const kernel = r.object(root.kernel, 'kernel');
@@ -83,6 +98,7 @@ export function parseRecipe(text: string, file: string): Recipe {
       boot: r.oneOf(kernel.boot, 'kernel.boot', KERNEL_BOOTS),
     },
     initrd: { compression: r.oneOf(initrd.compression, 'initrd.compression', COMPRESSIONS) },
+    root: rootSpec(r, root.root),
     packages: r.array(root.packages, 'packages').map((item, i) => {
       const key = `packages[${i}]`;
       const p = r.object(item, key);
@@ -125,6 +141,19 @@ export function parseRecipe(text: string, file: string): Recipe {
       };
     }),
   };
+}
+
+function rootSpec(r: Reader, value: unknown): RootSpec {
+  if (value === undefined) return { filesystem: 'initramfs' };
+  const spec = r.object(value, 'root');
+  const filesystem = r.oneOf(spec.filesystem, 'root.filesystem', ROOT_FILESYSTEMS);
+  if (filesystem === 'initramfs') {
+    r.only(spec, 'root', ['filesystem']);
+    return { filesystem };
+  }
+  r.only(spec, 'root', ['filesystem', 'compression']);
+  if (filesystem === 'squashfs') return { filesystem, compression: r.oneOf(spec.compression, 'root.compression', ROOT_COMPRESSIONS.squashfs) };
+  return { filesystem, compression: r.oneOf(spec.compression, 'root.compression', ROOT_COMPRESSIONS.erofs) };
 }
 
 /** Small typed accessors that fail with the file and key in the message. */

@@ -6,7 +6,7 @@
 import { GUEST_KERNEL_MODULES } from '../../guest/api/kernel-modules.js';
 import { TsdError } from '../../guest/api/errors.js';
 import type { GuestArch } from './guest-image.js';
-import type { Compression, FileSelection, KernelBoot, Recipe } from './recipe.js';
+import type { Compression, FileSelection, KernelBoot, Recipe, RootSpec } from './recipe.js';
 
 export interface ResolvedDeb {
   package: string;
@@ -34,6 +34,7 @@ export interface ResolvedRecipe {
   aptArchitecture: string;
   kernel: ResolvedKernel;
   compression: Compression;
+  root: RootSpec;
   debs: ResolvedDeb[];
   node: ResolvedNpm & { strip?: string };
   nodeModules: ResolvedNpm[];
@@ -63,6 +64,7 @@ export function resolveRecipe(recipe: Recipe, facts: ResolutionFacts): ResolvedR
     aptArchitecture: recipe.debian.architecture,
     kernel: { ...kernel, boot: recipe.kernel.boot },
     compression: recipe.initrd.compression,
+    root: recipe.root,
     debs: recipe.packages.map((p) => {
       const version = facts.candidates.get(p.package);
       if (version === undefined) {

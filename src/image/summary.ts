@@ -10,7 +10,7 @@ export interface ImageSummary {
   rootDiskPath?: string;
   manifestPath: string;
   kernelArgs: string[];
-  sizes: { kernel: number; initrd: number; initrdUncompressed: number; rootDisk?: number };
+  sizes: { kernel: number; initrd: number; initrdUncompressed: number; rootDisk?: number; compressed: number };
   compression: ImageManifest['compression'];
   versions: { kernel: string; kernelPackage: string; node: string };
 }
@@ -21,6 +21,7 @@ export function describeImage(image: GuestImage, manifest: ImageManifest): Image
     initrd: manifest.files.initrd.size,
     initrdUncompressed: manifest.initrdRawSize,
     ...(manifest.files.rootDisk ? { rootDisk: manifest.files.rootDisk.size } : {}),
+    compressed: manifest.compressedSize,
   };
   return {
     arch: image.arch,
@@ -45,6 +46,7 @@ export function summaryLines(summary: ImageSummary): string[] {
     `kernel   ${summary.kernelPath} (${mb(sizes.kernel)}, ${summary.versions.kernelPackage})`,
     `initrd   ${summary.initrdPath} (${mb(sizes.initrd)} ${summary.compression}, ${mb(sizes.initrdUncompressed)} unpacked)`,
     ...(summary.rootDiskPath && sizes.rootDisk ? [`root     ${summary.rootDiskPath} (${mb(sizes.rootDisk)})`] : []),
+    `size     ${mb(sizes.compressed)} compressed (initramfs + root disk + the kernel as Debian ships it)`,
     `node     ${summary.versions.node}`,
     `manifest ${summary.manifestPath}`,
   ];

@@ -59,6 +59,16 @@ export class ImageTree {
     }
   }
 
+  /** Bytes of file contents in the tree (files and data entries). */
+  contentSize(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.kind === 'file') total += entry.size;
+      else if (entry.kind === 'data') total += entry.data.length;
+    }
+    return total;
+  }
+
   get(path: string): TreeEntry | undefined {
     return this.entries.get(normalise(path));
   }

@@ -10,7 +10,7 @@ import { TsdError } from '../../guest/api/errors.js';
 import type { LaunchPlan } from '../agent/launch-plan.js';
 import { loadMachineConfig } from '../config/load.js';
 import { ensureDockerContext } from '../docker-context/docker-context.js';
-import { createImageBuilder } from '../image/builder.js';
+import { createImageBuilder, readImageManifest } from '../image/builder.js';
 import { defaultCacheDir } from '../image/cache.js';
 import { readMachineKeys } from '../ssh/keys.js';
 import { writeJsonAtomic } from './atomic-file.js';
@@ -50,7 +50,10 @@ async function plan(paths: MachinePaths, ui: StartUi): Promise<LaunchPlan> {
   const choice = await chooseAccel(config.accel, config.arch, {
     platform: process.platform,
     hostArch: process.arch,
-    kvmWorks: () => probeKvm(qemuPath, config.arch, image.kernelPath, defaultCacheDir()),
+    kvmWorks: async () => {
+      const kernelSha256 = (await readImageManifest(image.manifestPath)).files.kernel.sha256;
+      return probeKvm(qemuPath, config.arch, image.kernelPath, defaultCacheDir(), `sha256:${kernelSha256}`);
+    },
   });
   if (choice.warning !== undefined) ui.warn(choice.warning);
   // x86_64 under tcg: microvm when the host's TSC rate is known (see argv.ts), else q35.

@@ -56,6 +56,7 @@ export class GuestVm {
       memoryMiB: 1024,
       kernelPath: options.image.kernelPath,
       initrdPath: options.image.initrdPath,
+      ...(options.image.rootDiskPath === undefined ? {} : { rootDiskPath: options.image.rootDiskPath }),
       kernelArgs: options.image.kernelArgs,
       dataDiskPath: join(options.dir, 'data.qcow2'),
       sshPort: await freePort(),

@@ -13,6 +13,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT_DISK_SERIAL } from '../../guest/api/guest-layout.js';
 import { createImageBuilder, guestNodePath, readImageManifest } from '../../src/image/builder.js';
 import type { GuestArch, GuestImage } from '../../src/image/guest-image.js';
 
@@ -21,15 +22,19 @@ const END = 'TSD-IMAGE-TEST-END';
 const MODULES = ['ext4', 'virtio_net', 'nf_tables', 'overlay', '9p', 'bridge'];
 
 /**
- * The guest-side test, run by busybox sh as the init (`rdinit=/bin/sh -- -c "…"`). The kernel
+ * The guest-side test, run by busybox sh as the init (`rdinit=/bin/sh -- -c "…"`; with a root disk,
+ * `rdinit=/init tsd_next=/bin/sh -- -c "…"`: stage 1 mounts the disk and runs the shell). The kernel
  * command line keeps a double-quoted string as one argument, so the script uses no double quotes;
  * JavaScript strings are in backticks.
  */
 const SCRIPT = [
   `echo ${BEGIN}`,
-  'mount -t proc proc /proc',
-  'mount -t sysfs sys /sys',
-  'mount -t devtmpfs dev /dev',
+  // with a root disk, stage 1 has mounted these already (busy); later checks fail if one is missing
+  'mount -t proc proc /proc 2>/dev/null',
+  'mount -t sysfs sys /sys 2>/dev/null',
+  'mount -t devtmpfs dev /dev 2>/dev/null',
+  // the root: the initramfs (rootfs), or the root disk under an overlay (stage 1)
+  "echo ROOT-FS $(grep -m1 ' / ' /proc/mounts | cut -d' ' -f3)",
   'echo KERNEL-RELEASE $(uname -r)',
   // koffi resolves from /opt/tsd/node_modules; calling getpid through it proves the .node loads.
   "cd /opt/tsd && /usr/bin/node --input-type=module -e 'const k = (await import(`koffi`)).default; const getpid = k.load(`libc.so.6`).func(`int getpid()`); console.log(`NODE-OK`, process.version, process.arch, `KOFFI-OK`, k.version, String(getpid() > 1))'",
@@ -57,11 +62,12 @@ interface Board {
   qemu: string;
   machine: string;
   console: string;
+  virtioBlk: string;
 }
 
 const BOARDS: Record<GuestArch, Board> = {
-  x86_64: { qemu: 'qemu-system-x86_64', machine: 'microvm,acpi=on,rtc=on', console: 'ttyS0' },
-  aarch64: { qemu: 'qemu-system-aarch64', machine: 'virt', console: 'ttyAMA0' },
+  x86_64: { qemu: 'qemu-system-x86_64', machine: 'microvm,acpi=on,rtc=on', console: 'ttyS0', virtioBlk: 'virtio-blk-device' },
+  aarch64: { qemu: 'qemu-system-aarch64', machine: 'virt', console: 'ttyAMA0', virtioBlk: 'virtio-blk-pci' },
 };
 
 /**
@@ -80,13 +86,20 @@ async function x86ClockArgs(): Promise<string[]> {
 async function bootOnce(image: GuestImage, serialLog: string, timeoutMs: number): Promise<{ log: string; timedOut: boolean }> {
   const board = BOARDS[image.arch];
   const clock = image.arch === 'x86_64' ? await x86ClockArgs() : [];
+  // With a root disk, stage 1 (the image's /init) mounts it and runs tsd_next in its place of stage 2.
+  const init = image.rootDiskPath === undefined ? ['rdinit=/bin/sh'] : [...image.kernelArgs, 'tsd_next=/bin/sh'];
+  const rootDisk = image.rootDiskPath === undefined ? [] : [
+    '-drive', `if=none,id=root,file=${image.rootDiskPath},format=raw,readonly=on`,
+    '-device', `${board.virtioBlk},drive=root,serial=${ROOT_DISK_SERIAL}`,
+  ];
   const args = [
     '-M', board.machine, '-accel', 'tcg', '-cpu', 'max', '-m', '512M',
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-serial', `file:${serialLog}`,
     '-kernel', image.kernelPath,
     '-initrd', image.initrdPath,
-    '-append', [`console=${board.console}`, 'panic=-1', 'quiet', ...clock, `rdinit=/bin/sh -- -c "${SCRIPT}"`].join(' '),
+    ...rootDisk,
+    '-append', [`console=${board.console}`, 'panic=-1', 'quiet', ...clock, ...init, `-- -c "${SCRIPT}"`].join(' '),
   ];
   const child = spawn(board.qemu, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -124,6 +137,7 @@ async function checkBoot(t: import('ava').ExecutionContext, image: GuestImage, t
     const fail = (what: string): string => `${what}\n--- serial log ---\n${log.slice(-6000)}`;
     t.false(log.includes('Initramfs unpacking failed'), fail('the initramfs did not unpack cleanly'));
     t.true(log.includes(BEGIN), fail('no begin marker'));
+    t.true(log.includes(`ROOT-FS ${manifest.root.filesystem === 'initramfs' ? 'rootfs' : 'overlay'}`), fail(`the root is not the ${manifest.root.filesystem} layout`));
     t.true(log.includes(`KERNEL-RELEASE ${manifest.kernel.release}`), fail('unexpected kernel release'));
     const nodeArch = image.arch === 'x86_64' ? 'x64' : 'arm64';
     t.true(log.includes(`NODE-OK v${manifest.node.version} ${nodeArch} KOFFI-OK ${manifest.nodeModules[0]!.version} true`), fail('node/koffi line missing'));
@@ -178,8 +192,8 @@ test.serial('x86_64: the image builds reproducibly and boots on microvm under tc
   t.deepEqual(cached, first);
 
   const manifest = await readImageManifest(first.manifestPath);
-  t.log(`kernel ${manifest.files.kernel.size} B, initrd ${manifest.files.initrd.size} B (${manifest.compression}), raw ${manifest.initrdRawSize} B`);
-  t.true(manifest.files.initrd.size <= 60_000_000, 'the compressed initramfs stays within 60 MB');
+  t.log(`kernel ${manifest.files.kernel.size} B, initrd ${manifest.files.initrd.size} B (${manifest.compression}), raw ${manifest.initrdRawSize} B, root disk ${manifest.files.rootDisk?.size ?? 0} B (${JSON.stringify(manifest.root)}), compressed total ${manifest.compressedSize} B`);
+  t.true(manifest.compressedSize <= 60_000_000, 'the image (initramfs + root disk + Debian\'s compressed kernel) stays within 60 MB');
   t.true(manifest.modules.files.some((file) => file.endsWith('/ext4.ko')));
 
   // host mode runs the very node binary the image ships

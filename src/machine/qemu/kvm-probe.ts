@@ -3,7 +3,8 @@
  * running a Linux guest hangs (nested or restricted hosts). So the probe boots the guest kernel
  * under KVM with no initrd: a working KVM reaches "Kernel panic" (no root) within seconds and
  * QEMU exits (-no-reboot); a broken one hangs and the timeout says no. The answer is cached per
- * host kernel, QEMU binary and guest kernel, because the probe costs a few seconds.
+ * host kernel, QEMU binary and guest kernel (by content: every image build copies the kernel to a
+ * new path, and a hanging probe costs its whole timeout), because the probe costs seconds.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
@@ -20,9 +21,9 @@ interface ProbeCache {
   works: boolean;
 }
 
-function probeKey(qemu: string, kernelPath: string): string {
+function probeKey(qemu: string, kernelId: string): string {
   const stamp = (path: string) => `${path}@${statSync(path).mtimeMs}`;
-  return [release(), stamp(qemu), stamp(kernelPath)].join('|');
+  return [release(), stamp(qemu), kernelId].join('|');
 }
 
 function bootUnderKvm(qemu: string, arch: GuestArch, kernelPath: string): Promise<boolean> {
@@ -43,14 +44,15 @@ function bootUnderKvm(qemu: string, arch: GuestArch, kernelPath: string): Promis
   });
 }
 
-export async function probeKvm(qemu: string, arch: GuestArch, kernelPath: string, cacheDir: string): Promise<boolean> {
+/** kernelId: what identifies the guest kernel's content (its sha256 from the image manifest). */
+export async function probeKvm(qemu: string, arch: GuestArch, kernelPath: string, cacheDir: string, kernelId: string): Promise<boolean> {
   try {
     accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
   } catch {
     return false;
   }
   const cacheFile = join(cacheDir, 'kvm-probe.json');
-  const key = probeKey(qemu, kernelPath);
+  const key = probeKey(qemu, kernelId);
   const cached = (await readJsonIfExists(cacheFile).catch(() => undefined)) as ProbeCache | undefined;
   if (cached?.key === key) return cached.works;
   const works = await bootUnderKvm(qemu, arch, kernelPath);
