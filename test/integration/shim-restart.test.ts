@@ -5,7 +5,7 @@
  * down was recorded by the shim and is reported after the restart.
  */
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFixtureRegistry } from '../fixtures/fixture-images.js';
 import { DebianContainerd, SHIM_RUNTIME } from '../helpers/debian-containerd.js';
@@ -53,6 +53,45 @@ test('kill -9 containerd while tasks run; after its restart the tasks are still 
     await fixtures.stop();
   }
 });
+
+test('the shim itself killed -9: containerd runs its delete verb, which removes the container and unmounts its rootfs', async (t) => {
+  const containerd = await DebianContainerd.start();
+  const fixtures = await startFixtureRegistry({ nginx: false });
+  const image = `${fixtures.host}/library/busybox:latest`;
+  const id = `orphan-${process.pid}`;
+  try {
+    await containerd.ctrOk(['images', 'pull', '--plain-http', image]);
+    await containerd.ctrOk(['run', ...R, '-d', image, id, 'sleep', '1000']);
+    const pid = taskPid(readFileSync(bundle(containerd, id, 'init.pid'), 'utf8'));
+    const socket = readFileSync(bundle(containerd, id, 'address'), 'utf8').replace('unix://', '');
+    const shim = shimProcess(socket);
+    t.truthy(shim, 'the shim serving the task');
+    process.kill(shim!, 'SIGKILL');
+    // containerd sees the connection close and cleans up with `containerd-shim-tsd-v2 … delete`.
+    for (let i = 0; i < 200 && (await containerd.ctrOk(['task', 'ls', '-q'])).includes(id); i++) await new Promise((r) => setTimeout(r, 100));
+    t.false((await containerd.ctrOk(['task', 'ls', '-q'])).includes(id), 'the task is gone');
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    t.false(isAlive(pid), 'the container was killed by runtime delete --force');
+    t.false(readFileSync('/proc/self/mountinfo', 'utf8').includes(`/${id}/rootfs`), 'its rootfs is unmounted');
+    await containerd.ctrOk(['containers', 'rm', id]);
+  } finally {
+    await containerd.stop();
+    await fixtures.stop();
+  }
+});
+
+function shimProcess(socket: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (argv.some((arg) => arg.endsWith('shim.mjs')) && argv.includes(socket)) return Number(name);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
 
 function bundle(containerd: DebianContainerd, id: string, file: string): string {
   return join(containerd.state, 'io.containerd.runtime.v2.task', 'default', id, file);
