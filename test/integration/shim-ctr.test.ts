@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { DebianContainerd, SHIM_RUNTIME } from '../helpers/debian-containerd.js';
 import { shimProtos, TASK_SERVICE } from '../../guest/shim/shim-protos.js';
-import { ServiceClient, TtrpcClient } from '../../guest/ttrpc/index.js';
+import { GrpcCode, ServiceClient, TtrpcClient, type TtrpcError } from '../../guest/ttrpc/index.js';
 
 let containerd: DebianContainerd;
 let fixtures: FixtureRegistry;
@@ -145,6 +145,31 @@ test.serial('ctr task exec -t and exec with stdin', async (t) => {
   t.regex(result.stdout, /size 12 34/);
   const piped = await containerd.ctr(['task', 'exec', '--exec-id', 's1', id, 'sh', '-c', 'wc -c'], { input: 'twelve bytes' });
   t.is(piped.stdout.trim(), '12');
+  await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
+  await waitForStatus(id, 'STOPPED');
+  await containerd.ctrOk(['task', 'delete', id]);
+  await containerd.ctrOk(['containers', 'rm', id]);
+});
+
+test.serial('Update (resources JSON, as containerd sends it) reaches the cgroup; Checkpoint is Unimplemented', async (t) => {
+  const id = unique('update');
+  await containerd.ctrOk(['run', ...R, '-d', image, id, 'sleep', '1000']);
+  const pid = Number(readFileSync(bundleFile(id, 'init.pid'), 'utf8'));
+  const shim = await TtrpcClient.connect(readFileSync(bundleFile(id, 'address'), 'utf8'));
+  try {
+    const task = new ServiceClient(shim, shimProtos(), TASK_SERVICE);
+    const resources = { memory: { limit: 48 * 1024 * 1024 } };
+    await task.call('Update', { id, resources: { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources', value: Buffer.from(JSON.stringify(resources)) } });
+    const memoryLine = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((line) => line.split(':')[1]?.split(',').includes('memory'));
+    const limitFile = memoryLine
+      ? join('/sys/fs/cgroup/memory', memoryLine.split(':')[2]!, 'memory.limit_in_bytes')
+      : join('/sys/fs/cgroup/unified', readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^0::(.*)$/m)![1]!, 'memory.max');
+    t.is(readFileSync(limitFile, 'utf8').trim(), String(48 * 1024 * 1024));
+    const error = await t.throwsAsync(task.call('Checkpoint', { id, path: '/tmp/nowhere' }));
+    t.is((error as TtrpcError).grpcCode, GrpcCode.UNIMPLEMENTED);
+  } finally {
+    shim.close();
+  }
   await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
   await waitForStatus(id, 'STOPPED');
   await containerd.ctrOk(['task', 'delete', id]);
