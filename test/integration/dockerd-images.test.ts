@@ -203,6 +203,15 @@ test.serial('a name moved to another image leaves the old one dangling; image pr
   await engine.dockerOk('rmi', 'busybox-multi');
 });
 
+test.serial('docker pull --all-tags pulls every tag of the repository', async (t) => {
+  const pulled = await engine.docker('pull', '--all-tags', `${fixtures.host}/h3/pushed`);
+  t.is(pulled.code, 0, pulled.stderr);
+  t.regex(pulled.stdout, /v1: Pulling from h3\/pushed/);
+  const tags = (await engine.dockerOk('images', '--format', '{{.Repository}}:{{.Tag}}', `${fixtures.host}/h3/pushed`)).trim();
+  t.is(tags, `${fixtures.host}/h3/pushed:v1`);
+  await engine.dockerOk('rmi', `${fixtures.host}/h3/pushed:v1`);
+});
+
 test.serial('reference and label filters, and bad filters', async (t) => {
   const byRef = (await engine.dockerOk('images', '--filter', 'reference=busy*', '--format', '{{.Repository}}')).trim();
   t.is(byRef, 'busybox');

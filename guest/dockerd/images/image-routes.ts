@@ -14,7 +14,7 @@ import { parseEventTime } from '../events/event-filters.js';
 import { handleLoad, handleSave } from './archive-routes.js';
 import { setImageName } from './image-names.js';
 import { createdSeconds, imageHistory, imageInspect, imageSummary } from './image-json.js';
-import { isDangling, repoTags, safeParse, type LoadedImage } from './image-record.js';
+import { isDangling, repoDigests, repoTags, safeParse, type LoadedImage } from './image-record.js';
 import { handlePull } from './pull-image.js';
 import { handlePush } from './push-image.js';
 import { pruneImages, removeImage } from './remove-image.js';
@@ -69,8 +69,12 @@ async function listImages(ctx: EngineContext, req: ApiRequest, res: ServerRespon
   for (const image of images) {
     const containers = ctx.containers ? (await ctx.containers.usingImage(image.id)).length : -1;
     const summary = await imageSummary(ctx.containerd, image, containers);
-    // With a reference filter Docker lists only the matching tags of each image.
-    if (filters.has('reference')) summary.RepoTags = repoTags(image).filter((tag) => filters.get('reference').some((p) => globMatch(p, tag) || globMatch(p, tag.replace(/:[^:/]+$/, ''))));
+    // With a reference filter Docker lists only the matching tags (and digests) of each image.
+    if (filters.has('reference')) {
+      const matching = (name: string, repo: string): boolean => filters.get('reference').some((p) => globMatch(p, name) || globMatch(p, repo));
+      summary.RepoTags = repoTags(image).filter((tag) => matching(tag, tag.replace(/:[^:/]+$/, '')));
+      summary.RepoDigests = repoDigests(image).filter((digest) => matching(digest, digest.replace(/@.*$/, '')));
+    }
     summaries.push(summary);
   }
   summaries.sort((a, b) => (b.Created as number) - (a.Created as number));

@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { TsdError } from '../../api/errors.js';
 import { familiarReference, formatReference, parseReference, type ImageReference } from '../../api/oci-image-spec.js';
 import { pullImage } from '../../containerd/registry/pull.js';
+import { readBounded, registryError } from '../../containerd/registry/registry-errors.js';
 import { formatPlatform, parsePlatform } from '../../containerd/registry/platforms.js';
 import type { PlatformSpec } from '../../containerd/registry/types.js';
 import type { EngineContext } from '../engine-context.js';
@@ -22,15 +23,36 @@ export async function handlePull(ctx: EngineContext, req: ApiRequest, res: Serve
   if (req.query.get('fromSrc')) throw new TsdError('unsupported', 'importing a filesystem tarball (docker import) is not supported by this engine');
   const fromImage = req.query.get('fromImage');
   if (!fromImage) throw new TsdError('invalid-argument', 'fromImage is required');
-  const ref = referenceOf(fromImage, req.query.get('tag') ?? '');
+  const tag = req.query.get('tag');
+  const ref = referenceOf(fromImage, tag ?? '');
   const platform = platformOf(req.query.get('platform'));
   const credentials = credentialsOf(decodeRegistryAuth(req.raw.headers['x-registry-auth']));
   const stream = startJsonStream(res);
   try {
-    await pull(ctx, ref, { platform, credentials, send: (message) => stream.send(message), signal: stream.signal });
+    // No tag parameter at all (`docker pull --all-tags`) and none in the name: every tag.
+    const allTags = tag === null && !/:[^/]+$/.test(fromImage) && !fromImage.includes('@');
+    const refs = allTags ? await allTagsOf(ctx, ref, credentials) : [ref];
+    for (const one of refs) await pull(ctx, one, { platform, credentials, send: (message) => stream.send(message), signal: stream.signal });
     stream.end();
   } catch (error) {
     stream.fail(error);
+  }
+}
+
+/** Every tag of the repository, from the registry's tags/list (mirrors first, like a pull). */
+async function allTagsOf(ctx: EngineContext, ref: ImageReference, credentials?: { username: string; password: string }): Promise<ImageReference[]> {
+  const client = ctx.registry.client(credentials);
+  try {
+    const tags = await client.onFirstEndpoint(ref, async (repository) => {
+      const response = await client.send(repository, { method: 'GET', target: 'tags/list', actions: ['pull'] });
+      if (response.statusCode !== 200) throw await registryError(response, `tags of ${repository.path}`);
+      const body = JSON.parse(await readBounded(response, 4 * 1024 * 1024)) as { tags?: string[] | null };
+      return body.tags ?? [];
+    });
+    if (tags.length === 0) throw new TsdError('not-found', `${familiarReference({ ...ref, tag: undefined })} has no tags`);
+    return tags.sort().map((tag) => ({ domain: ref.domain, path: ref.path, tag }));
+  } finally {
+    client.close();
   }
 }
 
