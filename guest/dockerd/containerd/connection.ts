@@ -6,6 +6,7 @@
  * guest/containerd/server/grpc-status.ts), so handlers see not-found/already-exists/… as usual.
  */
 import { Client, Metadata, credentials, status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { existsSync } from 'node:fs';
 import { TsdError, type ErrorCode } from '../../api/errors.js';
 import { loadApi, type ServiceName } from '../../containerd/api/load-api.js';
 
@@ -75,6 +76,8 @@ export class ContainerdConnection {
       return await this.#unaryOnce<Req, Res>(service, method, request, options);
     } catch (error) {
       if ((error as TsdError).code !== 'unavailable' || !/not reachable/.test((error as TsdError).message)) throw error;
+      // No socket at all: containerd is not running (not restarting); say so at once.
+      if (!existsSync(this.address)) throw error;
       const reconnected = await this.waitReady(RECONNECT_WAIT_MS).then(() => true, () => false);
       if (!reconnected) throw error;
       return await this.#unaryOnce<Req, Res>(service, method, request, options);
