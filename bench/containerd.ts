@@ -69,6 +69,13 @@ function shimPids(address: string): number[] {
   return pids;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const sum = (list: Memory[]): Memory => list.reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
 const mib = (kib: number): string => (kib / 1024).toFixed(1);
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2000));
@@ -76,45 +83,61 @@ const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve,
 interface Result {
   engine: string;
   pulls: number[];
+  /** The daemon's CPU seconds per pull: load on the machine changes wall time far more than this. */
+  pullCpu: number[];
   idle: Memory;
   afterPull: Memory;
-  perTask: Memory;
+  /** Per running container: the daemon's growth, and its shims. */
+  daemonPerTask: Memory;
+  shimsPerTask: Memory;
 }
 
-async function measure(engine: Engine, ref: string): Promise<Result> {
-  const pulls: number[] = [];
-  let idle: Memory = { rss: 0, pss: 0 };
-  let afterPull: Memory = { rss: 0, pss: 0 };
-  let perTask: Memory = { rss: 0, pss: 0 };
-  for (let run = 0; run < RUNS; run++) {
-    const daemon = await engine.start();
-    try {
-      await settle();
-      idle = memoryOf(daemon.pid as number);
-      const started = performance.now();
-      await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
-      pulls.push(performance.now() - started);
-      if (run < RUNS - 1) continue;
-      await settle();
-      afterPull = memoryOf(daemon.pid as number);
-      for (let i = 0; i < TASKS; i++) await daemon.ctrOk(['run', ...engine.runArgs, '-d', ref, `bench-${process.pid}-${i}`, 'sleep', '100000']);
-      await settle();
-      const engineSide = sum([memoryOf(daemon.pid as number), ...shimPids(daemon.address).map(memoryOf)]);
-      perTask = { rss: (engineSide.rss - afterPull.rss) / TASKS, pss: (engineSide.pss - afterPull.pss) / TASKS };
-    } finally {
-      await daemon.stop();
-    }
-  }
-  return { engine: engine.name, pulls, idle, afterPull, perTask };
+/** One cold pull on a fresh daemon; the caller keeps the daemon or stops it. */
+async function coldPull(engine: Engine, ref: string): Promise<{ daemon: Daemon; ms: number; cpu: number; idle: Memory }> {
+  const daemon = await engine.start();
+  await settle();
+  const pid = daemon.pid as number;
+  const idle = memoryOf(pid);
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  await daemon.ctrOk(['images', 'pull', '--plain-http', ref]);
+  return { daemon, ms: performance.now() - started, cpu: cpuSeconds(pid) - cpuBefore, idle };
+}
+
+/** Memory with TASKS sleep tasks running, on the daemon of the last pull. */
+async function perTask(engine: Engine, daemon: Daemon, ref: string): Promise<Pick<Result, 'afterPull' | 'daemonPerTask' | 'shimsPerTask'>> {
+  await settle();
+  const afterPull = memoryOf(daemon.pid as number);
+  for (let i = 0; i < TASKS; i++) await daemon.ctrOk(['run', ...engine.runArgs, '-d', ref, `bench-${process.pid}-${i}`, 'sleep', '100000']);
+  await settle();
+  const running = memoryOf(daemon.pid as number);
+  const shims = sum(shimPids(daemon.address).map(memoryOf));
+  return {
+    afterPull,
+    daemonPerTask: { rss: (running.rss - afterPull.rss) / TASKS, pss: (running.pss - afterPull.pss) / TASKS },
+    shimsPerTask: { rss: shims.rss / TASKS, pss: shims.pss / TASKS },
+  };
 }
 
 const registry = await startFixtureRegistry({});
 const ref = `${registry.host}/library/nginx:latest`;
-const results: Result[] = [];
+const results: Result[] = ENGINES.map((engine) => ({ engine: engine.name, pulls: [], pullCpu: [], idle: { rss: 0, pss: 0 }, afterPull: { rss: 0, pss: 0 }, daemonPerTask: { rss: 0, pss: 0 }, shimsPerTask: { rss: 0, pss: 0 } }));
 try {
-  for (const engine of ENGINES) {
-    process.stderr.write(`measuring ${engine.name}\n`);
-    results.push(await measure(engine, ref));
+  // Pulls interleaved (engine A, B, C, A, B, C, ...) so that a busy moment of the machine does not land on one engine only.
+  for (let run = 0; run < RUNS; run++) {
+    for (const [index, engine] of ENGINES.entries()) {
+      process.stderr.write(`run ${run + 1}/${RUNS}: ${engine.name}\n`);
+      const result = results[index] as Result;
+      const { daemon, ms, cpu, idle } = await coldPull(engine, ref);
+      try {
+        result.pulls.push(ms);
+        result.pullCpu.push(cpu);
+        result.idle = idle;
+        if (run === RUNS - 1) Object.assign(result, await perTask(engine, daemon, ref));
+      } finally {
+        await daemon.stop();
+      }
+    }
   }
 } finally {
   await registry.stop();
@@ -124,19 +147,22 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 const base = results[0] as Result;
 const rows = results.map((r) => {
   const pull = median(r.pulls);
-  return `| ${r.engine} | ${(pull / 1000).toFixed(2)} (${(pull / median(base.pulls)).toFixed(2)}×) | ${mib(r.idle.rss)} / ${mib(r.idle.pss)} | ${mib(r.afterPull.rss)} / ${mib(r.afterPull.pss)} | ${mib(r.perTask.rss)} / ${mib(r.perTask.pss)} |`;
+  const total = { rss: r.daemonPerTask.rss + r.shimsPerTask.rss, pss: r.daemonPerTask.pss + r.shimsPerTask.pss };
+  const cpu = median(r.pullCpu);
+  return `| ${r.engine} | ${(pull / 1000).toFixed(2)} (${(pull / median(base.pulls)).toFixed(2)}×) | ${cpu.toFixed(2)} (${(cpu / median(base.pullCpu)).toFixed(2)}×) | ${mib(r.idle.rss)} / ${mib(r.idle.pss)} | ${mib(r.afterPull.rss)} / ${mib(r.afterPull.pss)} | ${mib(r.daemonPerTask.rss)} / ${mib(r.daemonPerTask.pss)} | ${mib(r.shimsPerTask.rss)} / ${mib(r.shimsPerTask.pss)} | ${mib(total.rss)} / ${mib(total.pss)} |`;
 });
 const section = [
   '',
   '## containerd: tsd-containerd beside Debian\'s containerd 1.6',
   '',
   `\`npx tsx bench/containerd.ts\` (as root, after \`npm run build\`): fresh dirs per run, nginx fixture (Debian minbase + nginx) from`,
-  `the local registry, median cold pull of ${RUNS}, memory in MiB as RSS / PSS (PSS shares pages between processes fairly;`,
-  `RSS counts a Go shim's or Node's shared text once per process). Per container: daemon + all its shims with ${TASKS} \`sleep\` tasks,`,
-  'minus the idle daemon after the pull, divided by the task count. Machine: 2 CPUs shared with other jobs.',
+  `the local registry, median of ${RUNS} cold pulls (engines interleaved), memory in MiB as RSS / PSS (PSS splits shared pages`,
+  `between the processes sharing them; RSS counts a Go binary's or Node's text once per process). Per container, with ${TASKS}`,
+  '`sleep` tasks running: the daemon\'s growth over its after-pull size, and its shims (every process started with',
+  '`-address <its socket>`), each divided by the task count. Machine: 2 CPUs shared with other jobs.',
   '',
-  '| engine | cold pull nginx [s] | idle daemon | daemon after pull | per running container |',
-  '| --- | ---: | ---: | ---: | ---: |',
+  '| engine | cold pull nginx [s] | daemon CPU in the pull [s] | idle daemon | daemon after pull | daemon per container | shim per container | engine per container |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
   '',
 ].join('\n');
