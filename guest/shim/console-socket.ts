@@ -23,14 +23,24 @@ export class ConsoleSocket {
     return new ConsoleSocket(path, listenUnix(path));
   }
 
-  /** The pty master fd (close-on-exec), already sent by the runtime. */
-  receive(): number {
-    const connection = tryAccept(this.fd);
-    if (connection === undefined) throw new TsdError('internal', 'the runtime did not send a terminal to the console socket');
+  /**
+   * The pty master fd (close-on-exec). The runtime connected and sent it before it returned, so
+   * it is normally waiting; everything is non-blocking all the same (a shim serves many tasks and
+   * must never block), with a short bounded wait.
+   */
+  async receive(): Promise<number> {
+    const deadline = Date.now() + 5000;
+    let connection: number | undefined;
     try {
-      return receiveFd(connection).fd;
+      for (;;) {
+        connection ??= tryAccept(this.fd);
+        const received = connection === undefined ? undefined : receiveFd(connection);
+        if (received) return received.fd;
+        if (Date.now() > deadline) throw new TsdError('internal', 'the runtime did not send a terminal to the console socket');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     } finally {
-      closeFd(connection);
+      if (connection !== undefined) closeFd(connection);
     }
   }
 

@@ -69,7 +69,7 @@ export class Container {
         this.reaper.watch(process.pid, (exit) => this.onExit(process, exit));
       });
       io.runtimeStarted();
-      if (console) io.attachConsole(console.receive());
+      if (console) io.attachConsole(await console.receive());
       process.io = io;
     } catch (error) {
       io.close();

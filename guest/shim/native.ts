@@ -137,19 +137,19 @@ export function listenUnix(path: string): number {
   return fd;
 }
 
-/** accept4 without blocking: a connected fd, or undefined if nobody is waiting (EAGAIN). */
+/** accept4 without blocking: a connected non-blocking fd, or undefined if nobody is waiting (EAGAIN). */
 export function tryAccept(fd: number): number | undefined {
-  const result = native().accept4(fd, null, null, SOCK_CLOEXEC);
+  const result = native().accept4(fd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (result >= 0) return result;
   if (errnoName() === 'EAGAIN') return undefined;
   throw new TsdError('internal', `accept on the console socket failed: ${errnoName()}`);
 }
 
 /**
- * Receives one fd passed with SCM_RIGHTS (blocking read on a connected socket: runc sends the
- * master right after connecting). Returns the fd and the message (runc sends the pty's name).
+ * Receives one fd passed with SCM_RIGHTS on a connected non-blocking socket. Returns the fd and
+ * the message (runc sends the pty's name), or undefined when nothing has arrived yet (EAGAIN).
  */
-export function receiveFd(socketFd: number): { fd: number; name: string } {
+export function receiveFd(socketFd: number): { fd: number; name: string } | undefined {
   const n = native();
   const { koffi } = n;
   const data = koffi.alloc('uint8_t', 4096);
@@ -159,7 +159,9 @@ export function receiveFd(socketFd: number): { fd: number; name: string } {
     koffi.encode(iov, n.iovec as never, { base: data, len: 4096 });
     const message = { name: null, namelen: 0, iov, iovlen: 1, control, controllen: 64, flags: 0 };
     const MSG_CMSG_CLOEXEC = 0x40000000;
-    const received = check('recvmsg(console socket)', n.recvmsg(socketFd, message, MSG_CMSG_CLOEXEC));
+    const result = n.recvmsg(socketFd, message, MSG_CMSG_CLOEXEC);
+    if (result < 0 && errnoName() === 'EAGAIN') return undefined;
+    const received = check('recvmsg(console socket)', result);
     const cmsg = Buffer.from(koffi.decode(control, 'uint8_t', message.controllen) as number[]);
     // struct cmsghdr { size_t len; int level; int type; } then the fds. SOL_SOCKET 1, SCM_RIGHTS 1.
     if (cmsg.length < 20 || cmsg.readInt32LE(8) !== 1 || cmsg.readInt32LE(12) !== 1) {
