@@ -19,7 +19,7 @@ import { configureNetwork } from './network.js';
 import { findPowerButtons, watchPowerButton } from './power-button.js';
 import { runProvision } from './provision.js';
 import { waitUntilReady } from './readiness.js';
-import { engineSpecs, serviceReadiness, sshdSpec, writeSshFiles } from './services.js';
+import { engineSpecs, serviceReadiness, sshdSpec, writeDaemonJson, writeSshFiles } from './services.js';
 import { mountShare } from './shares.js';
 import type { Step } from './steps.js';
 import { Supervisor } from './supervisor.js';
@@ -97,7 +97,7 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       const config = requireConfig(c);
       await writeSshFiles(config);
       c.supervisor = new Supervisor({ logDir: GUEST_LOG_DIR, log: c.log });
-      c.supervisor.start(sshdSpec(config, serviceEnv(config)));
+      c.supervisor.start(sshdSpec(serviceEnv(config)));
     },
   },
   { name: 'configure-network', fatal: false, run: () => configureNetwork() },
@@ -137,7 +137,8 @@ export const BOOT_STEPS: Step<BootContext>[] = [
     run: async (c) => {
       const config = requireConfig(c);
       if (!c.supervisor) throw new TsdError('internal', 'the supervisor was not created (start-sshd did not run)');
-      for (const spec of engineSpecs(config, daemonEnv(config))) c.supervisor.start(spec);
+      await writeDaemonJson(config);
+      for (const spec of engineSpecs(daemonEnv(config))) c.supervisor.start(spec);
     },
   },
   {

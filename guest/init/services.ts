@@ -1,56 +1,83 @@
 /**
- * The services the init supervises and how they are started. The SSH server gets its keys as
- * files in /run/tsd/ssh (RAM, 0600); the engine gets the registry settings as flags.
+ * The services the init supervises and how they are started: the SSH server, then the engine —
+ * containerd, and dockerd on top of it. The SSH server gets its keys as files in /run/tsd/ssh
+ * (RAM, 0600); dockerd gets a daemon.json generated from the machine file (registry mirrors,
+ * insecure registries, DNS, data root on the data disk) and the containerd socket as a flag.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { GuestConfig } from '../api/guest-config.js';
-import { GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET, GUEST_NODE_PATH, GUEST_SSH_PORT, GUEST_TSD_DIR } from '../api/guest-layout.js';
+import { GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET, GUEST_NODE_PATH, GUEST_SSH_PORT, GUEST_TSD_DIR, SLIRP } from '../api/guest-layout.js';
 import { ENV_JSON_PATH } from './environment.js';
 import type { ReadinessCheck } from './readiness.js';
 import type { ServiceSpec } from './supervisor.js';
 
 export const SSH_DIR = '/run/tsd/ssh';
+/** containerd's places, as Docker's own packaging sets them. */
+export const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+export const CONTAINERD_ROOT = `${GUEST_DATA_MOUNT}/containerd`;
+export const CONTAINERD_STATE = '/run/containerd';
+export const DAEMON_JSON_PATH = '/etc/docker/daemon.json';
 
 export interface ServicePaths {
   node: string;
   bundleDir: string;
   sshDir: string;
+  daemonJson: string;
 }
 
-export const GUEST_SERVICE_PATHS: ServicePaths = { node: GUEST_NODE_PATH, bundleDir: GUEST_TSD_DIR, sshDir: SSH_DIR };
+export const GUEST_SERVICE_PATHS: ServicePaths = { node: GUEST_NODE_PATH, bundleDir: GUEST_TSD_DIR, sshDir: SSH_DIR, daemonJson: DAEMON_JSON_PATH };
 
 /** The SSH server: needs only the keys and the env file, so it starts before the data disk. */
-export function sshdSpec(config: GuestConfig, env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec {
-  return serviceSpecs(config, env, paths).find((spec) => spec.name === 'sshd')!;
+export function sshdSpec(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec {
+  return {
+    name: 'sshd',
+    argv: [
+      paths.node, join(paths.bundleDir, 'sshd.mjs'),
+      '--host-key', join(paths.sshDir, 'host_key'),
+      '--authorized-keys', join(paths.sshDir, 'authorized_keys'),
+      '--env-file', ENV_JSON_PATH,
+      '--port', String(GUEST_SSH_PORT),
+    ],
+    env,
+  };
 }
 
-/** The engine: needs the data disk (its data root) and the engine's kernel modules. */
-export function engineSpecs(config: GuestConfig, env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
-  return serviceSpecs(config, env, paths).filter((spec) => spec.name !== 'sshd');
-}
-
-export function serviceSpecs(config: GuestConfig, env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
-  const dockerdArgs = [
-    '--socket', GUEST_DOCKER_SOCKET,
-    '--data-root', `${GUEST_DATA_MOUNT}/docker`,
-    ...config.registryMirrors.flatMap((mirror) => ['--registry-mirror', mirror]),
-    ...config.insecureRegistries.flatMap((registry) => ['--insecure-registry', registry]),
-  ];
+/**
+ * The engine, in start order: containerd, then dockerd (which connects to it). Both need the data
+ * disk. At shutdown the supervisor stops them in reverse order, dockerd first; the shims stay
+ * until the init's final kill, so running containers lose nothing to the engine's stop.
+ */
+export function engineSpecs(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
   return [
     {
-      name: 'sshd',
-      argv: [
-        paths.node, join(paths.bundleDir, 'sshd.mjs'),
-        '--host-key', join(paths.sshDir, 'host_key'),
-        '--authorized-keys', join(paths.sshDir, 'authorized_keys'),
-        '--env-file', ENV_JSON_PATH,
-        '--port', String(GUEST_SSH_PORT),
-      ],
+      name: 'containerd',
+      argv: [paths.node, join(paths.bundleDir, 'containerd.mjs'), '--address', CONTAINERD_SOCKET, '--root', CONTAINERD_ROOT, '--state', CONTAINERD_STATE],
       env,
     },
-    { name: 'dockerd', argv: [paths.node, join(paths.bundleDir, 'dockerd.mjs'), ...dockerdArgs], env },
+    {
+      name: 'dockerd',
+      argv: [paths.node, join(paths.bundleDir, 'dockerd.mjs'), '--config-file', paths.daemonJson, '--containerd', CONTAINERD_SOCKET],
+      env,
+    },
   ];
+}
+
+/** daemon.json for the guest's dockerd, from the machine file (pure: tested). */
+export function daemonJson(config: GuestConfig): Record<string, unknown> {
+  return {
+    hosts: [`unix://${GUEST_DOCKER_SOCKET}`],
+    'data-root': `${GUEST_DATA_MOUNT}/docker`,
+    'registry-mirrors': config.registryMirrors,
+    'insecure-registries': config.insecureRegistries,
+    // QEMU's DNS forwarder: containers reach it through the engine's NAT, as the guest does
+    dns: [SLIRP.dns],
+  };
+}
+
+export async function writeDaemonJson(config: GuestConfig, path = DAEMON_JSON_PATH): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(daemonJson(config), null, 2)}\n`, { mode: 0o644 });
 }
 
 export async function writeSshFiles(config: GuestConfig, sshDir = SSH_DIR): Promise<void> {
@@ -59,7 +86,10 @@ export async function writeSshFiles(config: GuestConfig, sshDir = SSH_DIR): Prom
   await writeFile(join(sshDir, 'authorized_keys'), config.authorizedKeys.join('\n') + '\n', { mode: 0o600 });
 }
 
-/** What "ready" means: the SSH port accepts connections and the Engine API socket too. */
+/**
+ * What "ready" means: the SSH port and the Engine API socket accept connections. containerd is
+ * not waited for: dockerd answers /_ping, /version and /info without it and connects when it is up.
+ */
 export function serviceReadiness(logDir: string): ReadinessCheck[] {
   return [
     { description: `ssh on port ${GUEST_SSH_PORT}`, target: { host: '127.0.0.1', port: GUEST_SSH_PORT }, hint: join(logDir, 'sshd.log') },

@@ -54,9 +54,13 @@ export class Supervisor {
     return status?.state === 'running' ? status.child.pid : undefined;
   }
 
+  /**
+   * Stops the services one by one in the reverse of their start order (dockerd before containerd,
+   * which it uses), each with its own grace period.
+   */
   async stopAll(graceMs: number): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.services.values()].map((service) => this.stop(service, graceMs)));
+    for (const service of [...this.services.values()].reverse()) await this.stop(service, graceMs);
   }
 
   private launch(service: Service, failures: number): void {

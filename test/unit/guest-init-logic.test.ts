@@ -17,6 +17,9 @@ import { BOOT_STEPS, clockAtBoot } from '../../guest/init/boot-plan.js';
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_RELATIME } from '../../guest/sys/mount.js';
 import { mountArgv, mountOptions } from '../../guest/init/busybox-mount.js';
 import { mountPoints } from '../../guest/init/base-mounts.js';
+import { CONTAINERD_SOCKET, daemonJson, engineSpecs } from '../../guest/init/services.js';
+import { parseDaemonJson } from '../../guest/dockerd/config/daemon-json.js';
+import type { GuestConfig } from '../../guest/api/guest-config.js';
 
 test('runSteps runs in order, goes on after a non-fatal failure and stops at a fatal one', async (t) => {
   const ran: string[] = [];
@@ -164,4 +167,22 @@ test('RotatingLog rotates by size and keeps the configured generations', async (
 test('the clock at boot is the host time at QEMU start plus the guest uptime', (t) => {
   t.is(clockAtBoot(1_790_000_000_000, 12_345.6), 1_790_000_012_346);
   t.is(clockAtBoot(1_790_000_000_000, Number.NaN), 1_790_000_000_000);
+});
+
+test('the engine starts containerd before dockerd, and dockerd gets a daemon.json our dockerd accepts', (t) => {
+  const config = {
+    version: 1, machineName: 'm', hostname: 'm', authorizedKeys: [], hostKey: '', hostTimeMs: 1, mounts: [], env: {}, provision: [],
+    registryMirrors: ['http://10.0.2.2:5000'], insecureRegistries: ['10.0.2.2:5000'],
+  } as unknown as GuestConfig;
+  const specs = engineSpecs({});
+  t.deepEqual(specs.map((spec) => spec.name), ['containerd', 'dockerd']);
+  t.deepEqual(specs[0]!.argv.slice(1), ['/opt/tsd/containerd.mjs', '--address', CONTAINERD_SOCKET, '--root', '/var/lib/containerd', '--state', '/run/containerd']);
+  t.deepEqual(specs[1]!.argv.slice(2), ['--config-file', '/etc/docker/daemon.json', '--containerd', CONTAINERD_SOCKET]);
+  const parsed = parseDaemonJson(JSON.stringify(daemonJson(config)));
+  t.deepEqual(parsed['registry-mirrors'], ['http://10.0.2.2:5000']);
+  t.deepEqual(parsed['insecure-registries'], ['10.0.2.2:5000']);
+  t.is(parsed['data-root'], '/var/lib/docker');
+  t.deepEqual(parsed.hosts, ['unix:///run/docker.sock']);
+  t.deepEqual(parsed.dns, [SLIRP.dns]);
+  t.false('containerd' in parsed, 'the containerd socket is a flag: a key in both would be refused');
 });
