@@ -57,7 +57,7 @@ export class ImageService {
    * Finds an image by name (`busybox`, `host:5000/a:b`), digest reference (`busybox@sha256:…`),
    * full ID (`sha256:…`) or unique ID prefix, like Docker. Missing: not-found "No such image: X".
    */
-  async resolve(nameOrId: string): Promise<LoadedImage> {
+  async resolve(nameOrId: string, options: { allNames?: boolean } = {}): Promise<LoadedImage> {
     const notFound = (): TsdError => new TsdError('not-found', `No such image: ${nameOrId}`);
     const idPrefix = /^(?:sha256:)?([a-f0-9]{1,64})$/.exec(nameOrId)?.[1];
     const ref = safeParse(nameOrId);
@@ -67,7 +67,8 @@ export class ImageService {
           if ((error as TsdError).code === 'not-found') return undefined;
           throw error;
         });
-        if (record) return await this.#withAllNames(await this.load(record));
+        // Every name of the image costs a listing; container create only needs this one.
+        if (record) return options.allNames === false ? await this.load(record) : await this.#withAllNames(await this.load(record));
       } else {
         const all = await this.list();
         const found = all.find((image) =>
@@ -145,7 +146,7 @@ export class ImageService {
 
   /** Unpacks the image's layers if needed and returns what a container is created from. */
   async forContainer(nameOrId: string): Promise<ImageForContainer> {
-    const image = await this.resolve(nameOrId);
+    const image = await this.resolve(nameOrId, { allNames: false });
     await unpackImage(this.containerd, image);
     const ref = safeParse(nameOrId);
     return {
