@@ -142,3 +142,36 @@ test.serial('a file persists in a named volume across containers; the volume is 
   await engine.dockerOk('volume', 'rm', volume);
   t.is((await engine.dockerOk('volume', 'ls', '-q', '--filter', `name=${volume}`)).trim(), '');
 });
+
+test.serial('engine restart with running containers: the published port still answers and the embedded DNS is back without a request', async (t) => {
+  const daemonJson = { 'registry-mirrors': [`http://${fixtures.host}`], 'insecure-registries': [fixtures.host], 'docker-hub-origin': false, 'live-restore': true };
+  let first: HostEngine | undefined = await startHostEngine({ daemonJson });
+  let second: HostEngine | undefined;
+  const port = await freePort();
+  try {
+    await first.dockerOk('pull', 'busybox');
+    await first.dockerOk('network', 'create', `r-${tag}`);
+    await first.dockerOk('run', '-d', '--name', `srv-${tag}`, '--network', `r-${tag}`, '-p', `127.0.0.1:${port}:80`, 'busybox', 'sh', '-c', 'mkdir /www && echo kept > /www/index.html && httpd -f -p 80 -h /www');
+    const pid = (await first.dockerOk('inspect', '-f', '{{.State.Pid}}', `srv-${tag}`)).trim();
+    const gateway = (await first.dockerOk('network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', `r-${tag}`)).trim();
+    const ip = (await first.dockerOk('inspect', '-f', `{{(index .NetworkSettings.Networks "r-${tag}").IPAddress}}`, `srv-${tag}`)).trim();
+    await first.stop({ keep: true });
+    const dir = first.dir;
+    first = undefined;
+    second = await startHostEngine({ dir, daemonJson });
+    // No request has touched networking yet: the DNS server must already answer inside the container's netns.
+    let answer = '';
+    for (let attempt = 0; attempt < 50 && !answer.includes(ip); attempt++) {
+      answer = await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'busybox', 'nslookup', `srv-${tag}`, gateway]).then((r) => r.stdout, () => '');
+      if (!answer.includes(ip)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    t.true(answer.includes(`Address: ${ip}`), answer);
+    const body = await run('curl', ['-sf', '--max-time', '5', `http://127.0.0.1:${port}/`]).then((r) => r.stdout, (error: Error) => error.message);
+    t.is(body, 'kept\n');
+  } finally {
+    const engine2 = second ?? first;
+    await engine2?.docker('rm', '-f', `srv-${tag}`);
+    await engine2?.docker('network', 'rm', `r-${tag}`);
+    await engine2?.stop();
+  }
+});

@@ -4,7 +4,8 @@
  * container start), so engines that never run a container never create a bridge. The container
  * module calls networkingOf(ctx) for the Networking interface and registers its ContainerLookup.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { TsdError } from '../../api/errors.js';
 import { GUEST_TSD_DIR } from '../../api/guest-layout.js';
 import type { EngineConfig } from '../config/engine-config.js';
@@ -96,6 +97,12 @@ export function addNetworkRoutes(router: Router, ctx: EngineContext, extra: Part
   // The container module looks for `networking` on the context at each use (containers/index.ts).
   (ctx as EngineContext & { networking?: Networking }).networking = networking;
   ctx.onClose(() => networking.close());
+  // Containers from before a restart (live restore) need their DNS servers and ports back now, not
+  // at the next request: start at once when any container has a networking record.
+  const endpoints = join(ctx.config.dataRoot, 'network', 'endpoints');
+  if (existsSync(endpoints) && readdirSync(endpoints).some((name) => name.endsWith('.json'))) {
+    void networking.ready().catch((error: Error) => console.error(`dockerd: networking did not start: ${error.message}`));
+  }
   addNetworkRouteTable(router, () => networking.service(), ctx);
   return networking;
 }
