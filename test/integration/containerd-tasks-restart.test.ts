@@ -107,3 +107,26 @@ for (const runtime of TASK_RUNTIMES) {
     t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), new RegExp(`^${id}\\s`, 'm'));
   });
 }
+
+for (const runtime of TASK_RUNTIMES) {
+  test(`${runtime.title}: the exit a shim reported is the one published when that shim dies later`, async (t) => {
+    const daemon = await ContainerdDaemon.start();
+    t.teardown(() => daemon.stop());
+    const ref = await pulledBusybox(daemon, registry);
+    const watch = await daemon.subscribeEvents();
+    t.teardown(() => watch.stop());
+    const id = uniqueId('reported');
+    await daemon.ctrOk(['run', ...runtime.runArgs(daemon), '-d', ref, id, 'sh', '-c', 'while [ ! -e /go ]; do sleep 0.1; done; exit 7']);
+    const task = taskLine(await daemon.ctrOk(['task', 'ls']), id);
+    if (!task) return t.fail(`task ${id} not listed`);
+    const shim = parentPid(task.pid);
+    await daemon.ctrOk(['task', 'exec', '--exec-id', 'go', id, 'touch', '/go']);
+    await waitForTask(daemon, id, 'STOPPED');
+
+    process.kill(shim, 'SIGKILL');
+    await waitForTask(daemon, id, undefined);
+    for (let i = 0; i < 100 && !watch.text().includes('/tasks/delete'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    t.true(watch.text().includes(`default /tasks/delete {"container_id":"${id}","pid":${task.pid},"exit_status":7`), watch.text());
+    await daemon.ctrOk(['containers', 'rm', id]);
+  });
+}

@@ -7,7 +7,9 @@
  */
 import { TsdError } from '../../api/errors.js';
 import type { AnyMessage } from '../api/event-types.js';
-import { toTimestamp } from '../api/timestamps.js';
+import { decodeEvent } from '../api/event-types.js';
+import { fromTimestamp, toTimestamp } from '../api/timestamps.js';
+import type { Envelope } from '../server/event-exchange.js';
 import type { ContainerRecord } from '../metadata/schema.js';
 import type { EventExchange } from '../server/event-exchange.js';
 import { createBundle, deleteBundle, listBundles, readAddress, readShimBinaryPath, writeShimBinaryPath, type BundleRoots, type TaskBundle } from './bundle.js';
@@ -18,6 +20,8 @@ import { readdir } from 'node:fs/promises';
 
 export interface ShimTask {
   readonly bundle: TaskBundle;
+  /** The init process's exit once the shim has reported it (/tasks/exit). */
+  readonly exit?: ShimExit | undefined;
   readonly client: ShimClient;
   /** The shim binary (for `delete` after it dies). */
   readonly binary: string;
@@ -37,6 +41,8 @@ export interface CreateTaskOptions {
 
 interface Entry extends ShimTask {
   log: ShimLog;
+  /** The init process's exit, learnt from the shim's /tasks/exit event. */
+  exit?: ShimExit;
   /** Set while containerd itself ends the shim, so its disconnect is not a death. */
   closing: boolean;
 }
@@ -154,6 +160,19 @@ export class ShimManager {
     }
   }
 
+  /**
+   * Sees every event a shim forwards: a /tasks/exit for a task's init process is how containerd
+   * learns that the task ended (kept for a shim that dies before its exit is deleted).
+   */
+  observe(envelope: Envelope): void {
+    if (envelope.topic !== '/tasks/exit' || !envelope.event) return;
+    const exit = decodeEvent(envelope.event) as { containerId?: string; id?: string; pid?: number; exitStatus?: number; exitedAt?: { seconds: number; nanos: number } } | undefined;
+    if (!exit?.containerId || exit.id !== exit.containerId) return;
+    const entry = this.#tasks.get(key(envelope.namespace, exit.containerId));
+    if (!entry) return;
+    entry.exit = { pid: exit.pid ?? 0, exitStatus: exit.exitStatus ?? 0, exitedAt: fromTimestamp(exit.exitedAt) ?? envelope.timestamp };
+  }
+
   /** Closes every connection without touching the shims (daemon stop: tasks keep running). */
   closeAll(): void {
     for (const entry of this.#tasks.values()) {
@@ -173,7 +192,7 @@ export class ShimManager {
       log(`shim for ${k} disconnected`);
       const wasListed = this.#tasks.get(k) === entry;
       if (wasListed) this.#tasks.delete(k);
-      void this.#cleanupDead(entry.bundle, entry.binary, wasListed);
+      void this.#cleanupDead(entry.bundle, entry.binary, wasListed, entry.exit);
     });
   }
 
@@ -197,10 +216,12 @@ export class ShimManager {
     await deleteBundle(bundle).catch((error: Error) => log(`remove bundle ${bundle.path}: ${error.message}`));
   }
 
-  async #cleanupDead(bundle: TaskBundle, binary: string, publish: boolean): Promise<void> {
-    let exit: ShimExit | undefined;
+  /** `known`: the exit the shim reported before it died; preferred to what `delete` says (it only knows what it killed). */
+  async #cleanupDead(bundle: TaskBundle, binary: string, publish: boolean, known?: ShimExit): Promise<void> {
+    let exit: ShimExit | undefined = known;
     try {
-      exit = await deleteShim(binary, bundle, this.env);
+      const deleted = await deleteShim(binary, bundle, this.env);
+      if (!known) exit = deleted;
     } catch (error) {
       log(`cleaning up dead shim ${bundle.namespace}/${bundle.id}: ${(error as Error).message}`);
     }

@@ -77,12 +77,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     snapshotters: Object.fromEntries([...snapshotters].map(([name, s]) => [name, 'error' in s ? s : { root: s.root }])),
   });
   const ttrpcAddress = `${options.address}.ttrpc`;
-  const eventsEndpoint = await startEventsEndpoint(ttrpcAddress, events);
   const shims = new ShimManager(
     bundleRoots(options.root, options.state),
     { address: options.address, ttrpcAddress, publishBinary: options.publishBinary ?? process.argv[1] ?? 'tsd-containerd' },
     events,
   );
+  const eventsEndpoint = await startEventsEndpoint(ttrpcAddress, events, (envelope) => shims.observe(envelope));
   await shims.loadExisting((ns, id) => db.namespace(ns)?.containers[id]?.runtime.name);
   const server = await startGrpcServer(options.address, {
     'containerd.services.version.v1.Version': versionService(),

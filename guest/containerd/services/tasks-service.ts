@@ -101,8 +101,9 @@ export function tasksService(containers: ContainerStore, shims: ShimManager): Se
       const ns = context.requireNamespace();
       const tasks: ProcessMessage[] = [];
       for (const shim of shims.list(ns)) {
-        // A task deleted or whose shim went away meanwhile is left out, as containerd does.
-        const process = await state(shim, '').catch(() => undefined);
+        // A task deleted or whose shim went away meanwhile is left out, as containerd does; one
+        // whose shim does not answer but reported its exit is listed as stopped.
+        const process = await state(shim, '').catch(() => (shim.exit ? stoppedProcess(shim) : undefined));
         if (process) tasks.push(process);
       }
       return { tasks };
@@ -172,6 +173,12 @@ export function tasksService(containers: ContainerStore, shims: ShimManager): Se
       return { exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
     }),
   };
+}
+
+function stoppedProcess(shim: ShimTask): ProcessMessage {
+  const exit = shim.exit as NonNullable<ShimTask['exit']>;
+  const id = shim.bundle.id;
+  return { containerId: id, id, pid: exit.pid, status: 'STOPPED', stdin: '', stdout: '', stderr: '', terminal: false, exitStatus: exit.exitStatus, exitedAt: toTimestamp(exit.exitedAt) };
 }
 
 function toProcess(containerId: string, execId: string, state: StateResponse): ProcessMessage {
