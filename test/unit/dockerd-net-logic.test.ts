@@ -104,6 +104,7 @@ test('nftables ruleset: masquerade per network, none for internal ones, DNAT per
   t.true(text.includes('ip saddr 10.1.0.0/24 oifname != "br-1" masquerade'));
   t.false(text.includes('ip saddr 10.2.0.0/24 oifname != "br-2" masquerade'), 'internal: no outbound NAT');
   t.true(text.includes('iifname "br-2" oifname != "br-2" drop'));
+  t.true(text.includes('iifname "br-1" oifname { "br-2" } drop'), 'networks are isolated from each other');
   t.true(text.includes('udp dport 5300 dnat to 10.1.0.2:53'));
   t.true(text.includes('oifname "br-1" ip saddr 10.1.0.0/24 ct status dnat masquerade'));
 });

@@ -1,6 +1,6 @@
 /**
  * The engine's whole nftables table as text (pure, unit-tested): outbound masquerade per network,
- * internal networks, and DNAT for published ports. (ICC off is not here: traffic between two ports
+ * isolation between networks, internal networks, and DNAT for published ports. (ICC off is not here: traffic between two ports
  * of one bridge never reaches the ip family without br_netfilter, so links.ts marks such ports
  * `isolated` on the bridge instead.) The table
  * is replaced atomically on every change (one `nft -f` transaction), so it never drifts.
@@ -38,6 +38,9 @@ export function renderRuleset(instance: string, networks: NftNetwork[], publicat
     // Hairpin: a container reaching a published port of its own network through a host address;
     // without the rewrite the answer would come straight from the peer, not from the address asked.
     postrouting.push(`oifname ${q(network.bridge)} ip saddr ${network.subnet} ct status dnat masquerade`);
+    // Docker isolates networks from each other: nothing is routed from one engine bridge to another.
+    const others = networks.filter((other) => other.bridge !== network.bridge).map((other) => q(other.bridge));
+    if (others.length > 0) forward.push(`iifname ${q(network.bridge)} oifname { ${others.join(', ')} } drop`);
     if (network.internal) {
       forward.push(`iifname ${q(network.bridge)} oifname != ${q(network.bridge)} drop`);
       forward.push(`oifname ${q(network.bridge)} iifname != ${q(network.bridge)} drop`);
