@@ -250,6 +250,24 @@ test.serial('user networks: embedded DNS answers names only on the shared networ
     t.deepEqual(await queryFrom(n2, gateway, 'alpha', 'tcp'), [r1.settings.Networks[front.Name]!.IPAddress]);
     t.deepEqual(await queryFrom(n2, gateway, 'example.test', 'tcp'), ['10.9.9.10']);
 
+    // A container's own --dns servers are its upstreams (here a resolver on another loopback address, port 53).
+    const ownUpstream = createSocket('udp4');
+    ownUpstream.on('message', (packet, client) => {
+      const question = readQuestion(packet);
+      if (question) ownUpstream.send(buildAnswer(packet, question, ['10.8.8.8']), client.port, client.address);
+    });
+    const ownAddress = `127.${Math.floor(Math.random() * 200) + 20}.${Math.floor(Math.random() * 250)}.1`;
+    await new Promise<void>((resolve) => ownUpstream.bind(53, ownAddress, () => resolve()));
+    try {
+      const [n4, id4] = [await netns('d4'), randomBytes(32).toString('hex')];
+      await service.attach(id4, `/var/run/netns/${n4}`, spec('delta', { networkMode: front.Name, dns: [ownAddress] }));
+      t.deepEqual(await queryFrom(n4, gateway, 'example.test'), ['10.8.8.8']);
+      t.deepEqual(await queryFrom(n4, gateway, 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress], 'container names still answered locally');
+      await service.release(id4);
+    } finally {
+      ownUpstream.close();
+    }
+
     // Connect beta to back at run time: it gets eth1 and gamma becomes resolvable on back's DNS.
     await service.connect(back.Name, id2, {});
     t.true((await inNs(n2, ['ip', '-o', 'link'])).includes('eth1'));

@@ -48,7 +48,7 @@ export class NetworkService implements Networking {
     this.store = new JsonDir(join(options.dataRoot, 'network', 'endpoints'));
     this.firewall = new Firewall(options.instance);
     this.publisher = options.userlandProxy ? new UserlandProxy() : new NftPublisher(this.firewall, (ip) => this.bridgeFor(ip));
-    this.dns = new EmbeddedDns((networkId, name) => this.lookup(networkId, name), () => this.upstreams());
+    this.dns = new EmbeddedDns((networkId, name) => this.lookup(networkId, name), (networkId, clientIp) => this.upstreams(networkId, clientIp));
   }
 
   async start(): Promise<void> {
@@ -372,7 +372,10 @@ export class NetworkService implements Networking {
     return addresses.length > 0 ? addresses : undefined;
   }
 
-  private upstreams(): Upstream[] {
+  /** A container's own --dns servers (Docker forwards to them from its embedded DNS), else the engine's. */
+  private upstreams(networkId?: string, clientIp?: string): Upstream[] {
+    const asker = networkId ? this.endpointsOn(networkId).find(({ endpoint }) => endpoint.ip === clientIp)?.record : undefined;
+    if (asker?.spec.dns?.length) return asker.spec.dns.filter((server) => !server.includes(':')).map((host) => ({ host, port: 53 }));
     if (this.options.upstreams) return this.options.upstreams;
     const servers = this.options.dns.length > 0 ? this.options.dns : parseResolvConf(this.hostResolv).nameservers;
     return servers.filter((server) => !server.includes(':')).map((host) => ({ host, port: 53 }));

@@ -30,7 +30,8 @@ export class EmbeddedDns {
 
   constructor(
     private readonly lookup: Lookup,
-    private readonly upstreams: () => Upstream[],
+    /** The asker's upstreams (its own --dns servers, else the engine's). */
+    private readonly upstreams: (networkId: string, clientIp: string) => Upstream[],
     private readonly port = 53,
   ) {}
 
@@ -39,7 +40,7 @@ export class EmbeddedDns {
     if (this.listeners.has(networkId)) return;
     const udp = createSocket({ type: 'udp4' });
     udp.on('message', (packet, client) => {
-      void this.respond(networkId, packet, 'udp').then((reply) => reply && udp.send(reply, client.port, client.address));
+      void this.respond(networkId, packet, 'udp', client.address).then((reply) => reply && udp.send(reply, client.port, client.address));
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -57,7 +58,7 @@ export class EmbeddedDns {
         while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
           const packet = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
           buffered = buffered.subarray(2 + packet.length);
-          void this.respond(networkId, packet, 'tcp').then((reply) => reply && !socket.destroyed && socket.write(framed(reply)));
+          void this.respond(networkId, packet, 'tcp', socket.remoteAddress ?? '').then((reply) => reply && !socket.destroyed && socket.write(framed(reply)));
         }
       });
     });
@@ -88,13 +89,13 @@ export class EmbeddedDns {
     await Promise.all([...this.listeners.keys()].map((id) => this.stop(id)));
   }
 
-  private async respond(networkId: string, packet: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  private async respond(networkId: string, packet: Buffer, transport: 'udp' | 'tcp', clientIp: string): Promise<Buffer | undefined> {
     const question = readQuestion(packet);
     if (!question) return undefined;
     const addresses = question.class === CLASS_IN ? this.lookup(networkId, question.name) : undefined;
     // A known container: A records; other types (AAAA…) get an empty NOERROR so resolvers stop asking.
     if (addresses) return buildAnswer(packet, question, question.type === TYPE_A ? addresses : []);
-    for (const upstream of this.upstreams()) {
+    for (const upstream of this.upstreams(networkId, clientIp.replace(/^::ffff:/, ''))) {
       const answer = transport === 'udp' ? await forwardUdp(packet, upstream) : await forwardTcp(packet, upstream);
       if (answer) return answer;
     }
