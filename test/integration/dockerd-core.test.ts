@@ -134,6 +134,11 @@ test('hijack: 101 UPGRADED, multiplexed frames out, stdin in, half-close keeps o
       stream.close();
     });
   });
+  router.add('POST', '/out', (req, res) => {
+    const stream = hijack(req, res);
+    stream.socket.write('raw output');
+    stream.close();
+  });
   const server: Server = makeServer(router);
   const socket = join(dir, 'hijack.sock');
   await new Promise<void>((resolvePromise) => server.listen(socket, resolvePromise));
@@ -156,4 +161,9 @@ test('hijack: 101 UPGRADED, multiplexed frames out, stdin in, half-close keeps o
   t.is(result.status, 101);
   t.is(result.type, MULTIPLEXED_STREAM);
   t.deepEqual(result.frames, [{ stream: 1, text: 'hello\n' }, { stream: 2, text: 'ping from stdin' }]);
+  // A client that does not ask to upgrade gets a 200 with the raw stream until the close.
+  const plain = await apiRequest(socket, 'POST', '/out');
+  t.is(plain.status, 200);
+  t.is(plain.headers['content-type'], 'application/vnd.docker.raw-stream');
+  t.is(plain.text, 'raw output');
 });

@@ -34,7 +34,7 @@ async function streamEvents(ctx: EngineContext, req: ApiRequest, res: ServerResp
   const unsubscribe = ctx.events.subscribe((event) => {
     const nano = ctx.events.nanos(event);
     if (nano <= lastReplayed) return;
-    if (until !== undefined && nano > until) return;
+    if ((since !== undefined && nano < since) || (until !== undefined && nano > until)) return;
     if (wanted(event)) send(event);
   });
   if (since !== undefined) {
