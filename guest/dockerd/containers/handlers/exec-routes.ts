@@ -50,14 +50,24 @@ export function addExecRoutes(router: Router, service: ContainerService, execs: 
     exec.started = true;
     const tty = exec.config.Tty;
     const options = { cmd: exec.config.Cmd, env: exec.config.Env ?? [], user: exec.config.User, workingDir: exec.config.WorkingDir, tty, stdin: exec.config.AttachStdin && !body.Detach, privileged: exec.config.Privileged, consoleSize: body.ConsoleSize ?? exec.config.ConsoleSize ?? undefined };
+    // Attached: hijack first so that a process that cannot start is reported in the stream and
+    // through the exec's exit code (126/127), which the CLI reads afterwards, as with Docker.
+    const attached = body.Detach ? undefined : hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
     let running;
     try {
-      running = await runExec(service, record, options, exec.id);
+      running = await runExec(service, record, options, exec.id, (stdio) =>
+        stdio.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+          if (!attached) return;
+          if ((stream === 'stdout' && exec.config.AttachStdout) || (stream === 'stderr' && exec.config.AttachStderr)) writeOutput(attached.socket, tty, stream, chunk);
+        }),
+      );
     } catch (error) {
-      exec.exitCode = 126;
       const message = (error as Error).message;
-      if (/executable file not found|no such file or directory/.test(message)) exec.exitCode = 127;
-      throw error instanceof TsdError && error.code !== 'internal' ? error : new TsdError('internal', message, { cause: error });
+      exec.exitCode = /executable file not found|no such file or directory/.test(message) ? 127 : 126;
+      if (!attached) throw error instanceof TsdError && error.code !== 'internal' ? error : new TsdError('internal', message, { cause: error });
+      writeOutput(attached.socket, tty, 'stderr', Buffer.from(`OCI runtime exec failed: ${message}\r\n`));
+      attached.close();
+      return;
     }
     exec.running = true;
     exec.pid = running.pid;
@@ -69,21 +79,20 @@ export function addExecRoutes(router: Router, service: ContainerService, execs: 
       service.event(record, 'exec_die', { execID: exec.id, exitCode: String(code) });
       return code;
     });
-    if (body.Detach) {
-      running.stdio.on('data', () => undefined);
+    if (!attached) {
       void finished.then(() => running.stdio.close());
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{}\n');
       return;
     }
-    const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
-    running.stdio.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
-      if ((stream === 'stdout' && exec.config.AttachStdout) || (stream === 'stderr' && exec.config.AttachStderr)) writeOutput(socket, tty, stream, chunk);
-    });
+    const { socket, close } = attached;
     const stdin = running.stdio.stdin;
     if (stdin) {
       socket.on('data', (chunk: Buffer) => stdin.write(chunk));
-      socket.once('end', () => running.stdio.closeStdin());
+      socket.once('end', () => {
+        running.stdio.closeStdin();
+        void service.deps.containerd.tasks.closeStdin(record.ID, exec.id).catch(() => undefined);
+      });
     } else {
       socket.resume();
     }

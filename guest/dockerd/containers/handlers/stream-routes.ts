@@ -133,7 +133,10 @@ function attachClient(
     if (!stdin) return;
     socket.on('data', (chunk: Buffer) => stdin.write(chunk));
     socket.once('end', () => {
-      if (record.Config.StdinOnce) live.stdio?.closeStdin();
+      if (!record.Config.StdinOnce) return;
+      // The shim keeps the FIFO open itself: CloseIO is what makes the process see EOF.
+      live.stdio?.closeStdin();
+      void service.deps.containerd.tasks.closeStdin(record.ID).catch(() => undefined);
     });
     socket.resume();
   };

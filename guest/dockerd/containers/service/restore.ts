@@ -26,6 +26,7 @@ export async function restoreContainers(service: ContainerService): Promise<void
       const paths = stdioPaths(containerExecDir(service, record.ID), 'init', { stdin: !!record.Config.OpenStdin, terminal: !!record.Config.Tty });
       try {
         attachOutput(service, record, ProcessStdio.open(paths));
+        live.emit('stdio');
       } catch {
         // FIFOs gone (exec root cleared): the container runs on, its output is lost.
       }

@@ -92,6 +92,8 @@ export async function startContainer(service: ContainerService, record: Containe
     const pid = await containerd.tasks.create(id, rootfsMounts, paths);
     taskCreated = true;
     stdio.releaseKeepers();
+    // Attached clients may now write stdin (and close it with CloseIO, which needs the task).
+    live.emit('stdio');
     await attachNetwork(service, record, pid);
     await containerd.tasks.start(id);
     live.generation++;
@@ -202,7 +204,6 @@ async function attachNetwork(service: ContainerService, record: ContainerRecord,
 export function attachOutput(service: ContainerService, record: ContainerRecord, stdio: ProcessStdio): void {
   const live = service.live(record.ID);
   live.stdio = stdio;
-  live.emit('stdio');
   if (record.LogPath && !live.log) live.log = new JsonLogWriter(record.LogPath);
   const log = live.log;
   stdio.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
