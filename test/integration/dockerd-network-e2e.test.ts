@@ -42,6 +42,8 @@ test.serial('two containers on a user network resolve each other by name and ali
   t.true(byName.includes(`Address: ${ip}`), byName);
   const byAlias = await engine.dockerOk('run', '--rm', '--network', `n-${tag}`, 'busybox', 'nslookup', 'db');
   t.true(byAlias.includes(`Address: ${ip}`), byAlias);
+  const reverse = await engine.dockerOk('run', '--rm', '--network', `n-${tag}`, 'busybox', 'nslookup', ip);
+  t.true(reverse.includes(`name = a-${tag}.n-${tag}`), reverse);
   // The network's inspect lists the running container.
   const containers = (await engine.dockerOk('network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{end}}', `n-${tag}`)).trim();
   t.is(containers, `a-${tag}`);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { TsdError } from '../../guest/api/errors.js';
 import { parseResolvConf, renderHosts, renderResolvConf } from '../../guest/dockerd/network/container-files.js';
-import { buildAnswer, buildQuery, readAnswer, readQuestion, TYPE_AAAA } from '../../guest/dockerd/network/dns/dns-message.js';
+import { buildAnswer, buildPtrAnswer, buildQuery, readAnswer, readQuestion, reverseAddress, TYPE_AAAA, TYPE_PTR } from '../../guest/dockerd/network/dns/dns-message.js';
 import { networkSettings, portMapOf, type ContainerRecord } from '../../guest/dockerd/network/endpoint-record.js';
 import { checkAddress, checkIpamConfig, pickAddress, pickSubnet } from '../../guest/dockerd/network/ipam/allocator.js';
 import { formatCidr, macFor, overlaps, parseCidr, parseIp } from '../../guest/dockerd/network/ipam/ipv4.js';
@@ -88,6 +88,12 @@ test('DNS messages: question parsed case-insensitively, answers carry A records,
   const aaaa = buildQuery(7, 'web', TYPE_AAAA);
   t.deepEqual(readAnswer(buildAnswer(aaaa, readQuestion(aaaa)!, [])), { id: 7, rcode: 0, addresses: [] });
   t.is(readQuestion(Buffer.alloc(5)), undefined);
+  t.is(reverseAddress('2.0.18.172.in-addr.arpa'), '172.18.0.2');
+  t.is(reverseAddress('example.com'), undefined);
+  const ptr = buildQuery(9, '2.0.18.172.in-addr.arpa', TYPE_PTR);
+  const answer = buildPtrAnswer(ptr, readQuestion(ptr)!, 'web.front');
+  t.is(answer.readUInt16BE(6), 1);
+  t.true(answer.subarray(answer.length - 11).equals(Buffer.from('\x03web\x05front\x00', 'latin1')));
   t.is(readQuestion(buildAnswer(query, question, [])), undefined, 'responses are not queries');
 });
 

@@ -48,7 +48,11 @@ export class NetworkService implements Networking {
     this.store = new JsonDir(join(options.dataRoot, 'network', 'endpoints'));
     this.firewall = new Firewall(options.instance);
     this.publisher = options.userlandProxy ? new UserlandProxy() : new NftPublisher(this.firewall, (ip) => this.bridgeFor(ip));
-    this.dns = new EmbeddedDns((networkId, name) => this.lookup(networkId, name), (networkId, clientIp) => this.upstreams(networkId, clientIp));
+    this.dns = new EmbeddedDns(
+      (networkId, name) => this.lookup(networkId, name),
+      (networkId, clientIp) => this.upstreams(networkId, clientIp),
+      (networkId, address) => this.reverseLookup(networkId, address),
+    );
   }
 
   async start(): Promise<void> {
@@ -370,6 +374,13 @@ export class NetworkService implements Networking {
       .filter(({ endpoint }) => endpoint.dnsNames.some((dnsName) => dnsName.toLowerCase() === bare))
       .map(({ endpoint }) => endpoint.ip);
     return addresses.length > 0 ? addresses : undefined;
+  }
+
+  /** Docker answers a container address with "<name>.<network>". */
+  private reverseLookup(networkId: string, address: string): string | undefined {
+    const found = this.endpointsOn(networkId).find(({ endpoint }) => endpoint.ip === address);
+    const network = this.table.all().find((record) => record.Id === networkId);
+    return found && network ? `${found.record.spec.name}.${network.Name}` : undefined;
   }
 
   /** A container's own --dns servers (Docker forwards to them from its embedded DNS), else the engine's. */

@@ -16,6 +16,7 @@ export interface Question {
 
 export const TYPE_A = 1;
 export const TYPE_AAAA = 28;
+export const TYPE_PTR = 12;
 export const CLASS_IN = 1;
 export const RCODE = { ok: 0, formatError: 1, serverFailure: 2, nameError: 3, refused: 5 } as const;
 
@@ -65,6 +66,31 @@ export function buildAnswer(query: Buffer, question: Question, addresses: string
     return record;
   });
   return Buffer.concat([header, query.subarray(12, question.end), ...answers]);
+}
+
+/** An authoritative PTR answer (reverse lookup of a container address) naming `target`. */
+export function buildPtrAnswer(query: Buffer, question: Question, target: string, ttl = 600): Buffer {
+  const header = buildAnswer(query, question, []);
+  header.writeUInt16BE(1, 6);
+  const rdata = encodeName(target);
+  const record = Buffer.alloc(12);
+  record.writeUInt16BE(0xc00c, 0);
+  record.writeUInt16BE(TYPE_PTR, 2);
+  record.writeUInt16BE(CLASS_IN, 4);
+  record.writeUInt32BE(ttl, 6);
+  record.writeUInt16BE(rdata.length, 10);
+  return Buffer.concat([header, record, rdata]);
+}
+
+/** "172.18.0.2" for "2.0.18.172.in-addr.arpa", else undefined. */
+export function reverseAddress(name: string): string | undefined {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
+  return match ? [match[4], match[3], match[2], match[1]].join('.') : undefined;
+}
+
+function encodeName(name: string): Buffer {
+  const labels = name.split('.').filter(Boolean).map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')]));
+  return Buffer.concat([...labels, Buffer.from([0])]);
 }
 
 /** A query for `name`/`type` (tests and the forwarder's health probe). */

@@ -7,7 +7,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
-import { buildAnswer, CLASS_IN, RCODE, readQuestion, TYPE_A } from './dns-message.js';
+import { buildAnswer, buildPtrAnswer, CLASS_IN, RCODE, readQuestion, reverseAddress, TYPE_A, TYPE_PTR } from './dns-message.js';
 
 export interface Upstream {
   host: string;
@@ -16,6 +16,8 @@ export interface Upstream {
 
 /** Names → addresses on one network; undefined when the network has no such name. */
 export type Lookup = (networkId: string, name: string) => string[] | undefined;
+/** Address → name on one network (reverse lookups); undefined when no container there has it. */
+export type ReverseLookup = (networkId: string, address: string) => string | undefined;
 
 const FORWARD_TIMEOUT_MS = 4000;
 
@@ -32,6 +34,7 @@ export class EmbeddedDns {
     private readonly lookup: Lookup,
     /** The asker's upstreams (its own --dns servers, else the engine's). */
     private readonly upstreams: (networkId: string, clientIp: string) => Upstream[],
+    private readonly reverse: ReverseLookup = () => undefined,
     private readonly port = 53,
   ) {}
 
@@ -95,6 +98,9 @@ export class EmbeddedDns {
     const addresses = question.class === CLASS_IN ? this.lookup(networkId, question.name) : undefined;
     // A known container: A records; other types (AAAA…) get an empty NOERROR so resolvers stop asking.
     if (addresses) return buildAnswer(packet, question, question.type === TYPE_A ? addresses : []);
+    const reversed = question.class === CLASS_IN && question.type === TYPE_PTR ? reverseAddress(question.name) : undefined;
+    const target = reversed ? this.reverse(networkId, reversed) : undefined;
+    if (target) return buildPtrAnswer(packet, question, target);
     for (const upstream of this.upstreams(networkId, clientIp.replace(/^::ffff:/, ''))) {
       const answer = transport === 'udp' ? await forwardUdp(packet, upstream) : await forwardTcp(packet, upstream);
       if (answer) return answer;
