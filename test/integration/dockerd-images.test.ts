@@ -261,6 +261,13 @@ test.serial('bad input: unknown tags, invalid references, missing images, search
   t.deepEqual(missing.json(), { message: 'No such image: nothing-here' });
   const missingDelete = await engine.api('DELETE', '/images/nothing-here');
   t.is(missingDelete.status, 404);
+  const tagMissing = await engine.api('POST', '/images/nothing-here/tag?repo=x&tag=1');
+  t.is(tagMissing.status, 404);
+  const tagDigest = await engine.api('POST', `/images/busybox/tag?repo=${encodeURIComponent(`x@${fixtures.images.busybox.digest}`)}`);
+  t.is(tagDigest.status, 400);
+  const tagInvalid = await engine.api('POST', '/images/busybox/tag?repo=UPPER&tag=1');
+  t.is(tagInvalid.status, 400);
+  t.regex(tagInvalid.json<{ message: string }>().message, /invalid reference format/);
   const search = await engine.api('GET', '/images/search?term=busybox');
   t.is(search.status, 501);
   t.regex(search.json<{ message: string }>().message, /not supported/);
@@ -271,4 +278,25 @@ test.serial('bad input: unknown tags, invalid references, missing images, search
   t.regex(load.stderr, /invalid|archive|tar/i);
   // The engine keeps serving after all of it.
   t.is((await engine.api('GET', '/_ping')).text, 'OK');
+});
+
+test.serial('an image a container uses: rmi is a 409, rmi -f leaves it dangling, prune keeps it until the container goes', async (t) => {
+  const image = await inspect('busybox');
+  const container = (await engine.dockerOk('create', '--name', 'h3-image-user', 'busybox', 'true')).trim();
+  const refused = await engine.docker('rmi', 'busybox');
+  t.not(refused.code, 0);
+  t.regex(refused.stderr, new RegExp(`conflict: unable to remove repository reference "busybox" \\(must force\\) - container ${container.slice(0, 12)} is using its referenced image ${image.Id.slice(7, 19)}`));
+  const forced = await engine.dockerOk('rmi', '-f', 'busybox');
+  t.regex(forced, /Untagged: busybox:latest/);
+  t.notRegex(forced, /Deleted:/);
+  t.is((await engine.dockerOk('images', '-q', '--filter', 'dangling=true')).trim(), image.Id.slice(7, 19));
+  await engine.dockerOk('image', 'prune', '-f');
+  t.is((await engine.dockerOk('images', '-q', '--filter', 'dangling=true')).trim(), image.Id.slice(7, 19));
+  const info = JSON.parse(await engine.dockerOk('info', '--format', '{{json .}}')) as { Containers: number; ContainersStopped: number; Images: number };
+  t.is(info.Containers, 1);
+  t.is(info.ContainersStopped, 1);
+  await engine.dockerOk('rm', container);
+  const pruned = await engine.dockerOk('image', 'prune', '-f');
+  t.regex(pruned, new RegExp(`deleted: ${image.Id}`));
+  t.is((await engine.dockerOk('images', '-q')).trim(), '');
 });
