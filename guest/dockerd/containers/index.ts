@@ -14,6 +14,7 @@ import { addExecRoutes } from './handlers/exec-routes.js';
 import { addInspectRoutes } from './handlers/inspect-routes.js';
 import { addLifecycleRoutes } from './handlers/lifecycle-routes.js';
 import { addStreamRoutes } from './handlers/stream-routes.js';
+import { addProcessRoutes } from './handlers/process-routes.js';
 import { runtimeOptions } from './runtime-options.js';
 import { ContainerService } from './service/container-service.js';
 import type { VolumeMounts } from './service/deps.js';
@@ -55,6 +56,7 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
   addInspectRoutes(router, service, execs, { idOf: (ref) => ctx.images.resolve(ref).then((i) => i.id, () => undefined) });
   addStreamRoutes(router, service);
   addExecRoutes(router, service, execs);
+  addProcessRoutes(router, service);
   ctx.containers = {
     async counts() {
       const all = store.all();

@@ -14,7 +14,10 @@ export async function removeContainer(service: ContainerService, record: Contain
     throw new TsdError('conflict', `cannot remove container "${record.Name}": ${what}`);
   }
   if (live.restartTimer) clearTimeout(live.restartTimer);
+  live.restartTimer = undefined;
   record.Internal.manuallyStopped = true;
+  // A start in flight (a policy restart) finishes first, then is undone like any running container.
+  if (live.busy === 'starting') await new Promise((resolve) => live.once('idle', resolve));
   if (record.State.Running) {
     if (record.State.Paused) await service.deps.containerd.tasks.resume(record.ID).catch(() => undefined);
     await killAndWait(service, record, 9);

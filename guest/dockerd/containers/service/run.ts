@@ -124,6 +124,7 @@ export async function startContainer(service: ContainerService, record: Containe
     throw new TsdError(failure.code, `failed to create task for container: ${message}`, { cause: error });
   } finally {
     live.busy = undefined;
+    live.emit('idle');
   }
 }
 
