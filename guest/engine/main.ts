@@ -7,7 +7,8 @@
  * bridge subnet and address pools added where the file does not set them (engine-layout.ts).
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { asTsdError, TsdError } from '../api/errors.js';
@@ -46,6 +47,11 @@ async function main(): Promise<number> {
   await writeDaemonJson(layout.daemonJson, layout.root, values['config-file']);
   const node = chooseNode(values.node);
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  for (const bundle of ['containerd.mjs', 'dockerd.mjs']) {
+    if (!existsSync(join(projectRoot, 'dist', 'guest', bundle))) {
+      throw new TsdError('not-found', `dist/guest/${bundle} does not exist: run \`npm run build\` first (the engine runs the guest bundles)`);
+    }
+  }
   process.stdout.write(`engine: node ${node.path} (${node.source}), root ${layout.root}\n`);
   const engine = await startEngine({
     layout,
