@@ -28,6 +28,8 @@ let socketPath: string;
 let sshd: ssh2.Server;
 let ssh: GuestSsh;
 let table: PortTable;
+let service: HostPortsService;
+let reconnect: () => Promise<GuestSsh>;
 let tcpEcho: Server;
 let udpEcho: UdpSocket;
 
@@ -37,9 +39,11 @@ test.before(async () => {
   sshd = createSshServer({ hostKey: hostKey.private, authorizedKeys: parseAuthorizedKeys([clientKey.public]), env: {}, log: () => undefined });
   await new Promise<void>((resolve) => sshd.listen(0, '127.0.0.1', resolve));
   const keys = { clientPrivate: clientKey.private, clientPublic: clientKey.public, hostPrivate: hostKey.private, hostPublic: hostKey.public };
-  ssh = await GuestSsh.connect({ port: (sshd.address() as AddressInfo).port, keys });
+  reconnect = () => GuestSsh.connect({ port: (sshd.address() as AddressInfo).port, keys });
+  ssh = await reconnect();
   table = new PortTable(sshGuestOpener(async () => ssh), () => undefined);
-  await new HostPortsService({ table, socketPath, log: () => undefined }).attach(ssh);
+  service = new HostPortsService({ table, socketPath, log: () => undefined });
+  await service.attach(ssh);
 
   tcpEcho = createServer((socket) => socket.on('data', (chunk) => socket.write(`echo:${chunk.toString()}`)));
   await new Promise<void>((resolve) => tcpEcho.listen(0, '127.0.0.1', resolve));
@@ -95,6 +99,20 @@ test('a TCP publish opens the host listener before it answers, and unpublish clo
   await unpublishHostPort({ proto: 'tcp', hostIp: '127.0.0.1', hostPort }, { socketPath });
   const refused = await t.throwsAsync(tcpExchange('127.0.0.1', hostPort, 'again'));
   t.is((refused as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+});
+
+test.serial('after the agent reconnects, the new connection serves the socket and open ports keep working', async (t) => {
+  const hostPort = await freePort();
+  await publishHostPort({ proto: 'tcp', hostIp: '127.0.0.1', hostPort, guestPort: guestTcpPort() }, { socketPath });
+  t.teardown(() => unpublishHostPort({ proto: 'tcp', hostIp: '127.0.0.1', hostPort }, { socketPath }));
+  const old = ssh;
+  ssh = await reconnect();
+  await service.attach(ssh); // what the agent does on reconnect; the guest replaces the old listener
+  const oldClosed = old.closed();
+  old.end();
+  await oldClosed;
+  t.is(await tcpExchange('127.0.0.1', hostPort, 'after'), 'echo:after');
+  t.true((await listHostPorts({ socketPath })).some((port) => port.hostPort === hostPort));
 });
 
 test('UDP datagrams reach the guest server and answers go back to each client', async (t) => {

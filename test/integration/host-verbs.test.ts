@@ -227,3 +227,18 @@ sys.stdout.write('\\nEXIT %d\\n' % os.waitstatus_to_exitcode(status))
   t.regex(result, /40 120/);
   t.regex(result, /EXIT 5\n$/);
 });
+
+test('without a tty, Ctrl-C reaches the container (docker\'s sig-proxy)', async (t) => {
+  const child = spawn(process.execPath, [TSD, 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "echo got-int; exit 7" INT; echo ready; while true; do sleep 1; done'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.includes('ready') && !child.killed) child.kill('SIGINT');
+  });
+  t.is(await exited, 7);
+  t.regex(stdout, /got-int/);
+});

@@ -36,6 +36,8 @@ export async function runContainer(client: EngineClient, request: RunRequest, st
     stdin: body.AttachStdin,
     resize: ({ rows, cols }) => void client.json('POST', `/containers/${id}/resize`, { query: { h: rows, w: cols } }).catch(() => undefined),
   });
+  // docker's --sig-proxy: without a tty, Ctrl-C and kill reach the container, not just us.
+  const proxy = body.Tty ? undefined : proxySignals((signal) => void client.json('POST', `/containers/${id}/kill`, { query: { signal } }).catch(() => undefined));
   try {
     // Waiting starts before the start, so a fast exit (and --rm's removal) cannot be missed.
     const condition = body.HostConfig.AutoRemove === true ? 'removed' : 'next-exit';
@@ -47,8 +49,19 @@ export async function runContainer(client: EngineClient, request: RunRequest, st
     if (result.Error?.Message) stdio.stderr.write(`tsd: ${result.Error.Message}\n`);
     return result.StatusCode;
   } finally {
+    proxy?.();
     session.close();
   }
+}
+
+/** Forwards SIGINT and SIGTERM while attached; returns the undo. */
+function proxySignals(send: (signal: string) => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const handlers = signals.map((signal) => [signal, () => send(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
 }
 
 async function createContainer(client: EngineClient, request: RunRequest, stdio: Stdio): Promise<string> {
