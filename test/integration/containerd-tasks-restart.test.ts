@@ -5,7 +5,7 @@
  * `shim delete` and its task's exit published, as containerd does.
  */
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { ContainerdDaemon } from '../helpers/containerd-daemon.js';
@@ -45,6 +45,7 @@ for (const runtime of TASK_RUNTIMES) {
     await daemon.restart();
 
     t.like(taskLine(await daemon.ctrOk(['task', 'ls']), keepId), { pid: keep.pid, status: 'RUNNING' });
+    t.true(existsSync(join(daemon.root, 'io.containerd.runtime.v2.task', 'default', keepId)), 'a live task keeps its work dir');
     t.like(await waitForTask(daemon, endsId, 'STOPPED'), { pid: ends.pid });
     t.is(taskLine(await daemon.ctrOk(['task', 'ls'], { namespace: 'other' }), elsewhereId)?.status, 'RUNNING');
     t.deepEqual((await daemon.ctrOk(['containers', 'ls', '-q'])).split('\n').filter(Boolean).sort(), [endsId, keepId].sort());
@@ -99,7 +100,11 @@ for (const runtime of TASK_RUNTIMES) {
     if (!task) return t.fail(`task ${id} not listed`);
     await daemon.kill9();
     process.kill(parentPid(task.pid), 'SIGKILL');
+    // A work dir whose bundle is gone (a state tmpfs emptied by a reboot) is removed on start too.
+    const strayWork = join(daemon.root, 'io.containerd.runtime.v2.task', 'default', 'stray');
+    mkdirSync(strayWork, { recursive: true });
     await daemon.restart();
+    t.false(existsSync(strayWork));
     t.is(taskLine(await daemon.ctrOk(['task', 'ls']), id), undefined);
     t.false(existsSync(bundleDir(daemon, 'default', id)));
     t.true(processGone(task.pid), 'the task was killed by the cleanup');

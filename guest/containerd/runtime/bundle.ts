@@ -72,6 +72,15 @@ export async function listBundles(roots: BundleRoots): Promise<TaskBundle[]> {
   return found;
 }
 
+/** The work dirs on disk (root side), as bundles: a work dir can outlive its bundle. */
+export async function listWorkDirs(roots: BundleRoots): Promise<TaskBundle[]> {
+  const found: TaskBundle[] = [];
+  for (const ns of await dirNames(roots.root)) {
+    for (const id of await dirNames(join(roots.root, ns))) found.push(bundleFor(roots, ns, id));
+  }
+  return found;
+}
+
 /** The shim's ttrpc address, written by the shim into its working directory. */
 export async function readAddress(bundle: TaskBundle): Promise<string> {
   return (await readFile(join(bundle.path, 'address'), 'utf8')).trim();

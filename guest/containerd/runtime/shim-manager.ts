@@ -12,11 +12,11 @@ import { fromTimestamp, toTimestamp } from '../api/timestamps.js';
 import type { Envelope } from '../server/event-exchange.js';
 import type { ContainerRecord } from '../metadata/schema.js';
 import type { EventExchange } from '../server/event-exchange.js';
-import { createBundle, deleteBundle, listBundles, readAddress, readShimBinaryPath, writeShimBinaryPath, type BundleRoots, type TaskBundle } from './bundle.js';
+import { createBundle, deleteBundle, listBundles, listWorkDirs, readAddress, readShimBinaryPath, writeShimBinaryPath, type BundleRoots, type TaskBundle } from './bundle.js';
 import { deleteShim, resolveShimBinary, startShim, type ShimEnvironment, type ShimExit } from './shim-binary.js';
 import { ShimClient, type MountMessage } from './shim-client.js';
 import { openShimLog, type ShimLog } from './shim-log.js';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 
 export interface ShimTask {
   readonly bundle: TaskBundle;
@@ -157,6 +157,10 @@ export class ShimManager {
         shimLog.close();
         await this.#cleanupDead(bundle, binary, true);
       }
+    }
+    // Work dirs whose task did not come back (e.g. the state dir was a tmpfs and a reboot emptied it).
+    for (const { namespace, id, workPath } of await listWorkDirs(this.roots)) {
+      if (!this.#tasks.has(key(namespace, id))) await rm(workPath, { recursive: true, force: true });
     }
   }
 
