@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { TsdError } from '../../api/errors.js';
 import type { EngineContext } from '../engine-context.js';
 import { sendJson } from '../error-table.js';
-import { imageSummary } from '../images/image-json.js';
+import { imageSummary, layerUsage } from '../images/image-json.js';
 import type { ApiRequest, Router } from '../router.js';
 
 const TYPES = ['container', 'image', 'volume', 'build-cache'] as const;
@@ -32,7 +32,7 @@ async function diskUsage(ctx: EngineContext, req: ApiRequest, res: ServerRespons
       const summary = await imageSummary(ctx.containerd, image, containers);
       let shared = 0;
       for (const chainId of image.chainIds) {
-        const size = layerSizes.get(chainId) ?? (await ctx.containerd.snapshots.usage(chainId).then((u) => u.size, () => 0));
+        const size = layerSizes.get(chainId) ?? (await layerUsage(ctx.containerd, chainId)) ?? 0;
         if (images.some((other) => other !== image && other.chainIds.includes(chainId))) shared += size;
         layerSizes.set(chainId, size);
       }

@@ -7,12 +7,27 @@ import type { ApiVersion } from '../api-version.js';
 import type { ContainerdClient } from '../containerd/containerd-client.js';
 import { repoDigests, repoTags, type LoadedImage } from './image-record.js';
 
+/**
+ * Disk usage of committed snapshots, per client: a committed snapshot never changes, and asking
+ * containerd walks its directory, so each chain ID is measured once.
+ */
+const usageCache = new WeakMap<ContainerdClient, Map<string, number>>();
+
+export async function layerUsage(containerd: ContainerdClient, chainId: string): Promise<number | undefined> {
+  let cache = usageCache.get(containerd);
+  if (!cache) usageCache.set(containerd, (cache = new Map()));
+  const known = cache.get(chainId);
+  if (known !== undefined) return known;
+  const usage = await containerd.snapshots.usage(chainId).catch(() => undefined);
+  if (usage) cache.set(chainId, usage.size);
+  return usage?.size;
+}
+
 /** Unpacked size: the snapshots' usage when unpacked, else the layers' compressed sizes. */
 export async function imageSize(containerd: ContainerdClient, image: LoadedImage): Promise<number> {
   let total = 0;
   for (const [i, chainId] of image.chainIds.entries()) {
-    const usage = await containerd.snapshots.usage(chainId).catch(() => undefined);
-    total += usage ? usage.size : (image.manifest.layers[i]?.size ?? 0);
+    total += (await layerUsage(containerd, chainId)) ?? image.manifest.layers[i]?.size ?? 0;
   }
   return total;
 }
@@ -98,8 +113,7 @@ export async function imageHistory(containerd: ContainerdClient, image: LoadedIm
     let size = 0;
     if (!entry.empty_layer) {
       const chainId = image.chainIds[layer];
-      const usage = chainId ? await containerd.snapshots.usage(chainId).catch(() => undefined) : undefined;
-      size = usage?.size ?? image.manifest.layers[layer]?.size ?? 0;
+      size = (chainId ? await layerUsage(containerd, chainId) : undefined) ?? image.manifest.layers[layer]?.size ?? 0;
       layer++;
     }
     const created = entry.created ? Date.parse(entry.created) : NaN;
