@@ -2,7 +2,7 @@ import test from 'ava';
 import { TsdError } from '../../guest/api/errors.js';
 import { parseResolvConf, renderHosts, renderResolvConf } from '../../guest/dockerd/network/container-files.js';
 import { buildAnswer, buildPtrAnswer, buildQuery, readAnswer, readQuestion, reverseAddress, TYPE_AAAA, TYPE_PTR } from '../../guest/dockerd/network/dns/dns-message.js';
-import { networkSettings, portMapOf, type ContainerRecord } from '../../guest/dockerd/network/endpoint-record.js';
+import { networkSettings, networksOf, portMapOf, type ContainerRecord } from '../../guest/dockerd/network/endpoint-record.js';
 import { checkAddress, checkIpamConfig, pickAddress, pickSubnet } from '../../guest/dockerd/network/ipam/allocator.js';
 import { formatCidr, macFor, overlaps, parseCidr, parseIp } from '../../guest/dockerd/network/ipam/ipv4.js';
 import type { NetworkRecord } from '../../guest/dockerd/network/network-record.js';
@@ -144,4 +144,28 @@ test('NetworkSettings: Docker shape with Ports and the default bridge mirrored a
   const stopped = networkSettings({ ...record, netnsPath: undefined, endpoints: {}, ports: [] }, () => bridge);
   t.is(stopped.Networks['bridge']?.IPAddress, '');
   t.deepEqual(stopped.Ports, {});
+});
+
+test('networksOf: the mode picks the networks, primary first; EndpointsConfig adds more; Docker errors', (t) => {
+  const records: Record<string, NetworkRecord> = {
+    bridge: { Id: 'b', Name: 'bridge', Driver: 'bridge' } as NetworkRecord,
+    host: { Id: 'h', Name: 'host', Driver: 'host' } as NetworkRecord,
+    none: { Id: 'n', Name: 'none', Driver: 'null' } as NetworkRecord,
+    front: { Id: 'f', Name: 'front', Driver: 'bridge' } as NetworkRecord,
+    back: { Id: 'k', Name: 'back', Driver: 'bridge' } as NetworkRecord,
+  };
+  const find = (name: string): NetworkRecord => {
+    const record = records[name];
+    if (!record) throw new TsdError('not-found', `network ${name} not found`);
+    return record;
+  };
+  t.deepEqual(networksOf({ name: 'a', networkMode: 'default' }, find), { b: {} });
+  t.deepEqual(networksOf({ name: 'a', networkMode: 'host' }, find), { h: {} });
+  t.deepEqual(networksOf({ name: 'a', networkMode: 'container:abc' }, find), {});
+  t.deepEqual(Object.keys(networksOf({ name: 'a', networkMode: 'back', endpoints: { front: { Aliases: ['x'] }, back: {} } }, find)), ['k', 'f']);
+  t.throws(() => networksOf({ name: 'a', networkMode: 'missing' }, find), { message: 'network missing not found' });
+  t.throws(() => networksOf({ name: 'a', networkMode: 'bridge', endpoints: { bridge: { IPAMConfig: { IPv4Address: '172.17.0.9' } } } }, find), {
+    message: 'user specified IP address is supported on user defined networks only',
+  });
+  t.throws(() => networksOf({ name: 'a', networkMode: 'front', endpoints: { host: {} } }, find), { instanceOf: TsdError });
 });

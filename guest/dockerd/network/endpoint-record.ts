@@ -3,6 +3,7 @@
  * into Docker's NetworkSettings (pure).
  */
 import type { ContainerNetworkSpec, EndpointRequest, EndpointSettings, NetworkSettings, PortMap, Publication } from './api.js';
+import { TsdError } from '../../api/errors.js';
 import type { NetworkRecord } from './network-record.js';
 
 export interface LiveEndpoint {
@@ -39,6 +40,30 @@ export function modeOf(spec: ContainerNetworkSpec): Mode {
   if (mode === 'none') return { kind: 'none' };
   if (mode.startsWith('container:')) return { kind: 'container', target: mode.slice('container:'.length) };
   return { kind: 'networks' };
+}
+
+/**
+ * The networks a new container is on, by id, primary first: its NetworkMode's network, then the
+ * other EndpointsConfig entries (host/none: that one network). `find` throws Docker's 404.
+ */
+export function networksOf(spec: ContainerNetworkSpec, find: (idOrName: string) => NetworkRecord): Record<string, EndpointRequest> {
+  const networks: Record<string, EndpointRequest> = {};
+  const mode = modeOf(spec);
+  if (mode.kind === 'host' || mode.kind === 'none') networks[find(mode.kind).Id] = {};
+  if (mode.kind !== 'networks') return networks;
+  const primary = spec.networkMode === 'default' || !spec.networkMode ? 'bridge' : spec.networkMode;
+  const primaryRecord = find(primary);
+  if (primaryRecord.Driver !== 'bridge') throw new TsdError('invalid-argument', `network ${primary} cannot be used as a container network mode`);
+  networks[primaryRecord.Id] = {};
+  for (const [name, request] of Object.entries(spec.endpoints ?? {})) {
+    const network = find(name);
+    if (request?.IPAMConfig?.IPv4Address && network.Name === 'bridge') {
+      throw new TsdError('invalid-argument', 'user specified IP address is supported on user defined networks only');
+    }
+    if (network.Driver !== 'bridge') throw new TsdError('invalid-argument', `container cannot be connected to network ${name} and to ${primary}`);
+    networks[network.Id] = request ?? {};
+  }
+  return networks;
 }
 
 function endpointSettings(request: EndpointRequest | undefined, network: NetworkRecord | undefined, live: LiveEndpoint | undefined): EndpointSettings {

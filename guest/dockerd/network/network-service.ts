@@ -11,7 +11,8 @@ import { TsdError } from '../../api/errors.js';
 import type { AttachResult, ContainerNetworkSpec, EndpointRequest, Networking, NetworkSettings, PortPublisher } from './api.js';
 import { parseResolvConf, renderHosts, renderResolvConf } from './container-files.js';
 import { EmbeddedDns, type Upstream } from './dns/dns-server.js';
-import { modeOf, networkSettings, type ContainerRecord, type LiveEndpoint } from './endpoint-record.js';
+import { NameDirectory } from './dns/name-directory.js';
+import { modeOf, networkSettings, networksOf, type ContainerRecord, type LiveEndpoint } from './endpoint-record.js';
 import { checkAddress, pickAddress } from './ipam/allocator.js';
 import { contains, macFor, parseCidr, parseIp } from './ipam/ipv4.js';
 import { JsonDir } from './json-dir.js';
@@ -48,10 +49,14 @@ export class NetworkService implements Networking {
     this.store = new JsonDir(join(options.dataRoot, 'network', 'endpoints'));
     this.firewall = new Firewall(options.instance);
     this.publisher = options.userlandProxy ? new UserlandProxy() : new NftPublisher(this.firewall, (ip) => this.bridgeFor(ip));
+    const names = new NameDirectory(
+      { network: (id) => this.table.all().find((record) => record.Id === id), endpointsOn: (id) => this.endpointsOn(id) },
+      () => this.engineUpstreams(),
+    );
     this.dns = new EmbeddedDns(
-      (networkId, name) => this.lookup(networkId, name),
-      (networkId, clientIp) => this.upstreams(networkId, clientIp),
-      (networkId, address) => this.reverseLookup(networkId, address),
+      (networkId, name) => names.lookup(networkId, name),
+      (networkId, clientIp) => names.upstreams(networkId, clientIp),
+      (networkId, address) => names.reverse(networkId, address),
     );
   }
 
@@ -227,25 +232,7 @@ export class NetworkService implements Networking {
   // ---- internals ----
 
   private async newRecord(id: string, spec: ContainerNetworkSpec): Promise<ContainerRecord> {
-    const networks: Record<string, EndpointRequest> = {};
-    const mode = modeOf(spec);
-    if (mode.kind === 'host' || mode.kind === 'none') {
-      networks[this.table.find(mode.kind).Id] = {};
-    } else if (mode.kind === 'networks') {
-      const primary = spec.networkMode === 'default' || !spec.networkMode ? 'bridge' : spec.networkMode;
-      const primaryRecord = this.table.find(primary);
-      if (primaryRecord.Driver !== 'bridge') throw new TsdError('invalid-argument', `network ${primary} cannot be used as a container network mode`);
-      networks[primaryRecord.Id] = {};
-      for (const [name, request] of Object.entries(spec.endpoints ?? {})) {
-        const network = this.table.find(name);
-        if (request?.IPAMConfig?.IPv4Address && network.Name === 'bridge') {
-          throw new TsdError('invalid-argument', 'user specified IP address is supported on user defined networks only');
-        }
-        if (network.Id === primaryRecord.Id) networks[network.Id] = request ?? {};
-        else if (network.Driver === 'bridge') networks[network.Id] = request ?? {};
-        else throw new TsdError('invalid-argument', `container cannot be connected to network ${name} and to ${primary}`);
-      }
-    }
+    const networks = networksOf(spec, (idOrName) => this.table.find(idOrName));
     const record: ContainerRecord = { id, spec, networks, endpoints: {}, ports: [] };
     this.containers.set(id, record);
     return record;
@@ -367,26 +354,8 @@ export class NetworkService implements Networking {
     }
   }
 
-  private lookup(networkId: string, name: string): string[] | undefined {
-    const network = this.table.all().find((record) => record.Id === networkId);
-    const bare = network && name.endsWith(`.${network.Name.toLowerCase()}`) ? name.slice(0, -network.Name.length - 1) : name;
-    const addresses = this.endpointsOn(networkId)
-      .filter(({ endpoint }) => endpoint.dnsNames.some((dnsName) => dnsName.toLowerCase() === bare))
-      .map(({ endpoint }) => endpoint.ip);
-    return addresses.length > 0 ? addresses : undefined;
-  }
-
-  /** Docker answers a container address with "<name>.<network>". */
-  private reverseLookup(networkId: string, address: string): string | undefined {
-    const found = this.endpointsOn(networkId).find(({ endpoint }) => endpoint.ip === address);
-    const network = this.table.all().find((record) => record.Id === networkId);
-    return found && network ? `${found.record.spec.name}.${network.Name}` : undefined;
-  }
-
-  /** A container's own --dns servers (Docker forwards to them from its embedded DNS), else the engine's. */
-  private upstreams(networkId?: string, clientIp?: string): Upstream[] {
-    const asker = networkId ? this.endpointsOn(networkId).find(({ endpoint }) => endpoint.ip === clientIp)?.record : undefined;
-    if (asker?.spec.dns?.length) return asker.spec.dns.filter((server) => !server.includes(':')).map((host) => ({ host, port: 53 }));
+  /** The engine's upstreams: options.upstreams (tests), daemon.json dns, else the host's resolv.conf. */
+  private engineUpstreams(): Upstream[] {
     if (this.options.upstreams) return this.options.upstreams;
     const servers = this.options.dns.length > 0 ? this.options.dns : parseResolvConf(this.hostResolv).nameservers;
     return servers.filter((server) => !server.includes(':')).map((host) => ({ host, port: 53 }));
