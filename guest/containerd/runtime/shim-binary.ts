@@ -58,7 +58,7 @@ export function resolveShimBinary(runtime: string, env: ShimEnvironment): string
 /** Runs `start`; resolves with the address the shim printed. */
 export async function startShim(binary: string, bundle: TaskBundle, env: ShimEnvironment, options: AnyMessage | null): Promise<string> {
   const stdin = options ? Buffer.from(loadApi().events.lookupType('google.protobuf.Any').encode(options).finish()) : Buffer.alloc(0);
-  const result = await run(binary, [...commonArgs(bundle, env), '-id', bundle.id, 'start'], bundle.path, env, stdin);
+  const result = await run(binary, [...commonArgs(bundle, env), '-id', bundle.id, 'start'], bundle.path, env, stdin, COMMAND_TIMEOUT_MS);
   if (result.code !== 0) throw new TsdError('internal', `start shim ${binary} for ${bundle.id}: ${(result.stdout.toString() + result.stderr.toString()).trim() || `exit status ${result.code}`}`);
   const address = result.stdout.toString().trim();
   if (address === '') throw new TsdError('internal', `shim ${binary} printed no address`);
@@ -67,12 +67,15 @@ export async function startShim(binary: string, bundle: TaskBundle, env: ShimEnv
 
 /** Runs `delete` for a shim that is gone; resolves with the exit it reports. */
 export async function deleteShim(binary: string, bundle: TaskBundle, env: ShimEnvironment): Promise<ShimExit> {
-  const result = await run(binary, [...commonArgs(bundle, env), '-id', bundle.id, '-bundle', bundle.path, 'delete'], bundle.path, env, Buffer.alloc(0));
+  const result = await run(binary, [...commonArgs(bundle, env), '-id', bundle.id, '-bundle', bundle.path, 'delete'], bundle.path, env, Buffer.alloc(0), COMMAND_TIMEOUT_MS);
   if (result.code !== 0) throw new TsdError('internal', `shim delete ${bundle.id}: ${result.stderr.toString().trim() || `exit status ${result.code}`}`);
   const type = loadApi().ttrpc.lookupType('containerd.task.v2.DeleteResponse');
   const response = type.toObject(type.decode(result.stdout), { longs: Number, defaults: true }) as { pid: number; exitStatus: number; exitedAt: Timestamp | null };
   return { pid: response.pid, exitStatus: response.exitStatus, exitedAt: fromTimestamp(response.exitedAt) ?? new Date() };
 }
+
+/** A shim's start or delete that has not finished by then is killed and reported (a hung shim binary must not hang Create). */
+const COMMAND_TIMEOUT_MS = 60_000;
 
 function commonArgs(bundle: TaskBundle, env: ShimEnvironment): string[] {
   return ['-namespace', bundle.namespace, '-address', env.address, '-publish-binary', env.publishBinary];
@@ -84,7 +87,7 @@ interface RunResult {
   stderr: Buffer;
 }
 
-function run(binary: string, args: string[], cwd: string, env: ShimEnvironment, input: Buffer): Promise<RunResult> {
+function run(binary: string, args: string[], cwd: string, env: ShimEnvironment, input: Buffer, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
       cwd,
@@ -97,7 +100,15 @@ function run(binary: string, args: string[], cwd: string, env: ShimEnvironment, 
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stdin.on('error', () => undefined); // a shim that ignores its options may close stdin early
     child.stdin.end(input);
-    child.once('error', (error) => reject(new TsdError('internal', `run ${binary}: ${error.message}`, { cause: error })));
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new TsdError('unavailable', `${binary} ${args[args.length - 1] ?? ''} did not finish in ${timeoutMs / 1000} s (killed)`));
+    }, timeoutMs);
+    child.once('exit', () => clearTimeout(deadline));
+    child.once('error', (error) => {
+      clearTimeout(deadline);
+      reject(new TsdError('internal', `run ${binary}: ${error.message}`, { cause: error }));
+    });
     // Not 'close': a shim whose daemon child kept our pipes open would hold it forever. After the
     // command exits, its output is what arrives until the pipes end (or a second passes).
     child.once('exit', (code, signal) => {
