@@ -42,6 +42,14 @@ function shimPids(address: string, namespace: string, marker: string): number[] 
   }).map(Number);
 }
 
+/** Seconds to stream `bytes` of container output through the shim to an attached `ctr run --rm`. */
+async function outputSeconds(containerd: DebianContainerd, image: string, runtime: string, namespace: string, bytes: number): Promise<number> {
+  const started = Date.now();
+  const result = await containerd.ctr(['run', '--runtime', runtime, '--rm', image, `output-${Date.now()}`, 'sh', '-c', `yes 0123456789012345678901234567890123456789 | head -c ${bytes}`], { namespace, timeoutMs: 300_000 });
+  if (result.stdout.length !== bytes) throw new Error(`${runtime}: got ${result.stdout.length} of ${bytes} bytes: ${result.stderr}`);
+  return (Date.now() - started) / 1000;
+}
+
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measure(containerd: DebianContainerd, image: string, runtime: string, marker: string, namespace: string, extra: string[] = []): Promise<Sample> {
@@ -82,6 +90,13 @@ try {
     return `| ${s.runtime} | ${s.shims} | ${(s.firstShimRss / MiB).toFixed(1)} | ${(s.shimRss / MiB).toFixed(1)} | ${(s.containerdGrowth / MiB).toFixed(1)} | **${(perTask / MiB).toFixed(2)}** |`;
   });
   const [runc, tsd, perTask] = samples as [Sample, Sample, Sample];
+  const OUTPUT = 100 * MiB;
+  const output = { runc: [] as number[], tsd: [] as number[] };
+  for (let i = 0; i < 3; i++) {
+    output.runc.push(await outputSeconds(containerd, image, 'io.containerd.runc.v2', NAMESPACES[0], OUTPUT));
+    output.tsd.push(await outputSeconds(containerd, image, 'io.containerd.tsd.v2', NAMESPACES[1], OUTPUT));
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[1]!;
   const ratio = (tsd.shimRss + Math.max(0, tsd.containerdGrowth)) / (runc.shimRss + Math.max(0, runc.containerdGrowth));
   const crossover = Math.ceil(tsd.firstShimRss / runc.firstShimRss);
   const section = [
@@ -103,6 +118,14 @@ try {
     `${crossover} tasks per namespace on, one Node shim costs less than that many runc shims. Without grouping`,
     `(annotation io.containerd.tsd.v2.group=container: one Node shim per task) it would be ${((perTask.shimRss + Math.max(0, perTask.containerdGrowth)) / TASKS / MiB).toFixed(1)} MiB per task,`,
     `${((perTask.shimRss + Math.max(0, perTask.containerdGrowth)) / (runc.shimRss + Math.max(0, runc.containerdGrowth))).toFixed(1)}× the runc shim: that is why grouping is the default.`,
+    '',
+    `Output throughput (not memory, but the price of copying in Node): ${OUTPUT / MiB} MiB of container stdout to an attached`,
+    '`ctr run --rm`, median of 3, alternating runtimes:',
+    '',
+    '| runtime | seconds | MiB/s |',
+    '|:---|---:|---:|',
+    `| io.containerd.runc.v2 | ${median(output.runc).toFixed(2)} | ${(OUTPUT / MiB / median(output.runc)).toFixed(0)} |`,
+    `| io.containerd.tsd.v2 | ${median(output.tsd).toFixed(2)} | ${(OUTPUT / MiB / median(output.tsd)).toFixed(0)} |`,
     '<!-- shim-memory:end -->',
     '',
   ].join('\n');

@@ -44,8 +44,9 @@ async function spawnServer(flags: ShimFlags, group: ShimGroup): Promise<void> {
   const logPath = join(group.dir, 'shim.log');
   const logFd = openSync(logPath, 'a');
   const args = [
-    // A long-lived, mostly idle server: small young generation, V8 tuned for size over speed.
-    '--max-semi-space-size=1', '--optimize-for-size',
+    // A long-lived, mostly idle server: small young generation, V8 tuned for size over speed
+    // (--lite-mode: no optimizing compiler, ~7 MiB less RSS; bulk output copying measured no slower).
+    '--max-semi-space-size=1', '--optimize-for-size', '--lite-mode',
     ...process.execArgv, process.argv[1]!,
     '-namespace', flags.namespace, '-id', flags.id, '-address', flags.address, '-publish-binary', flags.publishBinary,
     '-socket', group.socket, ...(flags.debug ? ['-debug'] : []), 'serve',
