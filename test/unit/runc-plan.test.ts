@@ -1,5 +1,8 @@
 /** Spec → plan conversion (pure): order of steps, flags, identity, devices, exec plans, encoding. */
 import test from 'ava';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Spec } from '../../guest/api/oci-runtime-spec.js';
 import { buildInitPlan, hookSteps, type InitPlanInput } from '../../guest/runc/plan/build-init.js';
 import { buildExecPlan } from '../../guest/runc/plan/build-exec.js';
@@ -8,6 +11,7 @@ import { capabilityMask, identitySteps } from '../../guest/runc/plan/identity.js
 import { MS } from '../../guest/runc/plan/linux-constants.js';
 import { parseMountOptions, mountSteps } from '../../guest/runc/plan/mounts.js';
 import { encodePlan, type Step } from '../../guest/runc/plan/steps.js';
+import { secureJoin } from '../../guest/runc/plan/secure-join.js';
 import { defaultSpec } from '../../guest/runc/spec/default-spec.js';
 import { withDeviceRules } from '../../guest/runc/plan/device-rules.js';
 
@@ -195,4 +199,18 @@ test('createContainer hooks run in the helper before pivot_root, startContainer 
   const [first] = hookSteps([{ path: '/h', args: ['h'], env: ['A=1'], timeout: 3 }], { ociVersion: '1.2.0', id: 'c', pid: 0, status: 'created', bundle: '/b', rootfs: '/r', created: 'now', owner: '' });
   t.is(`${first![3]}4242${first![4]}`, JSON.stringify({ ociVersion: '1.2.0', id: 'c', pid: 4242, status: 'created', bundle: '/b', rootfs: '/r', created: 'now', owner: '' }));
   t.deepEqual(first!.slice(0, 3), ['hook', '/h', 3]);
+});
+
+test('secureJoin follows symlinks inside the rootfs only; absent parts stay lexical, also after ..', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tsdtest-securejoin-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'a'));
+  mkdirSync(join(root, 'c'));
+  symlinkSync('/c', join(root, 'a/l'));
+  symlinkSync('../../../..', join(root, 'up'));
+  t.is(secureJoin(root, 'a/l/x'), join(root, 'c/x'));
+  t.is(secureJoin(root, 'missing/../a/l/y'), join(root, 'c/y'));
+  t.is(secureJoin(root, 'up/etc/passwd'), join(root, 'etc/passwd'));
+  t.is(secureJoin(root, 'a/missing/deeper/..'), join(root, 'a/missing'));
+  t.is(secureJoin(root, '/a/./l'), join(root, 'c'));
 });

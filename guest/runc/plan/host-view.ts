@@ -23,7 +23,7 @@ export async function realHostView(cgroupV1Mounts: HostView['cgroupV1Mounts']): 
     resolve: secureJoin,
     isDirectory: (path) => {
       try {
-        return statSync(path).isDirectory();
+        return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
       } catch {
         return false;
       }

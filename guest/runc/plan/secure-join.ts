@@ -12,19 +12,27 @@ export function secureJoin(root: string, unsafePath: string): string {
   let rest = posix.normalize(`/${unsafePath}`).split('/').filter(Boolean);
   const resolved: string[] = [];
   let links = 0;
+  // Once a component is absent, nothing below it exists either: lexical, no lstat (until a '..').
+  let absent = false;
   while (rest.length > 0) {
     const part = rest.shift()!;
     if (part === '.') continue;
     if (part === '..') {
       resolved.pop();
+      absent = false; // back in a directory that may exist
       continue;
     }
-    const candidate = posix.join(root, ...resolved, part);
     let target: string | undefined;
-    try {
-      if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate);
-    } catch {
-      // absent: keep the name, the rest is lexical
+    if (!absent) {
+      const candidate = posix.join(root, ...resolved, part);
+      try {
+        // throwIfNoEntry: an absent path is the common case here, and an exception costs more than the call.
+        const stat = lstatSync(candidate, { throwIfNoEntry: false });
+        if (stat === undefined) absent = true;
+        else if (stat.isSymbolicLink()) target = readlinkSync(candidate);
+      } catch {
+        absent = true; // ENOTDIR and the like: not a path in the rootfs; the helper reports it
+      }
     }
     if (target === undefined) {
       resolved.push(part);

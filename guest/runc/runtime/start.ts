@@ -18,14 +18,14 @@ export async function startContainer(ctx: Context, container: Container): Promis
   // O_NONBLOCK: opening never waits; the read below waits for the init's byte (or its death).
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const buf = Buffer.alloc(1);
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-      try {
-        if (readSync(fd, buf, 0, 1, null) === 1) break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      if (readByte(fd)) break;
+      if (!isAlive(record)) {
+        // A short-lived process (/bin/true) may write its byte, exec and exit between the read
+        // and this check: the byte stays in the fifo, so read once more before failing.
+        if (readByte(fd)) break;
+        throw new TsdError('internal', 'container init exited before it could be started (see the runtime log)');
       }
-      if (!isAlive(record)) throw new TsdError('internal', 'container init exited before it could be started (see the runtime log)');
       await new Promise((r) => setTimeout(r, delay));
     }
   } finally {
@@ -35,6 +35,16 @@ export async function startContainer(ctx: Context, container: Container): Promis
   record.started = true;
   ctx.store.save(record);
   await runPoststart(ctx, container);
+}
+
+/** One byte from the non-blocking exec fifo: true when the init wrote it. */
+function readByte(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    return false;
+  }
 }
 
 export async function runPoststart(ctx: Context, container: Container): Promise<void> {
