@@ -356,8 +356,13 @@ test.serial('engine restart: a running container keeps its address and published
     // Its address is free for the next container.
     const next = await netns('next');
     const nextId = randomBytes(32).toString('hex');
+    // A stale host end with the endpoint's name (left by an engine killed mid-attach) is replaced.
+    const stale = `v${nextId.slice(0, 7)}${network.Id.slice(0, 6)}`;
+    await run('ip', ['link', 'add', stale, 'type', 'veth', 'peer', 'name', `tsdh5s${tag}`]);
     const reused = await service.attach(nextId, `/var/run/netns/${next}`, spec('next', { networkMode: network.Name }));
     t.regex(reused.settings.Networks[network.Name]!.IPAddress, /^10\.213\.\d+\.3$/);
+    t.true((await run('ip', ['link', 'show', 'dev', stale])).stdout.includes(`master ${network.Bridge}`), 'the new endpoint is on the bridge');
+    t.false((await run('ip', ['-o', 'link'])).stdout.includes(`tsdh5s${tag}`), 'the stale pair is gone');
     for (const id of [liveId, goneId, nextId]) await service.release(id);
     await service.removeNetwork(network.Id);
   } finally {

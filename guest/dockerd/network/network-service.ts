@@ -247,7 +247,8 @@ export class NetworkService implements Networking {
       const hosts = await readFile('/etc/hosts', 'utf8').catch(() => renderHosts([]));
       return { settings: this.settingsOf(record), resolvConf: renderResolvConf({ host: hostConf, dns: record.spec.dns, dnsSearch: record.spec.dnsSearch, dnsOptions: record.spec.dnsOptions }), hosts };
     }
-    await loopbackUp(netnsPath);
+    // (each endpoint's batch inside the netns brings lo up too; `none` has no endpoint)
+    if (mode.kind === 'none') await loopbackUp(netnsPath);
     let first = true;
     for (const networkId of Object.keys(record.networks)) {
       if (mode.kind !== 'networks') break;
@@ -297,8 +298,6 @@ export class NetworkService implements Networking {
       mac: request.MacAddress || macFor(parseIp(ip)),
       dnsNames: [record.spec.name, ...(request.Aliases ?? []), record.id.slice(0, 12), ...(record.spec.hostname ? [record.spec.hostname] : [])],
     };
-    // A stale host veth of the same name (engine crash between attach and record) would make the add fail.
-    await deleteLink(endpoint.hostVeth);
     await attachVeth({
       hostName: endpoint.hostVeth,
       ifname: endpoint.ifname,

@@ -73,12 +73,12 @@ export interface VethSpec {
 /** A veth pair: one end on the bridge, the other created directly inside the container's netns. */
 export async function attachVeth(spec: VethSpec): Promise<void> {
   if (/\s/.test(spec.netnsPath)) throw new TsdError('invalid-argument', `netns path with spaces: ${spec.netnsPath}`);
-  await ipBatch([
+  const host = [
     `link add ${spec.hostName} mtu ${spec.mtu} type veth peer name ${spec.ifname} mtu ${spec.mtu} netns ${spec.netnsPath}`,
     `link set dev ${spec.hostName} master ${spec.bridge} up`,
     ...(spec.isolated ? [`link set dev ${spec.hostName} type bridge_slave isolated on`] : []),
     ...(spec.hairpin ? [`link set dev ${spec.hostName} type bridge_slave hairpin on`] : []),
-  ]);
+  ];
   const inside = [
     'link set dev lo up',
     `link set dev ${spec.ifname} address ${spec.mac}`,
@@ -87,6 +87,19 @@ export async function attachVeth(spec: VethSpec): Promise<void> {
   ];
   if (spec.gateway) inside.push(`route replace default via ${spec.gateway} dev ${spec.ifname}`);
   try {
+    await ipBatch(host);
+  } catch (error) {
+    // The name is derived from the container and network ids, so an existing link of that name is a
+    // stale host end (the engine died between attach and its record): replace it. (`ip -batch`
+    // stops at the first failing line, so nothing else ran.)
+    if (!/File exists/.test(String(error))) {
+      await deleteLink(spec.hostName).catch(() => undefined);
+      throw error;
+    }
+    await deleteLink(spec.hostName);
+    await ipBatch(host);
+  }
+  try {
     await ipBatch(inside, spec.netnsPath);
   } catch (error) {
     await deleteLink(spec.hostName);
@@ -94,7 +107,7 @@ export async function attachVeth(spec: VethSpec): Promise<void> {
   }
 }
 
-/** Only loopback (NetworkMode none, and every netns we configure). */
+/** Only loopback (NetworkMode none; endpoints bring lo up in their own batch). */
 export async function loopbackUp(netnsPath: string): Promise<void> {
   await ipBatch(['link set dev lo up'], netnsPath);
 }
