@@ -84,20 +84,32 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
     if (launcher.pid !== undefined && launcher.exitCode === null && launcher.signalCode === null) process.kill(launcher.pid, 'SIGTERM');
   };
   process.once('exit', onExit);
-  await new Promise<void>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host engine not ready in 120 s:\n${output}`)), 120_000);
-    const check = (): void => {
-      if (output.includes('engine ready:')) {
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`host engine not ready in 120 s:\n${output}`)), 120_000);
+      const check = (): void => {
+        if (output.includes('engine ready:')) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      };
+      launcher.stdout!.on('data', check);
+      launcher.once('exit', (code) => {
         clearTimeout(timer);
-        resolvePromise();
-      }
-    };
-    launcher.stdout!.on('data', check);
-    launcher.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host engine launcher exited with ${code} before it was ready:\n${output}`));
+        reject(new Error(`host engine launcher exited with ${code} before it was ready:\n${output}`));
+      });
     });
-  });
+  } catch (error) {
+    // A launch that failed leaves nothing: the launcher is gone or stopped, and a dir we made is removed.
+    process.off('exit', onExit);
+    if (launcher.exitCode === null && launcher.signalCode === null && launcher.pid !== undefined) {
+      const exited = new Promise((resolvePromise) => launcher.once('exit', resolvePromise));
+      process.kill(launcher.pid, 'SIGTERM');
+      await exited;
+    }
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const env = { ...process.env, DOCKER_HOST: `unix://${socketPath}`, DOCKER_CONFIG: join(dir, 'docker-config') };
   const dockerWith = (opts: { input?: Buffer | string; timeoutMs?: number; env?: Record<string, string> }, ...cliArgs: string[]): Promise<DockerResult> =>
