@@ -273,6 +273,38 @@ function shimProcesses(socket: string): number[] {
   }).map(Number);
 }
 
+test.serial('orphans that reach the shim (a task in the host pid namespace) are reaped, the task\'s own exit still reported', async (t) => {
+  const id = unique('orphans');
+  // The subshell exits at once, so each `sleep 0.1` is orphaned: with no pid namespace of its
+  // own it is re-parented to the nearest subreaper, the shim, which must reap it.
+  const script = 'for i in 1 2 3 4 5; do (sleep 0.1 &); done; sleep 1000';
+  await containerd.ctrOk(['run', ...R, '--with-ns', `pid:/proc/${process.pid}/ns/pid`, '-d', image, id, 'sh', '-c', script]);
+  const pid = Number(readFileSync(bundleFile(id, 'init.pid'), 'utf8'));
+  const shimPid = shimProcesses(readFileSync(bundleFile(id, 'address'), 'utf8').replace('unix://', ''))[0]!;
+  const children = (): Array<{ pid: number; state: string; command: string }> => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((name) => {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(fields[1]) === shimPid ? [{ pid: Number(name), state: fields[0]!, command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) }] : [];
+    } catch {
+      return [];
+    }
+  });
+  let sawOrphan = false;
+  for (let i = 0; i < 50; i++) {
+    const now = children();
+    if (now.some((child) => child.command === 'sleep' && child.pid !== pid)) sawOrphan = true;
+    if (sawOrphan && !now.some((child) => child.pid !== pid && child.command === 'sleep')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.true(sawOrphan, 'the orphans were re-parented to the shim');
+  t.deepEqual(children().filter((child) => child.state === 'Z'), [], 'no zombies under the shim');
+  await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
+  await waitForStatus(id, 'STOPPED');
+  await containerd.ctrOk(['task', 'delete', id]);
+  await containerd.ctrOk(['containers', 'rm', id]);
+});
+
 test.serial('the group annotation io.containerd.tsd.v2.group=container gives a task its own shim', async (t) => {
   const ids = [unique('own-a'), unique('own-b')];
   for (const id of ids) await containerd.ctrOk(['run', ...R, '--annotation', 'io.containerd.tsd.v2.group=container', '-d', image, id, 'sleep', '1000']);
