@@ -4,8 +4,9 @@
  * endpoint. Every test runs once per runtime of TASK_RUNTIMES.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { ContainerdDaemon } from '../helpers/containerd-daemon.js';
+import { CTR, ContainerdDaemon } from '../helpers/containerd-daemon.js';
 import { TASK_RUNTIMES } from '../helpers/containerd-task-runtimes.js';
 import { pulledBusybox, taskLine, uniqueId, waitForTask } from '../helpers/containerd-tasks.js';
 
@@ -72,5 +73,18 @@ for (const runtime of TASK_RUNTIMES) {
     t.is(await daemon.ctrOk(['containers', 'ls', '-q']), '');
     t.is(await daemon.ctrOk(['task', 'ls', '-q']), '');
     t.notRegex(await daemon.ctrOk(['snapshots', 'ls']), /^once-/m);
+  });
+
+  test(`${runtime.title}: run -t gives the task a terminal of ctr's size (ResizePty)`, async (t) => {
+    const daemon = await ContainerdDaemon.start();
+    t.teardown(() => daemon.stop());
+    const ref = await pulledBusybox(daemon, registry);
+    // ctr needs a terminal of its own: script(1) gives it one, sized 40x100 by stty. ctr resizes
+    // the task's terminal just after starting it (ResizePty), so the task waits for the size.
+    const inner = `'until [ "$(stty size 2>/dev/null)" = "40 100" ]; do sleep 0.1; done; tty; stty size; exit 5'`;
+    const ctr = [CTR, '--address', daemon.address, 'run', ...runtime.runArgs(daemon), '-t', '--rm', ref, uniqueId('tty'), 'sh', '-c', inner];
+    const result = spawnSync('script', ['-qec', `stty rows 40 cols 100; ${ctr.join(' ')}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    t.is(result.status, 5, result.stdout + result.stderr);
+    t.regex(result.stdout, /\/dev\/pts\/\d+\r*\n40 100\r*\n/);
   });
 }
