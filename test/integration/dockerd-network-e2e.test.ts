@@ -86,6 +86,14 @@ test.serial('connect and disconnect a running container; none and host modes', a
     // Docker's network events, with the container as attribute.
     const events = await engine.dockerOk('events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', `network=m-${tag}`, '--format', '{{.Action}} {{.Actor.Attributes.container}}');
     t.deepEqual(events.trim().split('\n').filter((line) => line.endsWith(id)), [`connect ${id}`, `disconnect ${id}`]);
+    // Connected while created (not running): attached at start, as eth1.
+    const created = (await engine.dockerOk('create', 'busybox', 'sleep', '300')).trim();
+    await engine.dockerOk('network', 'connect', `m-${tag}`, created);
+    await engine.dockerOk('start', created);
+    const createdPid = (await engine.dockerOk('inspect', '-f', '{{.State.Pid}}', created)).trim();
+    const links = (await run('nsenter', [`--net=/proc/${createdPid}/ns/net`, 'ip', '-o', 'link'])).stdout;
+    t.true(links.includes('eth0') && links.includes('eth1'), links);
+    await engine.dockerOk('rm', '-f', created);
   } finally {
     await engine.docker('rm', '-f', id);
     await engine.docker('network', 'rm', `m-${tag}`);
