@@ -275,9 +275,9 @@ function shimProcesses(socket: string): number[] {
 
 test.serial('orphans that reach the shim (a task in the host pid namespace) are reaped, the task\'s own exit still reported', async (t) => {
   const id = unique('orphans');
-  // The subshell exits at once, so each `sleep 0.1` is orphaned: with no pid namespace of its
+  // The subshell exits at once, so each `sleep 2` is orphaned: with no pid namespace of its
   // own it is re-parented to the nearest subreaper, the shim, which must reap it.
-  const script = 'for i in 1 2 3 4 5; do (sleep 0.1 &); done; sleep 1000';
+  const script = 'for i in 1 2 3 4 5; do (sleep 2 &); done; sleep 1000';
   await containerd.ctrOk(['run', ...R, '--with-ns', `pid:/proc/${process.pid}/ns/pid`, '-d', image, id, 'sh', '-c', script]);
   const pid = Number(readFileSync(bundleFile(id, 'init.pid'), 'utf8'));
   const shimPid = shimProcesses(readFileSync(bundleFile(id, 'address'), 'utf8').replace('unix://', ''))[0]!;
@@ -290,14 +290,10 @@ test.serial('orphans that reach the shim (a task in the host pid namespace) are 
       return [];
     }
   });
-  let sawOrphan = false;
-  for (let i = 0; i < 50; i++) {
-    const now = children();
-    if (now.some((child) => child.command === 'sleep' && child.pid !== pid)) sawOrphan = true;
-    if (sawOrphan && !now.some((child) => child.pid !== pid && child.command === 'sleep')) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  t.true(sawOrphan, 'the orphans were re-parented to the shim');
+  const orphans = (): number => children().filter((child) => child.command === 'sleep' && child.pid !== pid).length;
+  for (let i = 0; i < 100 && orphans() < 5; i++) await new Promise((r) => setTimeout(r, 50));
+  t.is(orphans(), 5, 'the orphans were re-parented to the shim');
+  for (let i = 0; i < 200 && orphans() > 0; i++) await new Promise((r) => setTimeout(r, 50));
   t.deepEqual(children().filter((child) => child.state === 'Z'), [], 'no zombies under the shim');
   await containerd.ctrOk(['task', 'kill', '-s', 'SIGKILL', id]);
   await waitForStatus(id, 'STOPPED');
