@@ -132,6 +132,14 @@ test.serial('tag adds a name to the same image; rmi of one name only untags; rmi
   const missing = await engine.docker('image', 'inspect', 'h3/tagged:v1');
   t.not(missing.code, 0);
   t.regex(missing.stderr, /No such image: h3\/tagged:v1/);
+  // The tag may come inside `repo`; removing `repo@digest` untags that repository only.
+  const tagged = await engine.api('POST', '/images/busybox/tag?repo=h3/inrepo:7');
+  t.is(tagged.status, 201);
+  t.deepEqual((await inspect('busybox')).RepoTags, ['busybox:latest', 'h3/inrepo:7']);
+  const byDigest = await engine.api('DELETE', `/images/h3/inrepo@${fixtures.images.busybox.digest}`);
+  t.is(byDigest.status, 200);
+  t.deepEqual(byDigest.json(), [{ Untagged: 'h3/inrepo:7' }]);
+  t.deepEqual((await inspect('busybox')).RepoTags, ['busybox:latest']);
 });
 
 test.serial('docker save | docker load round trip keeps the ID and the repo digest', async (t) => {

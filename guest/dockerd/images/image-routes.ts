@@ -95,12 +95,11 @@ async function tagImage(ctx: EngineContext, req: ApiRequest, res: ServerResponse
   const image = await ctx.images.resolve(req.params.name!);
   const repo = req.query.get('repo');
   if (!repo) throw new TsdError('invalid-argument', 'repository name (repo) is required');
-  const tag = req.query.get('tag') || 'latest';
+  const tagParam = req.query.get('tag') ?? '';
   const repoRef = parseReference(repo);
-  if (repoRef.digest !== undefined || /:[^/]+$/.test(repo.replace(/^[^/]*\//, '')) && req.query.get('tag')) {
-    throw new TsdError('invalid-argument', `refusing to create a tag with a digest reference or a tag in repo: ${repo}`);
-  }
-  const ref = parseReference(`${familiarReference({ ...repoRef, tag: undefined, digest: undefined })}:${tag}`);
+  if (repoRef.digest !== undefined) throw new TsdError('invalid-argument', `refusing to create a tag with a digest reference: ${repo}`);
+  // `repo` may carry the tag itself (`repo=name:1`); an explicit `tag` wins, else latest.
+  const ref = tagParam ? parseReference(`${familiarReference({ ...repoRef, tag: undefined })}:${tagParam}`) : repoRef;
   await setImageName(ctx.containerd, formatReference(ref), image.target);
   ctx.events.publish({ type: 'image', action: 'tag', actor: image.id, attributes: { name: familiarReference(ref) } });
   res.writeHead(201, { 'Content-Length': '0' });

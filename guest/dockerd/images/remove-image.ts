@@ -23,12 +23,23 @@ export async function removeImage(ctx: EngineContext, nameOrId: string, force: b
   const short = image.id.slice('sha256:'.length, 'sha256:'.length + 12);
   const items: DeleteResponseItem[] = [];
 
-  if (byName && names.length > 1) {
+  // The names this request removes: the one given, or for `repo@digest` every name of that repository.
+  const given = safeParse(nameOrId);
+  const targeted = byName
+    ? names.filter((r) => {
+        const ref = safeParse(r.name);
+        if (!ref || !given) return false;
+        return given.digest === undefined ? r.name === formatReference(given) : ref.domain === given.domain && ref.path === given.path;
+      })
+    : names;
+  if (byName && targeted.length < names.length) {
     // Untag only: the image keeps its other names.
-    const name = formatReference(safeParse(nameOrId)!);
-    await removeImageName(ctx.containerd, name, false);
-    items.push({ Untagged: familiarReference(safeParse(name)!) });
-    ctx.events.publish({ type: 'image', action: 'untag', actor: image.id, attributes: { name: familiarReference(safeParse(name)!) } });
+    for (const record of targeted) {
+      await removeImageName(ctx.containerd, record.name, false);
+      const untagged = familiarReference(safeParse(record.name)!);
+      items.push({ Untagged: untagged });
+      ctx.events.publish({ type: 'image', action: 'untag', actor: image.id, attributes: { name: untagged } });
+    }
     return items;
   }
   if (!byName && names.length > 1 && !force) {
