@@ -15,6 +15,8 @@ import { addInspectRoutes } from './handlers/inspect-routes.js';
 import { addLifecycleRoutes } from './handlers/lifecycle-routes.js';
 import { addStreamRoutes } from './handlers/stream-routes.js';
 import { addProcessRoutes } from './handlers/process-routes.js';
+import { addArchiveRoutes } from './handlers/archive-routes.js';
+import { addPruneRoutes } from './handlers/prune-routes.js';
 import { runtimeOptions } from './runtime-options.js';
 import { ContainerService } from './service/container-service.js';
 import type { VolumeMounts } from './service/deps.js';
@@ -57,6 +59,8 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
   addStreamRoutes(router, service);
   addExecRoutes(router, service, execs);
   addProcessRoutes(router, service);
+  addArchiveRoutes(router, service);
+  addPruneRoutes(router, service);
   ctx.containers = {
     async counts() {
       const all = store.all();

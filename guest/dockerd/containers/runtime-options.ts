@@ -21,7 +21,7 @@ export interface RuntimeOptions {
 }
 
 export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of ['/usr/bin', '/usr/local/bin', '/usr/libexec/docker', ...path.split(delimiter)]) {
+  for (const dir of ['/usr/bin', '/usr/local/bin', '/usr/libexec/docker', '/sbin', '/usr/sbin', ...path.split(delimiter)]) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {

@@ -73,6 +73,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     const replay = queryBool(req.query, 'logs');
     const history = replay && record.LogPath ? await readLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }) : [];
     const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
+    service.event(record, 'attach');
     for (const entry of history) writeEntry(socket, tty, entry, false);
     if (!wantStream) {
       close();

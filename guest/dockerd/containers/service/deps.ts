@@ -12,10 +12,15 @@ import type { Networking } from '../../network/api.js';
 import type { RuntimeOptions } from '../runtime-options.js';
 
 export interface VolumeMounts {
-  /** Host path of a named volume (created when missing) or of a new anonymous one (name ''). */
-  mount(name: string, containerId: string): Promise<{ name: string; path: string }>;
+  /**
+   * Host path of a named volume (created when missing) or of a new anonymous one (name '').
+   * `copyFrom`: the image's directory at the mount point, copied into an empty volume (Docker's copy-up).
+   */
+  mount(name: string, containerId: string, options?: { copyFrom?: string }): Promise<{ name: string; path: string }>;
   /** Removes volumes (anonymous ones at `rm -v`); in-use or missing ones are skipped. */
   remove(names: string[]): Promise<void>;
+  /** The container is gone: its volumes are no longer in use by it. */
+  forget?(containerId: string): Promise<void>;
 }
 
 export interface ContainerDeps {

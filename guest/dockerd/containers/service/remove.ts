@@ -32,6 +32,7 @@ export async function removeContainer(service: ContainerService, record: Contain
   });
   await service.deps.networking()?.release(record.ID).catch(() => undefined);
   await service.store.delete(record);
+  await service.deps.volumes.forget?.(record.ID).catch(() => undefined);
   if (options.volumes && record.Internal.anonymousVolumes.length > 0) await service.deps.volumes.remove(record.Internal.anonymousVolumes).catch(() => undefined);
   service.event(record, 'destroy');
   live.busy = undefined;

@@ -31,14 +31,3 @@ export async function withRootfs<T>(mounts: MountMessage[], tmpRoot: string, wor
     await rm(target, { recursive: true, force: true }).catch(() => undefined);
   }
 }
-
-/** A path inside the rootfs that cannot escape it through `..` (symlinks are the caller's concern). */
-export function insideRootfs(rootfs: string, path: string): string {
-  const parts: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return join(rootfs, ...parts);
-}

@@ -21,7 +21,8 @@ import { dockerTime, type ContainerRecord } from '../store/container-record.js';
 import type { MountPoint } from '../docker-types.js';
 import type { ContainerService } from './container-service.js';
 import { startHealthcheck } from './healthcheck.js';
-import { insideRootfs, withRootfs } from './rootfs-mount.js';
+import { withRootfs } from './rootfs-mount.js';
+import { resolveInRoot } from './secure-path.js';
 import { removeContainer } from './remove.js';
 
 const CGROUP_V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
@@ -53,14 +54,14 @@ export async function startContainer(service: ContainerService, record: Containe
     const rootfsMounts = await containerd.snapshots.mounts(record.Internal.snapshotKey);
     const config = record.Config;
     const host = record.HostConfig;
-    const user = await withRootfs(rootfsMounts, execDir, async (rootfs) => {
+    const { user, mounts } = await withRootfs(rootfsMounts, execDir, async (rootfs) => {
       const resolved = await resolveUserInRootfs(rootfs, config.User ?? '', host.GroupAdd ?? []);
       // Docker creates a missing WorkingDir, owned by the container's user.
-      if (config.WorkingDir) await mkdir(insideRootfs(rootfs, config.WorkingDir), { recursive: true });
-      return resolved;
+      if (config.WorkingDir) await mkdir(await resolveInRoot(rootfs, config.WorkingDir), { recursive: true });
+      // Volumes are resolved while the rootfs is mounted: a new volume gets the image's files (copy-up).
+      return { user: resolved, mounts: await resolveMounts(service, record, rootfs) };
     });
     await writeEtcFiles(service, record);
-    const mounts = await resolveMounts(service, record);
     const spec = buildSpec({
       id,
       config,
@@ -159,7 +160,7 @@ async function writeEtcFiles(service: ContainerService, record: ContainerRecord)
   }));
 }
 
-async function resolveMounts(service: ContainerService, record: ContainerRecord): Promise<{ oci: Spec['mounts'] & object; points: MountPoint[] }> {
+async function resolveMounts(service: ContainerService, record: ContainerRecord, rootfs: string): Promise<{ oci: Spec['mounts'] & object; points: MountPoint[] }> {
   const oci: NonNullable<Spec['mounts']> = [];
   const points: MountPoint[] = [];
   const anonymous = new Set(record.Internal.anonymousVolumes);
@@ -181,7 +182,8 @@ async function resolveMounts(service: ContainerService, record: ContainerRecord)
     // Anonymous volumes keep their generated name across restarts (in creation order).
     let name = m.name;
     if (m.anonymous) name = record.Internal.anonymousVolumes[anonymousIndex++] ?? '';
-    const volume = await service.deps.volumes.mount(name, record.ID);
+    const copyFrom = m.noCopy ? undefined : await resolveInRoot(rootfs, m.destination);
+    const volume = await service.deps.volumes.mount(name, record.ID, copyFrom && existsSync(copyFrom) ? { copyFrom } : {});
     if (m.anonymous && !anonymous.has(volume.name)) {
       record.Internal.anonymousVolumes.push(volume.name);
       anonymous.add(volume.name);

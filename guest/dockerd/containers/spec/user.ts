@@ -4,7 +4,7 @@
  * the groups listing the user, plus HostConfig.GroupAdd.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolveInRoot } from '../service/secure-path.js';
 import { TsdError } from '../../../api/errors.js';
 import type { User } from '../../../api/oci-runtime-spec.js';
 
@@ -101,9 +101,9 @@ function lookupGroup(group: string, groups: GroupEntry[]): number {
   return entry.gid;
 }
 
-/** Reads the rootfs's /etc/passwd and /etc/group (missing files are empty, as in Docker). */
+/** Reads the rootfs's /etc/passwd and /etc/group (missing files are empty, as in Docker); links resolve inside the rootfs. */
 export async function resolveUserInRootfs(rootfs: string, spec: string, groupAdd: readonly string[] = []): Promise<ResolvedUser> {
-  const read = (path: string): Promise<string> => readFile(join(rootfs, path), 'utf8').catch(() => '');
+  const read = async (path: string): Promise<string> => readFile(await resolveInRoot(rootfs, path), 'utf8').catch(() => '');
   const [passwd, group] = await Promise.all([read('etc/passwd'), read('etc/group')]);
   return resolveUser(spec, parsePasswd(passwd), parseGroup(group), groupAdd);
 }
