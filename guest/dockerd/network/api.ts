@@ -136,6 +136,8 @@ export interface Publication {
 export interface PortPublisher {
   publish(publication: Publication): Promise<void>;
   unpublish(publication: Publication): Promise<void>;
+  /** Publishers that batch kernel updates (DNAT) apply pending ones here; callers flush after a set of changes. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -81,6 +81,7 @@ export class NetworkService implements Networking {
         this.allocator.reserve(port.proto, port.hostIp, port.hostPort);
         await this.publisher.publish(port).then(() => record.ports.push(port), () => this.allocator.release(port.proto, port.hostIp, port.hostPort));
       }
+      await this.publisher.flush?.();
       await this.store.put(record.id, record);
     }
   }

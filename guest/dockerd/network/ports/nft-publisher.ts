@@ -13,6 +13,7 @@ import { keyOf, PortInUseError } from './userland-proxy.js';
 
 export class NftPublisher implements PortPublisher {
   private readonly active = new Map<string, NftPublication>();
+  private dirty = false;
 
   constructor(
     private readonly firewall: Firewall,
@@ -20,19 +21,21 @@ export class NftPublisher implements PortPublisher {
     private readonly bridgeOf: (containerIp: string) => string,
   ) {}
 
+  /** Probes the port now; the rule is loaded at the next flush (one nft transaction for all of a container's ports). */
   async publish(publication: Publication): Promise<void> {
     await probe(publication);
     this.active.set(keyOf(publication), { ...publication, bridge: this.bridgeOf(publication.containerIp) });
-    try {
-      await this.firewall.setPublications([...this.active.values()]);
-    } catch (error) {
-      this.active.delete(keyOf(publication));
-      throw error;
-    }
+    this.dirty = true;
   }
 
   async unpublish(publication: Publication): Promise<void> {
-    if (this.active.delete(keyOf(publication))) await this.firewall.setPublications([...this.active.values()]);
+    if (this.active.delete(keyOf(publication))) this.dirty = true;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    await this.firewall.setPublications([...this.active.values()]);
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,7 @@ export async function publishPorts(
         }
       }
     }
+    await publisher.flush?.();
     if (hook && opened.length > 0) await hook.published(opened);
     return opened;
   } catch (error) {
@@ -45,5 +46,6 @@ export async function unpublishPorts(publications: Publication[], allocator: Por
     await publisher.unpublish(publication).catch(() => undefined);
     allocator.release(publication.proto, publication.hostIp, publication.hostPort);
   }
+  await publisher.flush?.().catch(() => undefined);
   if (hook && publications.length > 0) await hook.unpublished(publications).catch(() => undefined);
 }
