@@ -78,14 +78,15 @@ export class ShimManager {
       const runtime = options.runtimePath || container.runtime.name;
       const binary = resolveShimBinary(runtime, this.env);
       const bundle = await createBundle(this.roots, ns, id, Buffer.from(container.spec.value, 'base64'));
+      const runtimeOptions = container.runtime.options;
+      const taskOptions = options.options ?? (runtimeOptions && { type_url: runtimeOptions.typeUrl, value: Buffer.from(runtimeOptions.value, 'base64') });
+      let shimLog: ShimLog | undefined;
       let entry: Entry | undefined;
       try {
-        const taskOptions = options.options ?? (container.runtime.options && { type_url: container.runtime.options.typeUrl, value: Buffer.from(container.runtime.options.value, 'base64') });
-        const shimLog = await openShimLog(bundle);
-        entry = { bundle, binary, runtime, log: shimLog, closing: false, client: undefined as unknown as ShimClient };
+        shimLog = await openShimLog(bundle);
         const address = await startShim(binary, bundle, this.env, taskOptions);
         await writeShimBinaryPath(bundle, binary);
-        entry = { ...entry, client: await ShimClient.connect(address, ns) };
+        entry = { bundle, binary, runtime, log: shimLog, closing: false, client: await ShimClient.connect(address, ns) };
         this.#track(entry);
         const { pid } = await entry.client.call('Create', {
           id,
@@ -99,7 +100,7 @@ export class ShimManager {
         });
         return { task: entry, pid };
       } catch (error) {
-        await this.#abandon(entry, bundle);
+        await this.#abandon(bundle, binary, entry, shimLog);
         throw error;
       }
     } finally {
@@ -207,15 +208,18 @@ export class ShimManager {
     entry.log.close();
   }
 
-  /** After a failed create: the shim's task deleted, the shim ended, the bundle removed. */
-  async #abandon(entry: Entry | undefined, bundle: TaskBundle): Promise<void> {
-    if (entry?.client) {
+  /**
+   * After a failed create: the task deleted in its shim and the shim ended when it was reached,
+   * else the shim's `delete` command run; then the bundle removed.
+   */
+  async #abandon(bundle: TaskBundle, binary: string, entry: Entry | undefined, shimLog: ShimLog | undefined): Promise<void> {
+    if (entry) {
       this.#tasks.delete(key(bundle.namespace, bundle.id));
       await entry.client.call('Delete', { id: bundle.id }, { timeoutMs: 10_000 }).catch(() => undefined);
       await this.#shutdown(entry);
     } else {
-      entry?.log.close();
-      if (entry) await deleteShim(entry.binary, bundle, this.env).catch(() => undefined);
+      shimLog?.close();
+      await deleteShim(binary, bundle, this.env).catch(() => undefined);
     }
     await deleteBundle(bundle).catch((error: Error) => log(`remove bundle ${bundle.path}: ${error.message}`));
   }
