@@ -17,7 +17,8 @@ export async function run(command: string, args: string[], options: RunOptions =
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe'],
+      // no input: no pipe (a tool that closes its stdin early would make our write fail with EPIPE)
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', options.stdoutFd ?? 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
     });
     const out: Buffer[] = [];
@@ -33,6 +34,8 @@ export async function run(command: string, args: string[], options: RunOptions =
       const stderr = Buffer.concat(err).toString('utf8').trim().split('\n').slice(-8).join('\n');
       reject(new TsdError('internal', `${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${stderr}`));
     });
-    child.stdin?.end(options.input ?? '');
+    // EPIPE when the tool exits without reading its input: its exit status says what happened
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }

@@ -124,6 +124,31 @@ test.serial('ssh runs a command and passes its exit code through', async (t) => 
   t.is(failing.stderr, 'err\n');
 });
 
+test.serial('when the guest sshd restarts, the agent reconnects, sets the guest clock again, and the socket works', async (t) => {
+  t.timeout(4 * 60_000);
+  const agentLog = join(machineDir, 'agent.log');
+  const restored = async () => ((await readFile(agentLog, 'utf8')).match(/ssh connection to the guest restored/g) ?? []).length;
+  const before = await restored();
+  // Put the guest clock 20 years back: the reconnect must set it from the host again.
+  const skew = await tsd('machine', 'ssh', NAME, '--', 'date -s @1000000000 >/dev/null && date +%s');
+  t.true(Number(skew.stdout.trim()) < 1_000_000_100, skew.stderr);
+  // End the guest's sshd (the node process running sshd.mjs) from a detached job, so that this
+  // session is over first; the init's supervisor starts it again.
+  const killer = '(sleep 1; for p in /proc/[0-9]*; do [ "$(readlink $p/exe)" = /usr/bin/node ] && grep -q sshd.mjs $p/cmdline && kill ${p#/proc/}; done) </dev/null >/dev/null 2>&1 &';
+  t.is((await tsd('machine', 'ssh', NAME, '--', killer)).code, 0);
+  const deadline = Date.now() + 3 * 60_000;
+  while ((await restored()) === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+  t.true((await restored()) > before, `no reconnect in agent.log:\n${(await readFile(agentLog, 'utf8')).slice(-2000)}`);
+  t.regex(await readFile(agentLog, 'utf8'), /ssh connection to the guest dropped; reconnecting/);
+
+  const s = await status();
+  const version = await run(DOCKER, ['-H', `unix://${s.dockerSocket as string}`, 'version', '--format', '{{.Server.Os}}'], 60_000);
+  t.is(version.stdout.trim(), 'linux', version.stderr);
+  const clock = await tsd('machine', 'ssh', NAME, '--', 'date +%s');
+  // not a precision check: 20 years back before, the host's time (give or take the ssh round trips) after
+  t.true(Math.abs(Number(clock.stdout.trim()) - Date.now() / 1000) < 3600, `guest clock ${clock.stdout.trim()} vs host ${Math.round(Date.now() / 1000)}`);
+});
+
 test.serial('starting a running machine is refused', async (t) => {
   const again = await tsd('machine', 'start', NAME);
   t.is(again.code, 5);
