@@ -288,6 +288,25 @@ test.serial('bad input: unknown tags, invalid references, missing images, search
   t.is((await engine.api('GET', '/_ping')).text, 'OK');
 });
 
+test.serial('docker import makes a one-layer image from a gzip tarball; --change is refused', async (t) => {
+  const root = join(scratch, 'import-root');
+  await mkdir(join(root, 'etc'), { recursive: true });
+  await writeFile(join(root, 'etc', 'imported'), 'yes\n');
+  await run('tar', ['-czf', join(scratch, 'root.tgz'), '-C', root, '.']);
+  const imported = await engine.docker('import', '-m', 'from a test', join(scratch, 'root.tgz'), 'h3/imported:1');
+  t.is(imported.code, 0, imported.stderr);
+  t.regex(imported.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
+  const image = await inspect('h3/imported:1');
+  t.is(image.Id, imported.stdout.trim());
+  t.is(image.Os, 'linux');
+  t.is(image.RootFS.Layers.length, 1);
+  t.regex(await engine.dockerOk('history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'h3/imported:1'), /^Imported from -\|from a test$/m);
+  const changed = await engine.docker('import', '--change', 'CMD ["sh"]', join(scratch, 'root.tgz'), 'h3/imported:2');
+  t.not(changed.code, 0);
+  t.regex(changed.stderr, /--change is not supported/);
+  await engine.dockerOk('rmi', 'h3/imported:1');
+});
+
 test.serial('an image a container uses: rmi is a 409, rmi -f leaves it dangling, prune keeps it until the container goes', async (t) => {
   const image = await inspect('busybox');
   const container = (await engine.dockerOk('create', '--name', 'h3-image-user', 'busybox', 'true')).trim();

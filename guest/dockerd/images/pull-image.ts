@@ -15,12 +15,23 @@ import type { EngineContext } from '../engine-context.js';
 import { startJsonStream } from '../http/json-stream.js';
 import type { ApiRequest } from '../router.js';
 import { setImageName } from './image-names.js';
+import { importImage } from './import-image.js';
 import { PullProgress, shortId, type ProgressMessage } from './pull-progress.js';
 import { credentialsOf, decodeRegistryAuth } from './registry-access.js';
 import { unpackImage } from './unpack.js';
 
 export async function handlePull(ctx: EngineContext, req: ApiRequest, res: ServerResponse): Promise<void> {
-  if (req.query.get('fromSrc')) throw new TsdError('unsupported', 'importing a filesystem tarball (docker import) is not supported by this engine');
+  const fromSrc = req.query.get('fromSrc');
+  if (fromSrc) {
+    if (fromSrc !== '-') throw new TsdError('unsupported', `importing from ${fromSrc} is not supported: send the tarball in the request body (fromSrc=-)`);
+    const id = await importImage(ctx, req.raw, {
+      repo: req.query.get('repo') ?? undefined, tag: req.query.get('tag') ?? undefined, message: req.query.get('message') ?? undefined, changes: req.query.getAll('changes'),
+    });
+    const stream = startJsonStream(res);
+    stream.send({ status: id });
+    stream.end();
+    return;
+  }
   const fromImage = req.query.get('fromImage');
   if (!fromImage) throw new TsdError('invalid-argument', 'fromImage is required');
   const tag = req.query.get('tag');
