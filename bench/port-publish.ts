@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     for (const userlandProxy of [true, false]) {
       const dataRoot = mkdtempSync(join(tmpdir(), 'tsdbench-net-'));
       const service = await startNetworking(
-        defaultNetworkingOptions(dataRoot, { bridgeName: `tsdb${tag}${userlandProxy ? 'u' : 'n'}`, addressPools: [{ base: '10.217.0.0/16', size: 24 }], userlandProxy }),
+        defaultNetworkingOptions(dataRoot, { bridgeName: `tsdb${tag}${userlandProxy ? 'u' : 'n'}`, addressPools: [{ base: '10.197.0.0/16', size: 24 }], userlandProxy }),
       );
       const id = randomBytes(32).toString('hex');
       try {

@@ -34,7 +34,7 @@ test.before(async () => {
     execRoot: join(dir, 'exec'),
     containerdAddress: join(dir, 'no-containerd.sock'),
     bridge: `tsdh5a${tag}`,
-    defaultAddressPools: [{ base: '10.214.0.0/16', size: 24 }],
+    defaultAddressPools: [{ base: '10.194.0.0/16', size: 24 }],
   });
 });
 
@@ -77,29 +77,29 @@ test.serial('docker network ls shows the predefined networks; the default bridge
   t.deepEqual(stdout.trim().split('\n').sort(), ['bridge bridge local', 'host host local', 'none null local']);
   const inspect = JSON.parse((await docker('network', 'inspect', 'bridge')).stdout) as [{ Options: Record<string, string>; IPAM: { Config: [{ Subnet: string; Gateway: string }] } }];
   t.is(inspect[0].Options['com.docker.network.bridge.name'], `tsdh5a${tag}`);
-  t.regex(inspect[0].IPAM.Config[0].Subnet, /^10\.214\.\d+\.0\/24$/);
+  t.regex(inspect[0].IPAM.Config[0].Subnet, /^10\.194\.\d+\.0\/24$/);
   const link = (await run('ip', ['-4', '-o', 'addr', 'show', 'dev', `tsdh5a${tag}`])).stdout;
   t.true(link.includes(`${inspect[0].IPAM.Config[0].Gateway}/24`));
 });
 
 test.serial('create with IPAM and labels, inspect, filters, duplicate and overlap errors, rm, prune', async (t) => {
   const name = `h5net-${tag}`;
-  const id = (await docker('network', 'create', '--subnet', '10.215.7.0/24', '--gateway', '10.215.7.254', '--label', 'team=h5', name)).stdout.trim();
+  const id = (await docker('network', 'create', '--subnet', '10.195.7.0/24', '--gateway', '10.195.7.254', '--label', 'team=h5', name)).stdout.trim();
   t.regex(id, /^[0-9a-f]{64}$/);
   const [net] = JSON.parse((await docker('network', 'inspect', name)).stdout) as [{ Id: string; Driver: string; IPAM: { Config: unknown[] }; Labels: Record<string, string>; Containers: object }];
   t.is(net.Id, id);
-  t.deepEqual(net.IPAM.Config, [{ Subnet: '10.215.7.0/24', Gateway: '10.215.7.254' }]);
+  t.deepEqual(net.IPAM.Config, [{ Subnet: '10.195.7.0/24', Gateway: '10.195.7.254' }]);
   t.deepEqual(net.Labels, { team: 'h5' });
   t.deepEqual(net.Containers, {});
-  t.true((await run('ip', ['-4', '-o', 'addr', 'show', 'dev', `br-${id.slice(0, 12)}`])).stdout.includes('10.215.7.254/24'));
+  t.true((await run('ip', ['-4', '-o', 'addr', 'show', 'dev', `br-${id.slice(0, 12)}`])).stdout.includes('10.195.7.254/24'));
 
   t.is((await docker('network', 'ls', '--filter', 'label=team=h5', '--format', '{{.Name}}')).stdout.trim(), name);
   t.is((await docker('network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}')).stdout.trim(), name);
   t.is((await docker('network', 'ls', '-q', '--no-trunc', '--filter', `id=${id.slice(0, 10)}`)).stdout.trim(), id);
 
   t.regex(await dockerFails('network', 'create', name), new RegExp(`network with name ${name} already exists`));
-  t.regex(await dockerFails('network', 'create', '--subnet', '10.215.7.128/25', `other-${tag}`), /Pool overlaps with other one on this address space/);
-  t.regex(await dockerFails('network', 'create', '--subnet', '10.215.8.0/24', '--gateway', '10.215.9.1', `other-${tag}`), /no matching subnet for gateway 10\.215\.9\.1/);
+  t.regex(await dockerFails('network', 'create', '--subnet', '10.195.7.128/25', `other-${tag}`), /Pool overlaps with other one on this address space/);
+  t.regex(await dockerFails('network', 'create', '--subnet', '10.195.8.0/24', '--gateway', '10.195.9.1', `other-${tag}`), /no matching subnet for gateway 10\.195\.9\.1/);
   t.regex(await dockerFails('network', 'inspect', `missing-${tag}`), new RegExp(`network missing-${tag} not found`));
 
   const forbidden = await raw('DELETE', '/v1.51/networks/bridge');

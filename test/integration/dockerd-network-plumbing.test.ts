@@ -150,7 +150,7 @@ async function withService(userlandProxy: boolean, body: (service: NetworkServic
   const service = await startNetworking(
     defaultNetworkingOptions(dataRoot, {
       bridgeName: `tsdh5${tag}${userlandProxy ? 'u' : 'n'}`,
-      addressPools: [{ base: '10.213.0.0/16', size: 24 }],
+      addressPools: [{ base: '10.193.0.0/16', size: 24 }],
       upstreams: [{ host: '127.0.0.1', port: upstreamPort }],
       userlandProxy,
     }),
@@ -180,7 +180,7 @@ test.serial('default bridge: veth, address, gateway reachable, NAT table, ports 
     await service.prepare(id, spec('web', { portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } }));
     const result = await service.attach(id, `/var/run/netns/${a}`);
     const endpoint = result.settings.Networks['bridge']!;
-    t.regex(endpoint.IPAddress, /^10\.213\.\d+\.2$/);
+    t.regex(endpoint.IPAddress, /^10\.193\.\d+\.2$/);
     t.is(result.settings.IPAddress, endpoint.IPAddress);
     t.deepEqual(result.settings.Ports['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }]);
     const inside = await inNs(a, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
@@ -313,7 +313,7 @@ test.serial('nftables DNAT publishing: loopback client reaches the server in the
       portBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }, { HostPort: String(wide) }], '5300/udp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
     }));
     const table = (await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout;
-    t.regex(table, new RegExp(`ip daddr 127.0.0.1 tcp dport ${hostPort} dnat to 10\\.213\\.\\d+\\.2:8080`));
+    t.regex(table, new RegExp(`ip daddr 127.0.0.1 tcp dport ${hostPort} dnat to 10\\.193\\.\\d+\\.2:8080`));
     echoServer(a, 'tcp', 8080);
     t.is(await waitTcp(hostPort, 'through dnat'), 'through dnat');
     echoServer(a, 'udp', 5300);
@@ -329,7 +329,7 @@ test.serial('nftables DNAT publishing: loopback client reaches the server in the
 
 test.serial('engine restart: a running container keeps its address and published port; one that died meanwhile is cleaned up', async (t) => {
   const dataRoot = await mkdtemp(join(tmpdir(), 'tsdh5-restart-'));
-  const options = defaultNetworkingOptions(dataRoot, { bridgeName: `tsdh5${tag}r`, addressPools: [{ base: '10.213.0.0/16', size: 24 }], upstreams: [] });
+  const options = defaultNetworkingOptions(dataRoot, { bridgeName: `tsdh5${tag}r`, addressPools: [{ base: '10.193.0.0/16', size: 24 }], upstreams: [] });
   const live = await netns('live');
   const gone = await netns('gone');
   const [liveId, goneId] = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
@@ -360,7 +360,7 @@ test.serial('engine restart: a running container keeps its address and published
     const stale = `v${nextId.slice(0, 7)}${network.Id.slice(0, 6)}`;
     await run('ip', ['link', 'add', stale, 'type', 'veth', 'peer', 'name', `tsdh5s${tag}`]);
     const reused = await service.attach(nextId, `/var/run/netns/${next}`, spec('next', { networkMode: network.Name }));
-    t.regex(reused.settings.Networks[network.Name]!.IPAddress, /^10\.213\.\d+\.3$/);
+    t.regex(reused.settings.Networks[network.Name]!.IPAddress, /^10\.193\.\d+\.3$/);
     t.true((await run('ip', ['link', 'show', 'dev', stale])).stdout.includes(`master ${network.Bridge}`), 'the new endpoint is on the bridge');
     t.false((await run('ip', ['-o', 'link'])).stdout.includes(`tsdh5s${tag}`), 'the stale pair is gone');
     for (const id of [liveId, goneId, nextId]) await service.release(id);

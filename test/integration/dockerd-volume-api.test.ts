@@ -34,7 +34,7 @@ test.before(async () => {
     execRoot: join(dir, 'exec'),
     containerdAddress: join(dir, 'no-containerd.sock'),
     bridge: `tsdh5v${tag}`,
-    defaultAddressPools: [{ base: '10.216.0.0/16', size: 24 }],
+    defaultAddressPools: [{ base: '10.196.0.0/16', size: 24 }],
   });
 });
 
