@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TsdError } from '../../guest/api/errors.js';
-import type { ContainerNetworkSpec } from '../../guest/dockerd/network/api.js';
+import type { ContainerNetworkSpec, Publication } from '../../guest/dockerd/network/api.js';
 import { buildAnswer, readAnswer, readQuestion } from '../../guest/dockerd/network/dns/dns-message.js';
-import { defaultNetworkingOptions } from '../../guest/dockerd/network/network-options.js';
+import { defaultNetworkingOptions, type NetworkingOptions } from '../../guest/dockerd/network/network-options.js';
 import { startNetworking, type NetworkService } from '../../guest/dockerd/network/network-service.js';
 
 const run = promisify(execFile);
@@ -125,7 +125,7 @@ function spec(name: string, extra: Partial<ContainerNetworkSpec> = {}): Containe
   return { name, networkMode: 'default', ...extra };
 }
 
-async function withService(userlandProxy: boolean, body: (service: NetworkService, upstreamPort: number) => Promise<void>): Promise<void> {
+async function withService(userlandProxy: boolean, body: (service: NetworkService, upstreamPort: number) => Promise<void>, extra: Partial<NetworkingOptions> = {}): Promise<void> {
   const dataRoot = await mkdtemp(join(tmpdir(), 'tsdh5-net-'));
   // A fake upstream resolver on loopback (UDP and TCP, one port) answers every forwarded name with
   // 10.9.9.9 over UDP and 10.9.9.10 over TCP.
@@ -153,6 +153,7 @@ async function withService(userlandProxy: boolean, body: (service: NetworkServic
       addressPools: [{ base: '10.193.0.0/16', size: 24 }],
       upstreams: [{ host: '127.0.0.1', port: upstreamPort }],
       userlandProxy,
+      ...extra,
     }),
   );
   try {
@@ -371,4 +372,36 @@ test.serial('engine restart: a running container keeps its address and published
     for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
     await rm(dataRoot, { recursive: true, force: true });
   }
+});
+
+test.serial('the publish hook (the VM side) sees each container\'s ports; a failing hook fails the start and undoes it', async (t) => {
+  const seen: string[] = [];
+  let refuse = false;
+  const hook = {
+    async published(publications: Publication[]) {
+      if (refuse) throw new TsdError('unavailable', 'host listener refused');
+      seen.push(...publications.map((p) => `+${p.proto} ${p.hostIp}:${p.hostPort}->${p.containerPort}`));
+    },
+    async unpublished(publications: Publication[]) {
+      seen.push(...publications.map((p) => `-${p.proto} ${p.hostIp}:${p.hostPort}`));
+    },
+  };
+  await withService(false, async (service) => {
+    const a = await netns('h');
+    const id = randomBytes(32).toString('hex');
+    const hostPort = 20000 + Math.floor(Math.random() * 20000);
+    const bindings = { portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } };
+    await service.attach(id, `/var/run/netns/${a}`, spec('hooked', bindings));
+    await service.detach(id);
+    t.deepEqual(seen, [`+tcp 127.0.0.1:${hostPort}->80`, `-tcp 127.0.0.1:${hostPort}`]);
+
+    refuse = true;
+    await t.throwsAsync(service.attach(id, `/var/run/netns/${a}`), { message: 'host listener refused' });
+    t.false((await inNs(a, ['ip', '-o', 'link'])).includes('eth0'), 'no interface left');
+    t.false((await run('/usr/sbin/nft', ['list', 'table', 'ip', `tsd-${service.options.instance}`])).stdout.includes(`dport ${hostPort}`), 'no rule left');
+    refuse = false;
+    const again = await service.attach(id, `/var/run/netns/${a}`);
+    t.deepEqual(again.settings.Ports['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }], 'the port was released');
+    await service.release(id);
+  }, { publishHook: hook });
 });
