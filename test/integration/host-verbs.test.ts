@@ -242,3 +242,13 @@ test('without a tty, Ctrl-C reaches the container (docker\'s sig-proxy)', async 
   t.is(await exited, 7);
   t.regex(stdout, /got-int/);
 });
+
+test('logs -f follows until the container exits', async (t) => {
+  const name = `follow-${process.pid}`;
+  const run = await tsd(['run', '-d', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'echo first; sleep 2; echo second']);
+  t.is(run.code, 0, run.stderr);
+  t.teardown(() => tsd(['rm', '-f', name]));
+  const follow = await tsd(['logs', '-f', name]);
+  t.is(follow.code, 0, follow.stderr);
+  t.is(follow.stdout, 'first\nsecond\n');
+});
