@@ -1,9 +1,10 @@
 /**
- * The engine the container tests drive: our dockerd (from source) on Debian's real containerd 1.6
- * and its runc shim (io.containerd.runc.v2 → Debian runc), each on private dirs, socket, bridge
- * and cgroup parent, so it runs beside other engines. The containerd API is the boundary under
- * test: the same dockerd runs on tsd-containerd in `npm run engine` (test/helpers/host-engine.ts)
- * once that serves Tasks. Same `docker()`/`api()` surface as HostEngine.
+ * The engine the container tests drive: our dockerd (from source) on a containerd, each on
+ * private dirs, socket, bridge and cgroup parent, so it runs beside other engines. Same
+ * `docker()`/`api()` surface as test/helpers/host-engine.ts. Two stacks below dockerd, chosen
+ * with `stack` (default: env TSD_CONTAINERS_STACK, else "tsd"):
+ *   tsd     bin/tsd-containerd + our shim (io.containerd.tsd.v2) + tsd-runc — what the guest runs
+ *   debian  Debian's containerd 1.6 + its runc shim + Debian runc — the reference for the same API
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -56,7 +57,10 @@ function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SI
   });
 }
 
-export async function startContainersEngine(options: { registry: string }): Promise<ContainersEngine> {
+export type Stack = 'tsd' | 'debian';
+
+export async function startContainersEngine(options: { registry: string; stack?: Stack }): Promise<ContainersEngine> {
+  const stack: Stack = options.stack ?? (process.env.TSD_CONTAINERS_STACK === 'debian' ? 'debian' : 'tsd');
   const dir = await mkdtemp(join(tmpdir(), 'tsdtest-ctrs-'));
   const tag = randomBytes(3).toString('hex');
   const socketPath = join(dir, 'docker.sock');
@@ -68,8 +72,12 @@ export async function startContainersEngine(options: { registry: string }): Prom
     'version = 2', `root = "${dir}/ctrd-root"`, `state = "${dir}/ctrd-state"`, 'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
     '[grpc]', `  address = "${containerdSocket}"`, '[ttrpc]', `  address = "${containerdSocket}.ttrpc"`, '[debug]', '  address = ""', '[metrics]', '  address = ""',
   ].join('\n'));
-  const containerd = daemon('/usr/bin/containerd', ['--config', join(dir, 'containerd.toml')], process.env, sink);
-  await until(async () => output.includes('containerd successfully booted'), 'containerd', () => output);
+  // Our shim is found on PATH (bin/), as containerd finds containerd-shim-<name>-v2.
+  const path = `${resolve('bin')}:${process.env.PATH ?? ''}`;
+  const containerd = stack === 'debian'
+    ? daemon('/usr/bin/containerd', ['--config', join(dir, 'containerd.toml')], process.env, sink)
+    : daemon(resolve('bin/tsd-containerd'), ['--address', containerdSocket, '--root', join(dir, 'ctrd-root'), '--state', join(dir, 'ctrd-state')], { ...process.env, PATH: path }, sink);
+  await until(async () => output.includes(stack === 'debian' ? 'containerd successfully booted' : 'ready on'), 'containerd', () => output);
   const x = 200 + (parseInt(tag.slice(0, 2), 16) % 50);
   const y = 128 + (parseInt(tag.slice(2, 4), 16) % 120);
   const dockerdArgs = [
@@ -77,7 +85,7 @@ export async function startContainersEngine(options: { registry: string }): Prom
     '--containerd', containerdSocket, '--registry-mirror', `http://${options.registry}`, '--insecure-registry', options.registry,
     '--bridge', `tsdc${tag}`, '--bip', `10.${x}.${y}.1/24`,
   ];
-  const env = { ...process.env, TSD_CGROUP_PARENT: cgroupParent, TSD_CONTAINER_RUNTIME: 'io.containerd.runc.v2' };
+  const env = { ...process.env, PATH: path, TSD_CGROUP_PARENT: cgroupParent, TSD_CONTAINER_RUNTIME: stack === 'debian' ? 'io.containerd.runc.v2' : 'io.containerd.tsd.v2' };
   let dockerd: ChildProcess | undefined;
   const dockerEnv = { ...process.env, DOCKER_HOST: `unix://${socketPath}`, DOCKER_CONFIG: join(dir, 'docker-config') };
   const dockerWith = (opts: { input?: Buffer | string; timeoutMs?: number }, ...args: string[]): Promise<DockerResult> =>

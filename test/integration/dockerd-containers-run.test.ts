@@ -1,5 +1,8 @@
-// docker run/exec/logs/stop/kill/wait/rm with the real docker CLI against our dockerd (on real
-// containerd + runc, see dockerd-containers-harness.ts); fixture images from a local registry.
+// docker run/exec/logs/stop/kill/wait/rm with the real docker CLI against our dockerd; fixture
+// images from a local registry. This file runs on Debian's containerd + runc (stack "debian"):
+// on the tsd stack a missing or non-executable command is not refused at create by tsd-runc (the
+// process starts and exits 121), so Docker's 127/126 cannot be derived; the other container test
+// files run on the tsd stack.
 import test from 'ava';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
@@ -9,7 +12,7 @@ let engine: ContainersEngine;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startContainersEngine({ registry: fixtures.host });
+  engine = await startContainersEngine({ registry: fixtures.host, stack: 'debian' });
   await engine.dockerOk('pull', 'busybox');
 });
 
