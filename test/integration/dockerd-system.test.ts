@@ -46,6 +46,11 @@ test.serial('docker info counts the images containerd holds', async (t) => {
   // busybox-list's amd64 manifest is busybox itself (same config): one image; another/name too.
   t.is(after.Images, 1);
   t.true(after.DockerRootDir.startsWith(engine.dir));
+  t.is((after as Info & { Driver: string }).Driver, 'overlayfs');
+  // docker version lists containerd as a component, with the version containerd reports.
+  const components = JSON.parse(await engine.dockerOk('version', '--format', '{{json .Server.Components}}')) as Array<{ Name: string; Version: string }>;
+  t.deepEqual(components.map((c) => c.Name), ['Engine', 'containerd']);
+  t.regex(components[1]!.Version, /\d/);
 });
 
 test.serial('docker system df reports the images with their real size', async (t) => {

@@ -16,7 +16,7 @@ const BUILDER_VERSION = '1';
 export function addSystemRoutes(router: Router, context: EngineContext): void {
   router.add('GET', '/_ping', (req, res) => ping(req, res));
   router.add('HEAD', '/_ping', (req, res) => ping(req, res));
-  router.add('GET', '/version', (_req, res) => sendJson(res, 200, version()));
+  router.add('GET', '/version', async (_req, res) => sendJson(res, 200, version(await containerdVersion(context))));
   router.add('GET', '/info', async (_req, res) => sendJson(res, 200, await info(context)));
 }
 
@@ -38,7 +38,14 @@ function ping(req: ApiRequest, res: ServerResponse): void {
   res.end('OK');
 }
 
-function version(): Record<string, unknown> {
+/** containerd's own version for /version's Components; absent when containerd does not answer. */
+async function containerdVersion(context: EngineContext): Promise<{ version: string; revision: string } | undefined> {
+  return await context.containerd.connection
+    .unary<object, { version: string; revision: string }>('containerd.services.version.v1.Version', 'Version', {})
+    .catch(() => undefined);
+}
+
+function version(containerd: { version: string; revision: string } | undefined): Record<string, unknown> {
   const facts = readSystemFacts();
   const details = {
     ApiVersion: MAX_API_VERSION,
@@ -53,7 +60,10 @@ function version(): Record<string, unknown> {
   };
   return {
     Platform: { Name: 'tsd' },
-    Components: [{ Name: 'Engine', Version: TSD_VERSION, Details: details }],
+    Components: [
+      { Name: 'Engine', Version: TSD_VERSION, Details: details },
+      ...(containerd ? [{ Name: 'containerd', Version: containerd.version, Details: { GitCommit: containerd.revision } }] : []),
+    ],
     Version: TSD_VERSION,
     ApiVersion: MAX_API_VERSION,
     MinAPIVersion: MIN_API_VERSION,
@@ -91,8 +101,9 @@ async function info(context: EngineContext): Promise<Record<string, unknown>> {
     ContainersPaused: containers.paused,
     ContainersStopped: containers.stopped,
     Images: images,
-    Driver: 'overlay2',
-    DriverStatus: [],
+    // Images live in containerd's snapshotter, as with Docker's containerd image store.
+    Driver: 'overlayfs',
+    DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']],
     Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
     MemoryLimit: true,
     SwapLimit: facts.cgroupVersion === '2',
