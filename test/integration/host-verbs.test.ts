@@ -180,8 +180,8 @@ test('bind mounts: a shared folder works, a path outside the machine\'s shares i
   t.regex(readOnly.stderr, /read-only .*add ":ro"/);
 });
 
-test('run -it is an interactive shell on a pty that follows the window size', async (t) => {
-  // A python pty stands in for the user's terminal: 30x100 at the start, 40x120 after a SIGWINCH.
+/** Drives `tsd ARGS` on a python pty: 30x100 at the start, 40x120 after a SIGWINCH; returns what it saw. */
+function onPty(args: string[]): Promise<string> {
   const script = `
 import os, pty, sys, time, fcntl, termios, struct, signal, select
 def setsize(fd, rows, cols): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
@@ -217,11 +217,24 @@ except OSError: pass
 sys.stdout.write(out.decode(errors='replace'))
 sys.stdout.write('\\nEXIT %d\\n' % os.waitstatus_to_exitcode(status))
 `;
-  const result = await new Promise<string>((resolve, reject) =>
-    execFile('python3', ['-c', script, process.execPath, TSD, 'run', '-it', '--rm', '--network', 'none', 'busybox', 'sh'], { env, timeout: 120_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    ),
+  return new Promise<string>((resolve, reject) =>
+    execFile('python3', ['-c', script, process.execPath, TSD, ...args], { env, timeout: 120_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
   );
+}
+
+test('run -it is an interactive shell on a pty that follows the window size', async (t) => {
+  const result = await onPty(['run', '-it', '--rm', '--network', 'none', 'busybox', 'sh']);
+  t.regex(result, /30 100/);
+  t.regex(result, /42x/);
+  t.regex(result, /40 120/);
+  t.regex(result, /EXIT 5\n$/);
+});
+
+test('exec -it is an interactive shell in a running container, resized too', async (t) => {
+  const name = `exec-tty-${process.pid}`;
+  t.is((await tsd(['run', '-d', '--name', name, '--network', 'none', 'busybox', 'sleep', '1000'])).code, 0);
+  t.teardown(() => tsd(['rm', '-f', name]));
+  const result = await onPty(['exec', '-it', name, 'sh']);
   t.regex(result, /30 100/);
   t.regex(result, /42x/);
   t.regex(result, /40 120/);
