@@ -164,6 +164,8 @@ async function withService(userlandProxy: boolean, body: (service: NetworkServic
     upstream.close();
     upstreamTcp.close();
     for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
+    // close() keeps the table while endpoints are live (a failed assertion skips the releases).
+    await run('/usr/sbin/nft', ['delete', 'table', 'ip', `tsd-${service.options.instance}`]).catch(() => undefined);
     await rm(dataRoot, { recursive: true, force: true });
   }
 }
@@ -370,6 +372,8 @@ test.serial('engine restart: a running container keeps its address and published
     const bridges = service.table.all().flatMap((network) => (network.Bridge ? [network.Bridge] : []));
     await service.close();
     for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
+    // close() keeps the table while endpoints are live (a failed assertion skips the releases).
+    await run('/usr/sbin/nft', ['delete', 'table', 'ip', `tsd-${service.options.instance}`]).catch(() => undefined);
     await rm(dataRoot, { recursive: true, force: true });
   }
 });
