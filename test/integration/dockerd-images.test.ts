@@ -4,6 +4,9 @@ import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'node:http';
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { TarWriter } from '../../guest/dockerd/images/tar-writer.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -284,6 +287,17 @@ test.serial('bad input: unknown tags, invalid references, missing images, search
   const load = await engine.docker('load', '-i', garbage);
   t.not(load.code, 0);
   t.regex(load.stderr, /invalid|archive|tar/i);
+  // An archive entry climbing out of the archive is refused before anything is written outside it.
+  const evil = new PassThrough();
+  const parts: Buffer[] = [];
+  evil.on('data', (chunk: Buffer) => parts.push(chunk));
+  const tar = new TarWriter(evil);
+  await tar.file('../escaped-by-h3-test', Buffer.from('nope'));
+  await tar.finish();
+  const escape = await engine.api('POST', '/images/load', { body: Buffer.concat(parts), headers: { 'content-type': 'application/x-tar' } });
+  t.is(escape.status, 400);
+  t.regex(escape.json<{ message: string }>().message, /escapes the archive/);
+  t.false(existsSync(join(engine.dir, 'engine', 'exec', 'escaped-by-h3-test')));
   // The engine keeps serving after all of it.
   t.is((await engine.api('GET', '/_ping')).text, 'OK');
 });
