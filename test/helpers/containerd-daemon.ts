@@ -56,7 +56,14 @@ export class ContainerdDaemon {
 
   static async start(): Promise<ContainerdDaemon> {
     const daemon = new ContainerdDaemon(await mkdtemp(join(tmpdir(), 'tsdtest-ctrd-')));
-    await daemon.restart();
+    try {
+      await daemon.restart();
+    } catch (error) {
+      // No test will get this daemon to stop: leave no dir behind.
+      await daemon.#signal('SIGKILL');
+      await rm(daemon.dir, { recursive: true, force: true });
+      throw error;
+    }
     return daemon;
   }
 
