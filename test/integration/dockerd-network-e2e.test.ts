@@ -146,6 +146,11 @@ test.serial('a file persists in a named volume across containers; the volume is 
   await engine.dockerOk('run', '--rm', '-v', `${volume}:/data`, 'busybox', 'sh', '-c', 'echo persisted > /data/file');
   t.is((await engine.dockerOk('run', '--rm', '-v', `${volume}:/data:ro`, 'busybox', 'cat', '/data/file')).trim(), 'persisted');
   const holder = (await engine.dockerOk('run', '-d', '-v', `${volume}:/data`, 'busybox', 'sleep', '300')).trim();
+  // docker system df -v: the volume with its size and one container using it.
+  const df = await engine.dockerOk('system', 'df', '-v', '--format', '{{json .Volumes}}');
+  const entry = (JSON.parse(df) as { Name: string; Links: string; Size: string }[]).find((v) => v.Name === volume);
+  t.is(entry?.Links, '1');
+  t.regex(entry?.Size ?? '', /^\d+(\.\d+)?k?B$/);
   const busy = await engine.docker('volume', 'rm', volume);
   t.regex(busy.stderr, new RegExp(`remove ${volume}: volume is in use - \\[${holder}\\]`));
   await engine.dockerOk('rm', '-f', holder);
