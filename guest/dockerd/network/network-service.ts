@@ -350,7 +350,12 @@ export class NetworkService implements Networking {
     );
     for (const network of bridges) {
       if (!this.options.userlandProxy) await setSysctl(`net/ipv4/conf/${network.Bridge}/route_localnet`, '1');
-      if (network.Name !== 'bridge') await this.dns.serve(network.Id, network.IPAM.Config[0]!.Gateway);
+      if (network.Name === 'bridge') continue;
+      // A resolver already holding port 53 on every address (dnsmasq on 0.0.0.0) must not take the
+      // whole network down: names on this network then go unanswered, and the log says why.
+      await this.dns.serve(network.Id, network.IPAM.Config[0]!.Gateway).catch((error: Error) => {
+        console.error(`dockerd: embedded DNS for network ${network.Name} on ${network.IPAM.Config[0]!.Gateway}:53: ${error.message}`);
+      });
     }
   }
 
