@@ -41,6 +41,7 @@ async function main(): Promise<number> {
   const signalled = new Promise<string>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
+    process.once('SIGHUP', () => done('SIGHUP')); // the terminal closed: the daemons (own groups) would stay
   });
   const layout = engineLayout(values.root);
   await mkdir(layout.root, { recursive: true });
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
   const outcome = await Promise.race([signalled.then((signal) => ({ signal })), engine.failed.then((exit) => ({ exit }))]);
   await engine.stop();
   if ('exit' in outcome) {
-    process.stderr.write(`engine: ${outcome.exit.name} keeps exiting (${outcome.exit.code ?? outcome.exit.signal}); stopped the rest\n`);
+    process.stderr.write(`engine: ${outcome.exit.name} exited (${outcome.exit.code ?? outcome.exit.signal}) and was not restarted; stopped the rest\n`);
     return 1;
   }
   process.stdout.write(`engine: ${outcome.signal}, stopped\n`);

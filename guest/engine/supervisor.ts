@@ -31,7 +31,7 @@ export interface RunningEngine {
   /** Current processes (a restarted daemon is a new process). */
   containerd(): ChildProcess;
   dockerd(): ChildProcess;
-  /** Resolves when a daemon keeps failing (more than MAX_RESTARTS in RESTART_WINDOW_MS). */
+  /** Resolves when a daemon exits cleanly on its own, or keeps crashing (more than MAX_RESTARTS in RESTART_WINDOW_MS). */
   failed: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
@@ -93,6 +93,11 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
     await writeFileAtomic(join(layout.root, `${daemon.name}.pid`), `${child.pid}\n`);
     child.once('exit', (code, signal) => {
       if (stopping) return;
+      // A clean exit (someone stopped it on purpose) ends the engine; only crashes are restarted.
+      if (code === 0 || signal === 'SIGTERM' || signal === 'SIGINT') {
+        reportFailure({ name: daemon.name, code, signal });
+        return;
+      }
       const now = Date.now();
       const recent = (restarts.get(daemon.name) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
       if (recent.length >= MAX_RESTARTS) {
@@ -126,7 +131,9 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
 function spawnDaemon(
   name: string, program: string, args: string[], layout: EngineLayout, log: (line: string) => void, env: Record<string, string> = {},
 ): ChildProcess {
-  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which then stops
+  // dockerd before containerd instead of both dying at once.
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
   const file = createWriteStream(join(layout.logDir, `${name}.log`), { flags: 'a' });
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.pipe(file, { end: false });

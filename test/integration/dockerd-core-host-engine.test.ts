@@ -1,8 +1,10 @@
 // The host-mode launcher (npm run engine): two engines side by side with their own sockets,
 // bridges and subnets; config-file errors reported before anything starts; clean stop.
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHostEngine } from '../helpers/host-engine.js';
 
@@ -54,5 +56,26 @@ test('stop ends both daemons', async (t) => {
   const engine = await startHostEngine();
   const pids = [await engine.pid('containerd'), await engine.pid('dockerd')];
   await engine.stop();
+  for (const pid of pids) t.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
+});
+
+test('Ctrl-C (SIGINT to the launcher\'s process group) stops dockerd, then containerd, and exits 0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsdtest-engine-ctrlc-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const launcher = spawn(process.execPath, ['--import', 'tsx', 'guest/engine/main.ts', '--root', join(dir, 'engine'), '--socket', join(dir, 'd.sock')], {
+    detached: true, // its own process group, like a terminal job
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  launcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  launcher.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+  for (let i = 0; i < 1200 && !out.includes('engine ready:'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.regex(out, /engine ready:/);
+  const pids = await Promise.all(['containerd', 'dockerd'].map(async (name) => Number((await readFile(join(dir, 'engine', `${name}.pid`), 'utf8')).trim())));
+  process.kill(-launcher.pid!, 'SIGINT');
+  t.is(await exited, 0);
+  t.regex(out, /engine: SIGINT, stopped/);
+  t.notRegex(out, /starting it again/);
   for (const pid of pids) t.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
 });
