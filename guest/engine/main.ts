@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   const outcome = await Promise.race([signalled.then((signal) => ({ signal })), engine.failed.then((exit) => ({ exit }))]);
   await engine.stop();
   if ('exit' in outcome) {
-    process.stderr.write(`engine: ${outcome.exit.name} exited (${outcome.exit.code ?? outcome.exit.signal}) and was not restarted; stopped the rest\n`);
+    process.stderr.write(`engine: ${outcome.exit.name} exited (${outcome.exit.code ?? outcome.exit.signal}) and could not be kept running; stopped the rest\n`);
     return 1;
   }
   process.stdout.write(`engine: ${outcome.signal}, stopped\n`);

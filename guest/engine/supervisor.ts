@@ -31,7 +31,7 @@ export interface RunningEngine {
   /** Current processes (a restarted daemon is a new process). */
   containerd(): ChildProcess;
   dockerd(): ChildProcess;
-  /** Resolves when a daemon exits cleanly on its own, or keeps crashing (more than MAX_RESTARTS in RESTART_WINDOW_MS). */
+  /** Resolves when a daemon keeps exiting (more than MAX_RESTARTS in RESTART_WINDOW_MS) or cannot restart. */
   failed: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
@@ -92,12 +92,10 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
     // Written once it is ready: a new PID in the file means the daemon is back and serving.
     await writeFileAtomic(join(layout.root, `${daemon.name}.pid`), `${child.pid}\n`);
     child.once('exit', (code, signal) => {
+      // Any exit the launcher did not ask for is a restart, like systemd's Restart=always: a crash,
+      // or `kill -TERM <dockerd>` to restart dockerd alone (live restore keeps the containers).
+      // A terminal's Ctrl-C does not reach the daemons (own process groups), only the launcher.
       if (stopping) return;
-      // A clean exit (someone stopped it on purpose) ends the engine; only crashes are restarted.
-      if (code === 0 || signal === 'SIGTERM' || signal === 'SIGINT') {
-        reportFailure({ name: daemon.name, code, signal });
-        return;
-      }
       const now = Date.now();
       const recent = (restarts.get(daemon.name) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
       if (recent.length >= MAX_RESTARTS) {

@@ -105,6 +105,8 @@ test.serial('a kill -9 of dockerd: the launcher starts it again and the images a
   t.not(await engine.pid('dockerd'), before);
   const images = (await engine.dockerOk('images', '--format', '{{.Repository}}:{{.Tag}}')).trim().split('\n').sort();
   t.deepEqual(images, ['another/name:1', 'busybox-list:latest', 'busybox:latest']);
+  // A graceful restart of dockerd alone (SIGTERM) is a restart too.
+  await engine.crash('dockerd', 'SIGTERM');
   // And containerd crashing: dockerd's client reconnects to the new one.
   await engine.crash('containerd');
   t.is((await engine.dockerOk('image', 'inspect', '--format', '{{.RepoTags}}', 'busybox')).trim(), '[another/name:1 busybox-list:latest busybox:latest]');
