@@ -46,7 +46,10 @@ export class EmbeddedDns {
       void this.respond(networkId, packet, 'udp', client.address).then((reply) => reply && udp.send(reply, client.port, client.address));
     });
     await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
+      udp.once('error', (error) => {
+        udp.close();
+        reject(error);
+      });
       udp.bind({ address, port: this.port, exclusive: true }, () => resolve());
     });
     udp.on('error', () => undefined);
