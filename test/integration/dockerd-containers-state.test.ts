@@ -2,7 +2,8 @@
 // restore, with the real docker CLI against our dockerd (real containerd + runc underneath).
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
@@ -167,4 +168,18 @@ test.serial('live restore: a container keeps running across a dockerd restart an
   await engine.dockerOk('stop', '-t', '1', 'survivor');
   t.is(await inspect('survivor', '{{.State.Status}}'), 'exited');
   await engine.dockerOk('rm', 'survivor');
+});
+
+test.serial('seccomp: the default profile refuses a new user namespace; unconfined, CAP_SYS_ADMIN and a custom profile change that', async (t) => {
+  const script = 'unshare -U true 2>/dev/null; echo unshare=$?; mkdir /tmp/d 2>/dev/null; echo mkdir=$?';
+  t.is(await engine.dockerOk('run', '--rm', 'busybox', 'sh', '-c', script), 'unshare=1\nmkdir=0\n');
+  t.is(await engine.dockerOk('run', '--rm', '--security-opt', 'seccomp=unconfined', 'busybox', 'sh', '-c', script), 'unshare=0\nmkdir=0\n');
+  t.is(await engine.dockerOk('run', '--rm', '--cap-add', 'SYS_ADMIN', 'busybox', 'sh', '-c', script), 'unshare=0\nmkdir=0\n');
+  // The CLI reads the profile file and sends its content.
+  const profile = join(engine.dir, 'no-mkdir.json');
+  await writeFile(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+  t.is(await engine.dockerOk('run', '--rm', '--security-opt', `seccomp=${profile}`, 'busybox', 'sh', '-c', script), 'unshare=0\nmkdir=1\n');
+  const privileged = await engine.dockerOk('run', '--rm', '--privileged', 'busybox', 'sh', '-c', 'grep -E "^(Seccomp|CapEff):" /proc/self/status');
+  t.regex(privileged, /Seccomp:\s+0/);
+  t.regex(await engine.dockerOk('run', '--rm', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'), /Seccomp:\s+2/);
 });

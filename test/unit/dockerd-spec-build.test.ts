@@ -159,3 +159,26 @@ test('seccomp profile: includes/excludes by capability and arch', (t) => {
   t.deepEqual(oci.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
   t.deepEqual(oci.syscalls!.map((s) => s.names[0]), ['read', 'clone', 'arch_prctl']);
 });
+
+test('default seccomp: refusals depend on capabilities; privileged and unconfined get none', async (t) => {
+  const { defaultSeccompProfile } = await import('../../guest/dockerd/containers/spec/default-seccomp.js');
+  const spec = buildSpec(input({ defaultSeccomp: defaultSeccompProfile() }));
+  const refused = (s: typeof spec): string[] => s.linux!.seccomp!.syscalls!.filter((r) => r.action === 'SCMP_ACT_ERRNO' && !r.args).flatMap((r) => r.names);
+  t.is(spec.linux!.seccomp!.defaultAction, 'SCMP_ACT_ALLOW');
+  t.deepEqual(spec.linux!.seccomp!.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+  t.true(refused(spec).includes('unshare') && refused(spec).includes('ptrace') && refused(spec).includes('keyctl'));
+  const admin = buildSpec(input({ defaultSeccomp: defaultSeccompProfile(), host: withHostDefaults({ CapAdd: ['SYS_ADMIN', 'SYS_PTRACE'] }) }));
+  t.false(refused(admin).includes('unshare') || refused(admin).includes('ptrace'));
+  t.true(refused(admin).includes('keyctl'));
+  t.is(buildSpec(input({ defaultSeccomp: defaultSeccompProfile(), host: withHostDefaults({ Privileged: true }) })).linux!.seccomp, undefined);
+  t.is(buildSpec(input({ defaultSeccomp: defaultSeccompProfile(), host: withHostDefaults({ SecurityOpt: ['seccomp=unconfined'] }) })).linux!.seccomp, undefined);
+});
+
+test('privileged gets the engine bounding set, not a fixed list', async (t) => {
+  const { capabilitiesInMask } = await import('../../guest/dockerd/containers/spec/capabilities.js');
+  const all = capabilitiesInMask('000000ffffffffff'); // caps 0..39
+  t.is(all.length, 40);
+  t.false(all.includes('CAP_CHECKPOINT_RESTORE'));
+  const spec = buildSpec(input({ host: withHostDefaults({ Privileged: true }), allCapabilities: all }));
+  t.deepEqual(spec.process!.capabilities!.bounding, all);
+});

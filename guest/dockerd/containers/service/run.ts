@@ -14,6 +14,9 @@ import { JsonLogWriter } from '../io/json-log.js';
 import { ProcessStdio, stdioPaths } from '../io/stdio.js';
 import { RUNC_RUNTIME } from '../runtime-options.js';
 import { buildSpec } from '../spec/build-spec.js';
+import { defaultSeccompProfile } from '../spec/default-seccomp.js';
+import { capabilitiesInMask } from '../spec/capabilities.js';
+import type { CapabilityName } from '../../../api/oci-runtime-spec.js';
 import { hostsFile, resolvConf } from '../spec/etc-files.js';
 import { ociMount, plannedMounts } from '../spec/mounts.js';
 import { resolveUserInRootfs } from '../spec/user.js';
@@ -26,6 +29,16 @@ import { resolveInRoot } from './secure-path.js';
 import { removeContainer } from './remove.js';
 
 const CGROUP_V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+let bounding: CapabilityName[] | undefined;
+/** The engine's own bounding set (read once): what --privileged and --cap-add ALL can give. */
+async function engineCapabilities(): Promise<CapabilityName[]> {
+  if (!bounding) {
+    const status = await readFile('/proc/self/status', 'utf8');
+    bounding = capabilitiesInMask(/^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '');
+  }
+  return bounding;
+}
 
 export function containerExecDir(service: ContainerService, id: string): string {
   return join(service.deps.execRoot, 'containers', id);
@@ -74,6 +87,8 @@ export async function startContainer(service: ContainerService, record: Containe
       joinNamespaces: joinedNamespaces(service, record),
       initPath: service.deps.runtime.initPath,
       arch: process.arch,
+      defaultSeccomp: defaultSeccompProfile(),
+      allCapabilities: await engineCapabilities(),
     });
     record.Mounts = mounts.points;
     await containerd.containers.delete(id).catch(() => undefined);

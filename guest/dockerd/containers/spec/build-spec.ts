@@ -4,7 +4,7 @@
  * network namespace to join). Pure: everything it needs comes in the input.
  */
 import { TsdError } from '../../../api/errors.js';
-import type { LinuxNamespace, Mount, Spec } from '../../../api/oci-runtime-spec.js';
+import type { CapabilityName, LinuxNamespace, Mount, Spec } from '../../../api/oci-runtime-spec.js';
 import type { ContainerConfig, HostConfig } from '../docker-types.js';
 import { capabilitySets, resolveCapabilities } from './capabilities.js';
 import { baseMounts, defaultDeviceRules, MASKED_PATHS, READONLY_PATHS } from './docker-defaults.js';
@@ -36,6 +36,8 @@ export interface SpecInput {
   initPath?: string;
   /** Node's process.arch of the engine. */
   arch: string;
+  /** Every capability the engine can grant (its bounding set); default: all Linux defines. */
+  allCapabilities?: readonly CapabilityName[];
   /** The default seccomp profile; absent means "no filter" when none is asked for. */
   defaultSeccomp?: SeccompProfile;
 }
@@ -44,7 +46,7 @@ export function buildSpec(input: SpecInput): Spec {
   const { config, host } = input;
   const privileged = !!host.Privileged;
   const security = parseSecurityOpts(host.SecurityOpt ?? []);
-  const caps = resolveCapabilities(host.CapAdd ?? [], host.CapDrop ?? [], privileged);
+  const caps = resolveCapabilities(host.CapAdd ?? [], host.CapDrop ?? [], privileged, input.allCapabilities);
   const hostname = config.Hostname || input.id.slice(0, 12);
 
   let args = containerArgs(config);

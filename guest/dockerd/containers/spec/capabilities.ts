@@ -33,14 +33,23 @@ export function normalizeCapability(name: string): CapabilityName | 'ALL' {
   return full;
 }
 
+/**
+ * The capabilities in a CapBnd mask (/proc/self/status): what "all" means on this kernel for
+ * this engine — Docker gives privileged containers the engine's bounding set, not a fixed list.
+ */
+export function capabilitiesInMask(hexMask: string): CapabilityName[] {
+  const mask = BigInt(`0x${hexMask.trim() || '0'}`);
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
 /** The process's capability list: defaults, then drops, then adds ("ALL" on either side). */
-export function resolveCapabilities(capAdd: readonly string[] = [], capDrop: readonly string[] = [], privileged = false): CapabilityName[] {
-  if (privileged) return [...ALL_CAPABILITIES];
+export function resolveCapabilities(capAdd: readonly string[] = [], capDrop: readonly string[] = [], privileged = false, all: readonly CapabilityName[] = ALL_CAPABILITIES): CapabilityName[] {
+  if (privileged) return [...all];
   const add = capAdd.map(normalizeCapability);
   const drop = capDrop.map(normalizeCapability);
   if (add.includes('ALL')) {
     // "--cap-add ALL --cap-drop X" is everything but X.
-    return ALL_CAPABILITIES.filter((cap) => !drop.includes(cap));
+    return all.filter((cap) => !drop.includes(cap));
   }
   const base = drop.includes('ALL') ? [] : DEFAULT_CAPABILITIES.filter((cap) => !drop.includes(cap));
   const result = [...base];
