@@ -12,9 +12,10 @@ export interface EngineLog {
   enabled(level: LogLevel): boolean;
 }
 
-export function createEngineLog(level: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line)): EngineLog {
-  const threshold = LOG_LEVELS.indexOf(level);
-  const enabled = (at: LogLevel): boolean => LOG_LEVELS.indexOf(at) >= threshold;
+/** `level` may be a function: the level is then read at each line (a SIGHUP reload changes it). */
+export function createEngineLog(level: LogLevel | (() => LogLevel), write: (line: string) => void = (line) => process.stderr.write(line)): EngineLog {
+  const current = typeof level === 'function' ? level : () => level;
+  const enabled = (at: LogLevel): boolean => LOG_LEVELS.indexOf(at) >= LOG_LEVELS.indexOf(current());
   const emit = (at: LogLevel, message: string): void => {
     if (enabled(at)) write(`${new Date().toISOString()} ${at} dockerd: ${message}\n`);
   };

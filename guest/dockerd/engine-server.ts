@@ -46,7 +46,7 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   const config = 'socketPath' in options ? configFromOptions(options) : options;
   const closeHooks: Array<() => Promise<void> | void> = [];
   const containerd = new ContainerdClient(config.containerdAddress, { namespace: config.containerdNamespace });
-  const log = createEngineLog(config.logLevel);
+  const log = createEngineLog(() => config.logLevel);
   const context: EngineContext = {
     config,
     engineId: await loadEngineId(config.dataRoot),

@@ -9,15 +9,20 @@ import { asTsdError } from '../api/errors.js';
 import { GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET } from '../api/guest-layout.js';
 import { DEFAULT_CONFIG } from './config/engine-config.js';
 import { loadEngineConfig } from './config/engine-flags.js';
+import { reloadConfig } from './config/reload.js';
 import { startEngineServer } from './engine-server.js';
 
 async function main(): Promise<void> {
-  const config = await loadEngineConfig(process.argv.slice(2), {
-    ...DEFAULT_CONFIG,
-    hosts: [`unix://${GUEST_DOCKER_SOCKET}`],
-    dataRoot: `${GUEST_DATA_MOUNT}/docker`,
-  });
+  const argv = process.argv.slice(2);
+  const defaults = { ...DEFAULT_CONFIG, hosts: [`unix://${GUEST_DOCKER_SOCKET}`], dataRoot: `${GUEST_DATA_MOUNT}/docker` };
+  const config = await loadEngineConfig(argv, defaults);
   const engine = await startEngineServer(config);
+  process.on('SIGHUP', () => {
+    reloadConfig(engine.context, argv, defaults).then(
+      () => console.log('dockerd: configuration reloaded'),
+      (error: unknown) => console.error(`dockerd: reload failed, configuration unchanged: ${asTsdError(error).message}`),
+    );
+  });
   console.log(`dockerd: listening on ${config.hosts.join(', ')} (containerd ${config.containerdAddress})`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

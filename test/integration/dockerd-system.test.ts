@@ -1,6 +1,8 @@
 // System endpoints of the host-mode engine: info counts, system df, docker login (Basic and the
 // Bearer token flow against real registries), all with the real docker CLI.
 import test from 'ava';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
@@ -110,6 +112,29 @@ test.serial('a kill -9 of dockerd: the launcher starts it again and the images a
   // And containerd crashing: dockerd's client reconnects to the new one.
   await engine.crash('containerd');
   t.is((await engine.dockerOk('image', 'inspect', '--format', '{{.RepoTags}}', 'busybox')).trim(), '[another/name:1 busybox-list:latest busybox:latest]');
+});
+
+test.serial('SIGHUP reloads daemon.json: mirrors change at once, a setting that needs a restart is refused', async (t) => {
+  const file = join(engine.dir, 'engine', 'daemon.json');
+  const original = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const mirrors = [`http://${fixtures.host}`, 'http://127.0.0.1:9'];
+  await writeFile(file, JSON.stringify({ ...original, 'registry-mirrors': mirrors }));
+  process.kill(await engine.pid('dockerd'), 'SIGHUP');
+  let info = { RegistryConfig: { Mirrors: [] as string[] } };
+  for (let i = 0; i < 100 && info.RegistryConfig.Mirrors.length !== 2; i++) {
+    info = JSON.parse(await engine.dockerOk('info', '--format', '{{json .}}')) as typeof info;
+    if (info.RegistryConfig.Mirrors.length !== 2) await new Promise((r) => setTimeout(r, 100));
+  }
+  t.deepEqual(info.RegistryConfig.Mirrors, mirrors);
+  const reloads = await engine.dockerOk('events', '--since', '0', '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=daemon', '--format', '{{.Action}}');
+  t.is(reloads.trim(), 'reload');
+  await writeFile(file, JSON.stringify({ ...original, bip: '10.99.99.1/24' }));
+  process.kill(await engine.pid('dockerd'), 'SIGHUP');
+  for (let i = 0; i < 100 && !engine.log().includes('reload failed'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.regex(engine.log(), /reload failed, configuration unchanged: cannot reload bip: a restart is needed/);
+  const after = JSON.parse(await engine.dockerOk('info', '--format', '{{json .}}')) as typeof info;
+  t.deepEqual(after.RegistryConfig.Mirrors, mirrors);
+  await writeFile(file, JSON.stringify(original));
 });
 
 test.serial('bad /auth bodies are 400 with Docker\'s wording', async (t) => {
