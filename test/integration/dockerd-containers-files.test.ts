@@ -63,6 +63,14 @@ test.serial('docker cp through a symlink that points at / stays inside the conta
   await engine.dockerOk('rm', '-f', 'escape');
 });
 
+test.serial('docker diff lists added, changed and deleted paths (not the mount points dockerd adds)', async (t) => {
+  await engine.dockerOk('run', '--name', 'differ', 'busybox', 'sh', '-c', 'mkdir -p /new/sub; echo x > /new/sub/f; rm /bin/ls; echo y >> /etc/passwd');
+  t.is(await engine.dockerOk('diff', 'differ'), 'C /bin\nD /bin/ls\nC /etc\nC /etc/passwd\nA /new\nA /new/sub\nA /new/sub/f\n');
+  await engine.dockerOk('run', '--name', 'untouched', 'busybox', 'true');
+  t.is(await engine.dockerOk('diff', 'untouched'), '');
+  await engine.dockerOk('rm', 'differ', 'untouched');
+});
+
 test.serial('export tars the filesystem; prune removes stopped containers only; events tell the story', async (t) => {
   const since = Math.floor(Date.now() / 1000) - 1;
   await engine.dockerOk('run', '--name', 'done', 'busybox', 'sh', '-c', 'echo exported > /marker');

@@ -14,6 +14,8 @@ import { queryBool } from '../../http/json-body.js';
 import type { Router } from '../../router.js';
 import type { ContainerService } from '../service/container-service.js';
 import { withContainerRoot } from '../service/container-root.js';
+import { containerChanges } from '../service/changes.js';
+import { sendJson } from '../../error-table.js';
 import { resolveInRoot } from '../service/secure-path.js';
 import type { ContainerRecord } from '../store/container-record.js';
 
@@ -111,6 +113,10 @@ export function addArchiveRoutes(router: Router, service: ContainerService): voi
     });
     res.writeHead(200);
     res.end();
+  });
+
+  router.add('GET', '/containers/{id}/changes', async (req, res) => {
+    sendJson(res, 200, await containerChanges(service, service.find(req.params.id!)));
   });
 
   router.add('GET', '/containers/{id}/export', async (req, res) => {
