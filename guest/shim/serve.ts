@@ -33,14 +33,20 @@ export async function serve(flags: ShimFlags): Promise<void> {
     await events.flush(5000);
     process.exit(0);
   };
-  // Leave only when idle (no task, no client) for a moment, and under the group's start lock:
-  // a start verb that just handed this address out is followed by containerd's connection.
+  // Leave only when idle (no task, no client, no recent start) and under the group's start lock.
+  // The start verb calls Connect under that lock before it hands this address out, which
+  // reserves the shim for containerd's coming connection: an exit and a start never cross.
+  const idle = (): boolean => service.taskCount === 0 && server.connectionCount === 0 && Date.now() >= service.reservedUntil;
   const tryExit = async (): Promise<void> => {
-    if (exiting || !shutdownRequested || service.taskCount > 0 || server.connectionCount > 0) return;
+    if (exiting || !shutdownRequested) return;
+    if (!idle()) {
+      if (service.taskCount === 0 && server.connectionCount === 0) setTimeout(() => void tryExit(), service.reservedUntil - Date.now() + 100);
+      return;
+    }
     exiting = true;
     const groupDir = process.cwd().startsWith(`${GROUP_DIR}/`) ? process.cwd() : undefined;
     const release = async (): Promise<void> => {
-      if (service.taskCount > 0 || server.connectionCount > 0) {
+      if (!idle()) {
         exiting = false;
         return;
       }

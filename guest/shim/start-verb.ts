@@ -7,12 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { TsdError } from '../api/errors.js';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
+import { ServiceClient, TtrpcClient } from '../ttrpc/index.js';
 import type { ShimFlags } from './flags.js';
 import { bundleAnnotations, groupKey, shimGroup, SOCKET_DIR, withGroupLock, type ShimGroup } from './group.js';
+import { shimProtos, TASK_SERVICE } from './shim-protos.js';
 
 export async function startVerb(flags: ShimFlags): Promise<string> {
   const bundle = process.cwd();
@@ -21,7 +23,7 @@ export async function startVerb(flags: ShimFlags): Promise<string> {
   mkdirSync(group.dir, { recursive: true });
   const address = `unix://${group.socket}`;
   await withGroupLock(group.dir, async () => {
-    if (!(await canConnect(group.socket))) await spawnServer(flags, group);
+    if (!(await reserve(group.socket, flags.id))) await spawnServer(flags, group);
   });
   writeFileAtomicSync(join(bundle, 'address'), address);
   rmSync(join(bundle, 'shim.log'), { force: true });
@@ -29,15 +31,18 @@ export async function startVerb(flags: ShimFlags): Promise<string> {
   return address;
 }
 
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** Is the group's shim serving? Its Connect also reserves it for the task about to be created. */
+async function reserve(socket: string, id: string): Promise<boolean> {
+  let client: TtrpcClient | undefined;
+  try {
+    client = await TtrpcClient.connect(socket, { timeoutMs: 5000 });
+    await new ServiceClient(client, shimProtos(), TASK_SERVICE).call('Connect', { id }, { timeoutMs: 5000 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client?.close();
+  }
 }
 
 async function spawnServer(flags: ShimFlags, group: ShimGroup): Promise<void> {

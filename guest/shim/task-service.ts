@@ -51,8 +51,13 @@ interface CreateRequest {
 
 const EMPTY = {};
 
+/** How long a start verb's Connect keeps an idle shim from exiting (containerd connects next). */
+const START_RESERVATION_MS = 10_000;
+
 export class TaskService {
   private readonly containers = new Map<string, Container>();
+  /** Until then an idle shim stays: a start verb has just handed out its address. */
+  reservedUntil = 0;
   private readonly oomWatches = new Map<string, OomWatch>();
 
   constructor(
@@ -105,7 +110,10 @@ export class TaskService {
         return { exitStatus: exit.exitStatus, exitedAt: toTimestamp(exit.exitedAt) };
       },
       Stats: async (r: { id: string }) => ({ stats: await taskStats(this.get(r.id).runtime, r.id) }),
-      Connect: async (r: { id: string }) => ({ shimPid: process.pid, taskPid: this.containers.get(r.id)?.init.pid ?? 0, version: SHIM_VERSION }),
+      Connect: async (r: { id: string }) => {
+        this.reservedUntil = Date.now() + START_RESERVATION_MS;
+        return { shimPid: process.pid, taskPid: this.containers.get(r.id)?.init.pid ?? 0, version: SHIM_VERSION };
+      },
       Shutdown: async (r: { now: boolean }) => {
         if (r.now || this.containers.size === 0) setImmediate(() => this.shutdown(r.now));
         return EMPTY;
