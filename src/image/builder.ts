@@ -193,6 +193,7 @@ async function buildImage(
       ...(rootDiskFile === undefined ? {} : { rootDisk: rootDiskFile }),
     };
     const digest = imageDigest(files);
+    // vmlinux is derived from Debian's compressed bzImage: that is the kernel's compressed form
     const shippedKernel = (await stat(resolved.kernel.boot === 'vmlinux' ? await kernelBootFile(fetched.kernelDir, { ...resolved.kernel, boot: 'vmlinuz' }, stage) : kernelPath)).size;
     const manifest: ImageManifest = {
       ...contents,

@@ -10,8 +10,12 @@ import type { GuestArch } from './guest-image.js';
 export const COMPRESSIONS = ['none', 'lz4', 'gzip', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
-/** How QEMU boots the kernel: the file Debian ships, or the uncompressed ELF (PVH entry on x86_64). */
-export const KERNEL_BOOTS = ['vmlinuz', 'vmlinux'] as const;
+/**
+ * How QEMU boots the kernel: the file Debian ships (vmlinuz), the uncompressed ELF extracted from
+ * it (vmlinux: PVH entry on x86_64), or Debian's file gzip-compressed at build time (vmlinuz.gz:
+ * for arm64, whose vmlinuz is an uncompressed 33 MB Image; QEMU's arm loader unpacks it on the host).
+ */
+export const KERNEL_BOOTS = ['vmlinuz', 'vmlinux', 'vmlinuz.gz'] as const;
 export type KernelBoot = (typeof KERNEL_BOOTS)[number];
 
 /**
