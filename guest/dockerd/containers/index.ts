@@ -23,6 +23,8 @@ import type { VolumeMounts } from './service/deps.js';
 import { localVolumes } from './service/local-volumes.js';
 import { restoreContainers } from './service/restore.js';
 import { ContainerStore } from './store/container-store.js';
+import { summaryView } from './handlers/inspect-view.js';
+import { containerSizes } from './service/sizes.js';
 
 /** Fields other modules may add to the context that the container module uses when present. */
 type OptionalContext = EngineContext & { volumeMounts?: VolumeMounts };
@@ -70,6 +72,10 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
     },
     async usingImage(imageId) {
       return store.all().filter((r) => r.Image === imageId).map((r) => ({ id: r.ID, running: r.State.Running }));
+    },
+    async diskUsage() {
+      const networking = networkingFor(ctx);
+      return Promise.all(store.all().map(async (r) => summaryView(r, networking?.settings(r.ID), await containerSizes(service, r))));
     },
   };
   if (networkingFor(ctx)) {

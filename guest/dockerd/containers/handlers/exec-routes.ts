@@ -37,6 +37,7 @@ export function addExecRoutes(router: Router, service: ContainerService, execs: 
       pid: 0,
     };
     execs.add(exec);
+    if (execs.ofContainer(record.ID).length === 1) service.live(record.ID).once('removed', () => execs.forgetContainer(record.ID));
     service.event(record, `exec_create: ${exec.config.Cmd.join(' ')}`, { execID: exec.id });
     sendJson(res, 201, { Id: exec.id });
   });

@@ -4,6 +4,7 @@
  * newlines; a partial line is written when it reaches 16 KiB or the stream ends (Docker's rules).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -54,6 +55,8 @@ export class LineSplitter {
 export class JsonLogWriter {
   readonly #file: WriteStream;
   readonly #splitters: Record<LogStream, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  // A multi-byte character may be cut between two reads: decode per stream, across chunks.
+  readonly #decoders: Record<LogStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   readonly #listeners = new Set<(entry: LogEntry) => void>();
 
   constructor(readonly path: string) {
@@ -62,12 +65,13 @@ export class JsonLogWriter {
   }
 
   write(stream: LogStream, chunk: Buffer): void {
-    for (const line of this.#splitters[stream].push(chunk.toString('utf8'))) this.#emit({ log: line, stream, time: logTime() });
+    for (const line of this.#splitters[stream].push(this.#decoders[stream].write(chunk))) this.#emit({ log: line, stream, time: logTime() });
   }
 
   /** Writes what is left of partial lines (the stream ended). */
   flush(stream: LogStream): void {
-    for (const line of this.#splitters[stream].flush()) this.#emit({ log: line, stream, time: logTime() });
+    const splitter = this.#splitters[stream];
+    for (const line of [...splitter.push(this.#decoders[stream].end()), ...splitter.flush()]) this.#emit({ log: line, stream, time: logTime() });
   }
 
   /** Live entries for `logs --follow`. */
