@@ -183,6 +183,39 @@ static int do_exec(const struct step *s)
 	return -1;
 }
 
+/* A regular file this process may execute (directories are EACCES, as execve says). */
+static int executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) return -1;
+	if (S_ISDIR(st.st_mode)) { errno = EACCES; return -1; }
+	return access(path, X_OK);
+}
+
+/*
+ * lookpath FILE PATH: the program must be found before `ready`, so that a missing one fails
+ * `create` (runc does the same; dockerd turns that error into exit status 127), not the exec
+ * after `start`. A name without a slash is searched in PATH (an empty entry is the cwd).
+ */
+static int lookpath(const char *file, const char *path)
+{
+	if (strchr(file, '/')) return executable(file);
+	char candidate[4096];
+	int err = ENOENT;
+	for (const char *p = path;;) {
+		const char *end = strchrnul(p, ':');
+		int len = (int)(end - p);
+		if (len == 0) snprintf(candidate, sizeof(candidate), "%s", file);
+		else snprintf(candidate, sizeof(candidate), "%.*s/%s", len, p, file);
+		if (executable(candidate) == 0) return 0;
+		if (errno == EACCES) err = EACCES;
+		if (*end == 0) break;
+		p = end + 1;
+	}
+	errno = err;
+	return -1;
+}
+
 /* A new network namespace has only a loopback device, down; containers expect it up. */
 static int loopback_up(void)
 {
@@ -248,6 +281,7 @@ static int run_core_step(const struct step *s, int *handled)
 	if (is(s, "loopback_up", 1)) return loopback_up();
 	if (is(s, "hook", -1)) return run_hook(s);
 	if (is(s, "exec", -1)) return do_exec(s);
+	if (is(s, "lookpath", 3)) return lookpath(s->argv[1], s->argv[2]);
 	*handled = 0;
 	return 0;
 }

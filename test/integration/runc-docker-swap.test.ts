@@ -52,6 +52,14 @@ test.serial('docker run --runtime tsd: exit code and stdout', async (t) => {
   t.is(ok.stdout, 'cat\0/proc/1/cmdline\0');
 });
 
+test.serial('a missing program is 127 and a non-executable one 126, as with runc (create-time lookup)', async (t) => {
+  const missing = await docker(['run', '--rm', '--runtime', 'tsd', image, 'nonexistent-cmd']).catch((e: { code: number; stderr: string }) => e);
+  t.is((missing as { code: number }).code, 127);
+  t.regex((missing as { stderr: string }).stderr, /exec: "nonexistent-cmd": executable file not found in \$PATH/);
+  const notExecutable = await docker(['run', '--rm', '--runtime', 'tsd', image, '/etc/passwd']).catch((e: { code: number }) => e);
+  t.is((notExecutable as { code: number }).code, 126);
+});
+
 test.serial('docker run -it --runtime tsd gets a tty', async (t) => {
   // `script` gives the docker CLI a terminal of its own, as a user's shell would.
   const { stdout } = await run('script', ['-qec', `docker run --rm -it --runtime tsd ${image} sh -c 'tty; echo x=$((6*7))'`, '/dev/null'], {

@@ -258,3 +258,29 @@ test('after the process exits: state, kill, delete and the cleanup delete --forc
     bundle.remove();
   }
 });
+
+// runc looks the program up before `create` returns, so a missing or non-executable one is a
+// create-time error; dockerd matches its wording to answer 127 or 126. tsd-runc does the same.
+test('a missing or non-executable program fails create with runc\'s message; nothing is left', async (t) => {
+  for (const program of ['nonexistent-cmd', '/bin/nope', '/bin']) {
+    const bundle = makeBusyboxBundle([program]);
+    try {
+      const messages: string[] = [];
+      for (const runtime of [new RuncCli(), new RuncCli(DEBIAN_RUNC)]) {
+        const cid = id('lookpath');
+        try {
+          const result = await runtime.run(['create', '--bundle', bundle.dir, cid]);
+          t.is(result.code, 1, `${program}: ${result.stderr}`);
+          messages.push(/exec: "[^"]*": [^"]*?(?="|$)/m.exec(result.stderr.replace(/\\"/g, '"'))?.[0] ?? result.stderr);
+          t.deepEqual(runtime.leftovers(), []);
+          t.false(existsSync(cgroupDir(cid)));
+        } finally {
+          await runtime.cleanup();
+        }
+      }
+      t.is(messages[0], messages[1], `${program}: tsd-runc and runc word it alike`);
+    } finally {
+      bundle.remove();
+    }
+  }
+});

@@ -4,6 +4,7 @@
  * identity and exec. Pure, like build-init.ts.
  */
 import type { LinuxNamespaceType, Process } from '../../api/oci-runtime-spec.js';
+import { lookpathSteps } from './build-init.js';
 import { identitySteps, type SeccompLoad } from './identity.js';
 import { CLONE_NEW, NS_FILE, RLIMITS } from './linux-constants.js';
 import type { Step } from './steps.js';
@@ -34,7 +35,7 @@ export function buildExecPlan(input: ExecPlanInput): Step[] {
   steps.push(['clone', 0], ['sync', 'setup']);
   if (process.terminal) steps.push(['console_setup']);
   for (const limit of process.rlimits ?? []) steps.push(['rlimit', RLIMITS[limit.type]!, BigInt(limit.soft), BigInt(limit.hard)]);
-  steps.push(...identitySteps(process, input.seccomp, { setgroups: true }), ['ready'], ['closefds', input.preserveFds]);
+  steps.push(...identitySteps(process, input.seccomp, { setgroups: true }), ...lookpathSteps(process), ['ready'], ['closefds', input.preserveFds]);
   const args = process.args ?? [];
   steps.push(['exec', args[0]!, args, process.env ?? []]);
   return steps;

@@ -86,20 +86,36 @@ export function buildInitPlan(input: InitPlanInput): Step[] {
 
   const identity = identitySteps(process, input.seccomp, { setgroups: true });
   const startHooks = hookSteps(spec.hooks?.startContainer, { ...input.state, status: 'created' });
+  const lookup = lookpathSteps(process);
   if (input.mode.kind === 'create') {
     // The exec fifo is reopened through /proc/self/fd, which a non-root uid cannot do once it
     // has dropped privileges: root processes set up their identity first (errors reach `create`),
     // others after `start`.
-    if (process.user.uid === 0) steps.push(...identity, ['ready'], ['fifo_wait']);
-    else steps.push(['ready'], ['fifo_wait'], ...identity);
+    if (process.user.uid === 0) steps.push(...identity, ...lookup, ['ready'], ['fifo_wait']);
+    else steps.push(...lookup, ['ready'], ['fifo_wait'], ...identity);
     steps.push(...startHooks);
   } else {
-    steps.push(...identity, ...startHooks, ['ready']);
+    steps.push(...identity, ...startHooks, ...lookup, ['ready']);
   }
   steps.push(['closefds', input.preserveFds]);
   const args = process.args ?? [];
   steps.push(['exec', args[0]!, args, process.env ?? []]);
   return steps;
+}
+
+/**
+ * The program is looked up before `ready`, as runc does, so that a missing one fails `create`.
+ * Only where the answer cannot change by exec time: a name searched in the process's PATH (when
+ * it has one; execvp's default path otherwise), or an absolute path. A relative path with a
+ * slash depends on the cwd, set later for non-root users: the exec itself reports it.
+ */
+export function lookpathSteps(process: { args?: string[]; env?: string[] }): Step[] {
+  const file = process.args?.[0];
+  if (!file) return [];
+  if (file.startsWith('/')) return [['lookpath', file, '']];
+  if (file.includes('/')) return [];
+  const path = process.env?.findLast((e) => e.startsWith('PATH='))?.slice('PATH='.length);
+  return path === undefined ? [] : [['lookpath', file, path]];
 }
 
 function hasHooks(spec: Spec, names: readonly (keyof NonNullable<Spec['hooks']>)[]): boolean {

@@ -46,6 +46,7 @@ export type Step =
   | readonly ['console_setup']
   | readonly ['fifo_open', path: string]
   | readonly ['fifo_wait']
+  | readonly ['lookpath', file: string, path: string]
   | readonly ['ready']
   | readonly ['closefds', preserved: number]
   | readonly ['hook', path: string, timeoutSeconds: number, stateBeforePid: string, stateAfterPid: string, args: readonly string[], env: readonly string[]]

@@ -100,6 +100,12 @@ export function helperError(step: string, errno: number, detail: string): TsdErr
     const why = errno === 110 ? 'timed out' : errno === 125 ? 'exited with a non-zero status' : errnoText(errno);
     return new TsdError('internal', `container init failed: hook ${detail}: ${why}`);
   }
+  if (step === 'lookpath') {
+    // runc's wording, which dockerd matches to answer 127 (not found) or 126 (not executable).
+    if (errno === 2 && !detail.includes('/')) return new TsdError('not-found', `exec: "${detail}": executable file not found in $PATH`);
+    if (errno === 2) return new TsdError('not-found', `exec: "${detail}": stat ${detail}: no such file or directory`);
+    return new TsdError('unavailable', `exec: "${detail}": ${errnoText(errno).replace(/ \(E[A-Z]+\)$/, '')}`);
+  }
   const code = errno === 2 ? 'not-found' : errno === 1 || errno === 13 ? 'unavailable' : 'internal';
   const where = detail ? ` ${detail}` : '';
   return new TsdError(code, `container init failed: ${step}${where}: ${errnoText(errno)}`);
