@@ -2,13 +2,15 @@
  * Which OCI runtime containers run under, where their cgroups go and which init binary --init
  * mounts. Read from the environment of dockerd (host mode sets them), with defaults for the guest:
  *   TSD_CONTAINER_RUNTIME   containerd runtime name; default io.containerd.tsd.v2 when its shim
- *                           (containerd-shim-tsd-v2) is on PATH, else io.containerd.runc.v2
+ *                           (containerd-shim-tsd-v2) is on PATH, in the project's bin/ beside this
+ *                           bundle (host mode) or under /opt/tsd (guest), else io.containerd.runc.v2
  *   TSD_RUNC_BINARY         BinaryName for runc shims (e.g. bin/tsd-runc); default: the shim's own
  *   TSD_CGROUP_PARENT       default "/tsd-docker" (Docker's is "/docker")
  *   TSD_INIT_PATH           default: the first of tini-static, docker-init, tini found
  */
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { GUEST_TSD_DIR } from '../../api/guest-layout.js';
 
 export const TSD_RUNTIME = 'io.containerd.tsd.v2';
 export const RUNC_RUNTIME = 'io.containerd.runc.v2';
@@ -34,8 +36,15 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   return undefined;
 }
 
+/** Where tsd's own shim may live besides PATH: bin/ of the project a bundle or source runs from, the guest's /opt/tsd. */
+function tsdShimDirs(): string[] {
+  const script = process.argv[1] ? dirname(resolve(process.argv[1])) : '';
+  return [join(script, '..', '..', 'bin'), join(script, '..', '..', '..', 'bin'), GUEST_TSD_DIR, join(GUEST_TSD_DIR, 'bin')];
+}
+
 export function runtimeOptions(env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
-  const runtime = env.TSD_CONTAINER_RUNTIME || (findOnPath('containerd-shim-tsd-v2', env.PATH) ? TSD_RUNTIME : RUNC_RUNTIME);
+  const ownShim = findOnPath('containerd-shim-tsd-v2', [env.PATH ?? '', ...tsdShimDirs()].join(delimiter));
+  const runtime = env.TSD_CONTAINER_RUNTIME || (ownShim ? TSD_RUNTIME : RUNC_RUNTIME);
   return {
     runtime,
     runcBinary: env.TSD_RUNC_BINARY || undefined,
