@@ -8,12 +8,20 @@
  *           snapshots, and every snapshot's parent;
  *  sweep    blob records and snapshots nothing reaches (snapshots leaf first).
  * Runs after an image or a lease is deleted, one collection at a time.
+ *
+ * Why the locks: a decision made on a stale view deletes what a client has just come to
+ * reference (a second pull adding a blob to its lease while a cancelled pull's lease goes). So
+ * the collection holds the GC lock exclusive throughout (content commits and snapshot changes
+ * wait; see gc-lock.ts), and marks and sweeps inside `db.hold`, reading the metadata only once
+ * every earlier update has landed and letting no later one land until the sweep is done. A
+ * reference added before the mark is seen; one asked for after it waits and finds the thing gone
+ * (or kept), never a half-swept state.
  */
 import type { SnapshotInfo } from '../snapshots/snapshotter.js';
 import type { MetadataDb } from './metadata-db.js';
 import type { NamespacedContent } from './namespaced-content.js';
 import type { NamespacedSnapshots } from './namespaced-snapshots.js';
-import type { Labels } from './schema.js';
+import type { DbState, Labels } from './schema.js';
 
 const GC_ROOT = 'containerd.io/gc.root';
 const GC_EXPIRE = 'containerd.io/gc.expire';
@@ -26,24 +34,37 @@ export interface Collected {
 }
 
 export class GarbageCollector {
-  #queue: Promise<unknown> = Promise.resolve();
+  constructor(
+    private readonly db: MetadataDb,
+    private readonly content: NamespacedContent,
+    private readonly snapshots: NamespacedSnapshots,
+    /** Test-only seam: runs after the snapshot scan, before the mark (test/integration/containerd-gc-race). */
+    private readonly seams: { afterScanForTests?: () => Promise<void> } = {},
+  ) {}
 
-  constructor(private readonly db: MetadataDb, private readonly content: NamespacedContent, private readonly snapshots: NamespacedSnapshots) {}
-
+  /** One collection at a time: the exclusive GC lock serialises them too. */
   collect(ns: string): Promise<Collected> {
-    const run = (): Promise<Collected> => this.#collect(ns);
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
+    return this.db.gcLock.exclusive(() => this.#collect(ns));
   }
 
   async #collect(ns: string): Promise<Collected> {
-    const record = this.db.namespace(ns);
-    if (!record) return { content: [], snapshots: [] };
+    if (!this.db.namespace(ns)) return { content: [], snapshots: [] };
+    // Snapshotter changes hold the GC lock shared, so this scan stays true until the sweep.
     const snapshotInfos = new Map<string, Map<string, SnapshotInfo>>();
     for (const name of this.snapshots.names()) {
       snapshotInfos.set(name, new Map((await this.snapshots.list(ns, name, [])).map((info) => [info.name, info])));
     }
+    await this.seams.afterScanForTests?.();
+    return await this.db.hold((update) => this.#markAndSweep(ns, snapshotInfos, update));
+  }
+
+  async #markAndSweep(
+    ns: string,
+    snapshotInfos: Map<string, Map<string, SnapshotInfo>>,
+    update: <R>(change: (draft: DbState) => R) => Promise<R>,
+  ): Promise<Collected> {
+    const record = this.db.namespace(ns);
+    if (!record) return { content: [], snapshots: [] };
     const blobs = new Set<string>();
     const snaps = new Set<string>(); // "<snapshotter>/<key>"
     const blobQueue: string[] = [];
@@ -98,16 +119,17 @@ export class GarbageCollector {
       }
     }
 
-    const collected: Collected = { content: [], snapshots: [] };
-    if (expired.length > 0) {
-      await this.db.updateNamespace(ns, (draft) => {
-        for (const lease of expired) delete draft.leases[lease.id];
+    const collected: Collected = { content: Object.keys(record.content).filter((digest) => !blobs.has(digest)), snapshots: [] };
+    if (expired.length > 0 || collected.content.length > 0) {
+      // Records first, bytes after: a kill -9 in between leaves unreferenced bytes, never a record without them.
+      const orphaned = await update((draft) => {
+        const target = draft.namespaces[ns];
+        if (!target) return [];
+        for (const lease of expired) delete target.leases[lease.id];
+        for (const digest of collected.content) delete target.content[digest];
+        return collected.content.filter((digest) => !Object.values(draft.namespaces).some((other) => other.content[digest] !== undefined));
       });
-    }
-    for (const digest of Object.keys(record.content)) {
-      if (blobs.has(digest)) continue;
-      await this.content.delete(ns, digest);
-      collected.content.push(digest);
+      for (const digest of orphaned) await this.content.blobs.delete(digest).catch(() => undefined);
     }
     for (const [snapshotter, infos] of snapshotInfos) {
       const doomed = new Map([...infos].filter(([key]) => !snaps.has(`${snapshotter}/${key}`)));
@@ -116,7 +138,7 @@ export class GarbageCollector {
         const leaves = [...doomed.keys()].filter((key) => ![...doomed.values()].some((info) => info.parent === key));
         if (leaves.length === 0) break;
         for (const key of leaves) {
-          await this.snapshots.remove(ns, snapshotter, key);
+          await this.snapshots.removeHoldingGcLock(ns, snapshotter, key);
           doomed.delete(key);
           collected.snapshots.push({ snapshotter, key });
         }

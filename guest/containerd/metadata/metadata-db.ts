@@ -8,11 +8,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TsdError } from '../../api/errors.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
+import { GcLock } from './gc-lock.js';
 import { SCHEMA_VERSION, emptyNamespace, type DbState, type NamespaceRecord } from './schema.js';
 
 export class MetadataDb {
   #state: DbState;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Shared by multi-step reference-adding work, exclusive for the garbage collector (gc-lock.ts). */
+  readonly gcLock = new GcLock();
 
   private constructor(readonly path: string, state: DbState) {
     this.#state = state;
@@ -41,13 +44,27 @@ export class MetadataDb {
 
   /** Runs `change` on a copy and persists it; serialised with every other update. */
   update<T>(change: (draft: DbState) => T): Promise<T> {
-    const run = async (): Promise<T> => {
-      const draft = structuredClone(this.#state);
-      const result = change(draft);
-      await writeFileAtomic(this.path, JSON.stringify(draft));
-      this.#state = draft;
-      return result;
-    };
+    return this.#serialise(() => this.#apply(change));
+  }
+
+  /**
+   * Runs `work` alone: updates asked for meanwhile wait until it finishes, so what it reads stays
+   * true while it awaits. It changes the database only through the `update` it is given (the
+   * ordinary one would wait for `work` itself).
+   */
+  hold<T>(work: (update: <R>(change: (draft: DbState) => R) => Promise<R>) => Promise<T>): Promise<T> {
+    return this.#serialise(() => work((change) => this.#apply(change)));
+  }
+
+  async #apply<T>(change: (draft: DbState) => T): Promise<T> {
+    const draft = structuredClone(this.#state);
+    const result = change(draft);
+    await writeFileAtomic(this.path, JSON.stringify(draft));
+    this.#state = draft;
+    return result;
+  }
+
+  #serialise<T>(run: () => Promise<T>): Promise<T> {
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => undefined);
     return next;

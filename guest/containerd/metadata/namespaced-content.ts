@@ -3,6 +3,8 @@
  * each namespace holds its own membership record and labels, like containerd's metadata layer.
  * A blob is visible in a namespace only once it was written (or re-announced) there; ingests are
  * namespaced by prefixing their ref. Deleting the last namespace's record deletes the bytes.
+ * A commit or claim (bytes, then record and lease in one update) holds the GC lock shared and a
+ * delete holds it exclusive (gc-lock.ts): bytes are never deleted under a record being added.
  */
 import type { Readable } from 'node:stream';
 import { TsdError } from '../../api/errors.js';
@@ -63,12 +65,14 @@ export class NamespacedContent {
 
   async delete(ns: string, digest: string): Promise<void> {
     parseDigest(digest);
-    const stillUsed = await this.db.updateNamespace(ns, (record, draft) => {
-      if (!record.content[digest]) throw new TsdError('not-found', `content digest ${digest}`);
-      delete record.content[digest];
-      return Object.values(draft.namespaces).some((other) => other.content[digest] !== undefined);
+    await this.db.gcLock.exclusive(async () => {
+      const stillUsed = await this.db.updateNamespace(ns, (record, draft) => {
+        if (!record.content[digest]) throw new TsdError('not-found', `content digest ${digest}`);
+        delete record.content[digest];
+        return Object.values(draft.namespaces).some((other) => other.content[digest] !== undefined);
+      });
+      if (!stillUsed) await this.blobs.delete(digest).catch(() => undefined);
     });
-    if (!stillUsed) await this.blobs.delete(digest).catch(() => undefined);
   }
 
   async read(ns: string, digest: string, range: { offset?: number; length?: number }): Promise<Readable> {
@@ -112,11 +116,19 @@ export class NamespacedContent {
 
   async #claimExisting(ns: string, digest: string, lease: string | undefined): Promise<void> {
     parseDigest(digest);
-    if (this.db.namespace(ns)?.content[digest]) throw new TsdError('already-exists', `content ${digest}`);
-    if (!(await this.blobs.has(digest))) return;
-    const { size } = await this.blobs.info(digest);
-    await this.#record(ns, digest, size, {}, lease);
-    throw new TsdError('already-exists', `content ${digest}`);
+    await this.db.gcLock.shared(async () => {
+      if (this.db.namespace(ns)?.content[digest]) {
+        // Like containerd, a writer that finds the blob present adds it to its lease: the client
+        // skips the write, and until it references the blob only its lease keeps it (another
+        // pull's lease, about to be deleted, may be what holds it now).
+        if (lease) await this.db.updateNamespace(ns, (record) => addLeaseResource(record, lease, { type: 'content', id: digest }));
+      } else {
+        if (!(await this.blobs.has(digest))) return;
+        const { size } = await this.blobs.info(digest);
+        await this.#record(ns, digest, size, {}, lease);
+      }
+      throw new TsdError('already-exists', `content ${digest}`);
+    });
   }
 
   async #record(ns: string, digest: string, size: number, labels: Labels, lease: string | undefined): Promise<void> {
@@ -130,6 +142,7 @@ export class NamespacedContent {
 
   #wrap(ns: string, ref: string, inner: ContentWriter, lease: string | undefined): NamespacedWriter {
     const record = this.#record.bind(this);
+    const gcLock = this.db.gcLock;
     return {
       ref,
       offset: () => inner.offset(),
@@ -142,12 +155,14 @@ export class NamespacedContent {
         validateLabels(labels);
         const digest = inner.digest();
         const committed = inner.offset();
-        await inner.commit(size, expected).catch((error: unknown) => {
-          // Stored already for another namespace: the bytes are the same, claim them here.
-          if (!(error instanceof TsdError && error.code === 'already-exists')) throw error;
+        return await gcLock.shared(async () => {
+          await inner.commit(size, expected).catch((error: unknown) => {
+            // Stored already for another namespace: the bytes are the same, claim them here.
+            if (!(error instanceof TsdError && error.code === 'already-exists')) throw error;
+          });
+          await record(ns, digest, committed, labels, lease);
+          return digest;
         });
-        await record(ns, digest, committed, labels, lease);
-        return digest;
       },
     };
   }

@@ -2,7 +2,8 @@
  * Snapshots as clients see them: each namespace has its own keys. The snapshotters know nothing
  * of namespaces; this layer stores "<namespace>/<key>" in them and strips the prefix on the way
  * out, so a parent or key in another namespace is simply not found. Snapshots created under a
- * lease are added to it.
+ * lease are added to it. Every change holds the GC lock shared (gc-lock.ts): a snapshot and its
+ * lease land together, never between the collector's scan and its sweep.
  */
 import { TsdError } from '../../api/errors.js';
 import { anyFilter } from '../content/filters.js';
@@ -34,16 +35,20 @@ export class NamespacedSnapshots {
 
   async prepare(ns: string, snapshotter: string, key: string, parent: string, labels: Labels, lease?: string): Promise<Mount[]> {
     validateLabels(labels);
-    const mounts = await this.#call(ns, () => this.#get(snapshotter).prepare(scoped(ns, key), parent ? scoped(ns, parent) : undefined, labels));
-    await this.#lease(ns, snapshotter, key, lease);
-    return mounts;
+    return await this.db.gcLock.shared(async () => {
+      const mounts = await this.#call(ns, () => this.#get(snapshotter).prepare(scoped(ns, key), parent ? scoped(ns, parent) : undefined, labels));
+      await this.#lease(ns, snapshotter, key, lease);
+      return mounts;
+    });
   }
 
   async view(ns: string, snapshotter: string, key: string, parent: string, labels: Labels, lease?: string): Promise<Mount[]> {
     validateLabels(labels);
-    const mounts = await this.#call(ns, () => this.#get(snapshotter).view(scoped(ns, key), parent ? scoped(ns, parent) : undefined, labels));
-    await this.#lease(ns, snapshotter, key, lease);
-    return mounts;
+    return await this.db.gcLock.shared(async () => {
+      const mounts = await this.#call(ns, () => this.#get(snapshotter).view(scoped(ns, key), parent ? scoped(ns, parent) : undefined, labels));
+      await this.#lease(ns, snapshotter, key, lease);
+      return mounts;
+    });
   }
 
   mounts(ns: string, snapshotter: string, key: string): Promise<Mount[]> {
@@ -53,11 +58,18 @@ export class NamespacedSnapshots {
   async commit(ns: string, snapshotter: string, name: string, key: string, labels: Labels, lease?: string): Promise<void> {
     validateLabels(labels);
     if (name === '') throw new TsdError('invalid-argument', 'commit needs a name for the committed snapshot');
-    await this.#call(ns, () => this.#get(snapshotter).commit(scoped(ns, name), scoped(ns, key), labels));
-    await this.#lease(ns, snapshotter, name, lease);
+    await this.db.gcLock.shared(async () => {
+      await this.#call(ns, () => this.#get(snapshotter).commit(scoped(ns, name), scoped(ns, key), labels));
+      await this.#lease(ns, snapshotter, name, lease);
+    });
   }
 
   remove(ns: string, snapshotter: string, key: string): Promise<void> {
+    return this.db.gcLock.shared(() => this.removeHoldingGcLock(ns, snapshotter, key));
+  }
+
+  /** `remove` for the garbage collector, which holds the GC lock exclusive already. */
+  removeHoldingGcLock(ns: string, snapshotter: string, key: string): Promise<void> {
     return this.#call(ns, () => this.#get(snapshotter).remove(scoped(ns, key)));
   }
 
@@ -67,7 +79,7 @@ export class NamespacedSnapshots {
 
   async update(ns: string, snapshotter: string, key: string, labels: Labels, paths: string[]): Promise<SnapshotInfo> {
     validateLabels(labels);
-    return unscoped(ns, await this.#call(ns, () => this.#get(snapshotter).update(scoped(ns, key), labels, paths)));
+    return unscoped(ns, await this.db.gcLock.shared(() => this.#call(ns, () => this.#get(snapshotter).update(scoped(ns, key), labels, paths))));
   }
 
   usage(ns: string, snapshotter: string, key: string): Promise<Usage> {
