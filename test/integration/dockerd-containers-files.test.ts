@@ -71,6 +71,17 @@ test.serial('docker diff lists added, changed and deleted paths (not the mount p
   await engine.dockerOk('rm', 'differ', 'untouched');
 });
 
+test.serial('docker commit makes an image of the changes (added, deleted, symlinked) with --change and a message', async (t) => {
+  await engine.dockerOk('run', '--name', 'builder', 'busybox', 'sh', '-c', 'mkdir -p /app; echo committed > /app/f; ln -s /app/f /app/link; rm /bin/ls');
+  const id = (await engine.dockerOk('commit', '-c', 'CMD ["cat", "/app/link"]', '-c', 'ENV HELLO=world', '-m', 'my change', 'builder', 'mine:v1')).trim();
+  t.regex(id, /^sha256:[a-f0-9]{64}$/);
+  t.is(await engine.dockerOk('run', '--rm', 'mine:v1'), 'committed\n');
+  t.is(await engine.dockerOk('run', '--rm', 'mine:v1', 'sh', '-c', 'echo $HELLO; test -e /bin/ls; echo ls=$?'), 'world\nls=1\n');
+  t.regex(await engine.dockerOk('history', '--format', '{{.Comment}}', 'mine:v1'), /^my change\n/);
+  await engine.dockerOk('rm', 'builder');
+  await engine.dockerOk('rmi', 'mine:v1');
+});
+
 test.serial('export tars the filesystem; prune removes stopped containers only; events tell the story', async (t) => {
   const since = Math.floor(Date.now() / 1000) - 1;
   await engine.dockerOk('run', '--name', 'done', 'busybox', 'sh', '-c', 'echo exported > /marker');

@@ -17,6 +17,7 @@ import { addStreamRoutes } from './handlers/stream-routes.js';
 import { addProcessRoutes } from './handlers/process-routes.js';
 import { addArchiveRoutes } from './handlers/archive-routes.js';
 import { addPruneRoutes } from './handlers/prune-routes.js';
+import { addCommitRoutes } from './handlers/commit-routes.js';
 import { runtimeOptions } from './runtime-options.js';
 import { ContainerService } from './service/container-service.js';
 import type { VolumeMounts } from './service/deps.js';
@@ -63,6 +64,7 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
   addProcessRoutes(router, service);
   addArchiveRoutes(router, service);
   addPruneRoutes(router, service);
+  addCommitRoutes(router, service, ctx);
   ctx.containers = {
     async counts() {
       const all = store.all();
