@@ -140,6 +140,13 @@ export async function startContainersEngine(options: { registry: string; stack?:
       await stopChild(containerd);
       const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
       for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => undefined);
+      // dockerd removes its nftables table at SIGTERM; one left by a dockerd that was killed is
+      // found by our unique bridge name and removed (tables of other engines never mention it).
+      const tables = (await run('nft', ['list', 'tables']).catch(() => ({ stdout: '' }))).stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0] === 'table');
+      for (const [, family, name] of tables) {
+        const body = (await run('nft', ['list', 'table', family!, name!]).catch(() => ({ stdout: '' }))).stdout;
+        if (body.includes(`"tsdc${tag}"`)) await run('nft', ['delete', 'table', family!, name!]).catch(() => undefined);
+      }
       await run('ip', ['link', 'del', `tsdc${tag}`]).catch(() => undefined);
       for (const sub of ['memory', 'cpu', 'pids', 'blkio', 'cpuset', 'devices', 'freezer', 'cpuacct', 'hugetlb', 'unified', '']) {
         await run('rmdir', [join('/sys/fs/cgroup', sub, cgroupParent)]).catch(() => undefined);
