@@ -74,3 +74,20 @@ test.serial('a process over its memory limit is OOM-killed and inspect says so',
   t.is((await engine.dockerOk('inspect', '--format', '{{.State.OOMKilled}} {{.State.ExitCode}}', 'hog')).trim(), 'true 137');
   await engine.dockerOk('rm', 'hog');
 });
+
+test.serial('published port answers on loopback and shows in ps and inspect; container IP in NetworkSettings', async (t) => {
+  await engine.dockerOk('run', '-d', '--name', 'web', '-p', '127.0.0.1::8080', 'busybox', 'sh', '-c', 'mkdir -p /www && echo served > /www/index.html && httpd -f -p 8080 -h /www');
+  const port = (await engine.dockerOk('port', 'web', '8080/tcp')).trim();
+  t.regex(port, /^127\.0\.0\.1:\d+$/);
+  let body = '';
+  for (let i = 0; i < 100 && body !== 'served\n'; i++) {
+    body = await fetch(`http://${port}/index.html`).then((r) => r.text(), () => '');
+    if (body !== 'served\n') await new Promise((r) => setTimeout(r, 100));
+  }
+  t.is(body, 'served\n');
+  t.regex(await engine.dockerOk('ps', '--filter', 'name=web', '--format', '{{.Ports}}'), /127\.0\.0\.1:\d+->8080\/tcp/);
+  const ip = (await engine.dockerOk('inspect', '--format', '{{.NetworkSettings.Networks.bridge.IPAddress}}', 'web')).trim();
+  t.regex(ip, /^\d+\.\d+\.\d+\.\d+$/);
+  t.is((await engine.dockerOk('exec', 'web', 'hostname', '-i')).trim(), ip);
+  await engine.dockerOk('rm', '-f', 'web');
+});
