@@ -92,6 +92,6 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
     });
   }
   // Restoring talks to containerd, which may still be starting: do it in the background.
-  void restoreContainers(service).catch((error: Error) => console.error(`dockerd: restoring containers failed: ${error.message}`));
+  void connection.waitReady(120_000).then(() => restoreContainers(service)).catch((error: Error) => console.error(`dockerd: restoring containers failed: ${error.message}`));
   return service;
 }

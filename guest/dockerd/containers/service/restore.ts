@@ -14,7 +14,14 @@ export async function restoreContainers(service: ContainerService): Promise<void
   const { tasks } = service.deps.containerd;
   const toStart: ContainerRecord[] = [];
   for (const record of service.store.all()) {
-    const task = await tasks.find(record.ID).catch(() => undefined);
+    let task;
+    try {
+      task = await tasks.find(record.ID);
+    } catch (error) {
+      // containerd did not answer: leave the record as it is rather than call a live container dead.
+      console.error(`dockerd: restore ${record.ID.slice(0, 12)}: ${(error as Error).message}`);
+      continue;
+    }
     const live = service.live(record.ID);
     if (record.State.Status === 'removing') {
       record.State.Status = 'dead';
