@@ -117,7 +117,8 @@ try {
   const doc = readFileSync(docPath, 'utf8');
   const start = doc.indexOf('## machine start');
   const next = start === -1 ? -1 : doc.indexOf('\n## ', start + 1);
-  const updated = start === -1 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, start)}${section}${next === -1 ? '' : doc.slice(next + 1)}`;
+  // the next section keeps its blank line before it
+  const updated = start === -1 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, start)}${section}${next === -1 ? '' : `\n${doc.slice(next + 1)}`}`;
   if (WRITE) writeFileSync(docPath, updated.endsWith('\n') ? updated : `${updated}\n`);
   process.stdout.write(section);
 } finally {

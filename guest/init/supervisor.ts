@@ -68,8 +68,13 @@ export class Supervisor {
     const [file, ...args] = spec.argv;
     service.log.write(`--- [${new Date().toISOString()}] starting ${spec.argv.join(' ')}\n`);
     const child = spawn(file!, args, { env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // the end of stderr goes on the console with the exit, so that serial.log says why a service died
+    let stderrTail = '';
     child.stdout!.on('data', (chunk: Buffer) => service.log.write(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => service.log.write(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      service.log.write(chunk);
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-400);
+    });
     const startedAt = Date.now();
     service.status = { state: 'running', child, startedAt, failures };
     child.on('error', (error) => service.log.write(`--- spawn failed: ${error.message}\n`));
@@ -82,7 +87,8 @@ export class Supervisor {
       }
       const count = nextFailureCount(failures, Date.now() - startedAt, this.options.backoff ?? DEFAULT_BACKOFF);
       const delay = restartDelayMs(count, this.options.backoff ?? DEFAULT_BACKOFF);
-      this.options.log(`service ${spec.name} ended (${how}); restart ${count} in ${delay} ms`);
+      const why = stderrTail.trim().split('\n').at(-1);
+      this.options.log(`service ${spec.name} ended (${how})${why ? `: ${why}` : ''}; restart ${count} in ${delay} ms`);
       const timer = setTimeout(() => this.launch(service, count), delay);
       service.status = { state: 'waiting', timer, failures: count };
     });
