@@ -183,3 +183,18 @@ test.serial('seccomp: the default profile refuses a new user namespace; unconfin
   t.regex(privileged, /Seccomp:\s+0/);
   t.regex(await engine.dockerOk('run', '--rm', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'), /Seccomp:\s+2/);
 });
+
+test.serial('restart policy across an engine restart: an always container that died while dockerd was down is started again', async (t) => {
+  await engine.dockerOk('run', '-d', '--name', 'keeper', '--restart', 'always', 'busybox', 'sleep', '300');
+  await engine.dockerOk('run', '-d', '--name', 'stopped-by-user', '--restart', 'unless-stopped', 'busybox', 'sleep', '300');
+  await engine.dockerOk('stop', '-t', '0', 'stopped-by-user');
+  const pid = Number(await inspect('keeper', '{{.State.Pid}}'));
+  await engine.stopDockerd('SIGKILL');
+  process.kill(pid, 'SIGKILL');
+  await engine.startDockerd();
+  // The exit may be noticed at restore or by the exit monitor right after; either way it restarts.
+  t.is(await eventually(() => inspect('keeper', '{{.RestartCount}} {{.State.Status}}'), '1 running'), '1 running');
+  t.not(Number(await inspect('keeper', '{{.State.Pid}}')), pid);
+  t.is(await inspect('stopped-by-user', '{{.State.Status}}'), 'exited');
+  await engine.dockerOk('rm', '-f', 'keeper', 'stopped-by-user');
+});
