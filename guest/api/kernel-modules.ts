@@ -24,6 +24,8 @@ export const GUEST_KERNEL_MODULES = [
   'nft_masq',
   'nft_nat',
   'nft_ct',
+  // `fib daddr type local` in the port publishing chains (table ip)
+  'nft_fib_ipv4',
   'nf_conntrack',
   'nf_nat',
   // host <-> guest channel when available

@@ -6,11 +6,13 @@
  * Upgrade requests (attach, exec start) come through Node's 'upgrade' event; they are routed the
  * same way with `req.upgrade` set, so a handler can answer errors normally or hijack (http/hijack.ts).
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { asTsdError, TsdError } from '../api/errors.js';
+import { GUEST_TSD_DIR } from '../api/guest-layout.js';
 import { MAX_API_VERSION, negotiateApiVersion, splitVersionPrefix } from './api-version.js';
 import { socketPathOf, type EngineConfig } from './config/engine-config.js';
 import { ContainerdClient } from './containerd/containerd-client.js';
@@ -26,7 +28,8 @@ import { addBuildCacheRoutes } from './handlers/build-cache.js';
 import { addDiskUsageRoutes } from './handlers/system-df.js';
 import { addSystemRoutes } from './handlers/system.js';
 import { addImageRoutes } from './images/image-routes.js';
-import { addNetworkRoutes } from './network/engine-wiring.js';
+import { addNetworkRoutes, usePublishHook } from './network/engine-wiring.js';
+import { hostPortsPublishHook } from '../lib/host-ports-client.js';
 import { addVolumeRoutes } from './volumes/volume-routes.js';
 import { addContainerRoutes } from './containers/index.js';
 import { ImageService } from './images/image-service.js';
@@ -70,6 +73,9 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
   addImageRoutes(router, context);
   addVolumeRoutes(router, context);
   addNetworkRoutes(router, context);
+  // In a machine's guest (the image's /opt/tsd) a published port is also opened on the user's host,
+  // through the host agent (src/host-ports). Host mode (`npm run engine`) has no agent: local only.
+  if (existsSync(GUEST_TSD_DIR)) usePublishHook(context, hostPortsPublishHook());
   await addContainerRoutes(router, context);
   // H4: addContainerRoutes(router, context);  H5: addNetworkRoutes / addVolumeRoutes — one line each here.
 

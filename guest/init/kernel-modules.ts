@@ -22,7 +22,7 @@ export const MODULE_GROUPS: readonly ModuleGroup[] = [
   { boot: true, modules: ['virtio_mmio', 'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_console', 'qemu_fw_cfg'] },
   { boot: true, modules: ['ext4', 'overlay', '9p', '9pnet_virtio'] },
   { boot: true, modules: ['evdev', 'button', 'gpio_keys'] },
-  { boot: false, modules: ['veth', 'bridge', 'br_netfilter', 'nf_tables', 'nft_chain_nat', 'nft_masq', 'nft_nat', 'nft_ct', 'nf_conntrack', 'nf_nat'] },
+  { boot: false, modules: ['veth', 'bridge', 'br_netfilter', 'nf_tables', 'nft_chain_nat', 'nft_masq', 'nft_nat', 'nft_ct', 'nft_fib_ipv4', 'nf_conntrack', 'nf_nat'] },
   { boot: false, modules: ['vmw_vsock_virtio_transport'] },
 ];
 

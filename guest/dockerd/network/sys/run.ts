@@ -55,7 +55,8 @@ export async function run(argv: string[], input?: string): Promise<string> {
 /** `ip -batch -`, optionally inside the network namespace at `netnsPath`. */
 export async function ipBatch(lines: string[], netnsPath?: string): Promise<void> {
   if (lines.length === 0) return;
-  const argv = netnsPath ? ['nsenter', `--net=${netnsPath}`, 'ip', '-batch', '-'] : ['ip', '-batch', '-'];
+  // The full path: busybox's nsenter (the guest's) runs its own `ip` applet for a bare name.
+  const argv = netnsPath ? ['nsenter', `--net=${netnsPath}`, systemBinary('ip'), '-batch', '-'] : ['ip', '-batch', '-'];
   await run(argv, lines.join('\n') + '\n');
 }
 
