@@ -30,22 +30,23 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(options: { auth?: RegistryAuth } = {}): Promise<RunningRegistry> {
+/** `port`: a fixed port on 127.0.0.1 (for the README's main job); by default a free one. */
+export async function startRegistry(options: { auth?: RegistryAuth; port?: number } = {}): Promise<RunningRegistry> {
   // The free port is only free when asked for; another process may take it before the registry
-  // binds it. That shows as an early exit: try again with a new port.
+  // binds it. That shows as an early exit: try again with a new port (a fixed port is not retried).
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(options.auth ?? { kind: 'none' });
+      return await startOnce(options.auth ?? { kind: 'none' }, options.port);
     } catch (error) {
-      if (attempt >= 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
+      if (options.port !== undefined || attempt >= 3 || !(error instanceof Error) || !/address already in use/.test(error.message)) throw error;
     }
   }
 }
 
-async function startOnce(auth: RegistryAuth): Promise<RunningRegistry> {
+async function startOnce(auth: RegistryAuth, fixedPort: number | undefined): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'tsd-registry-'));
   const storageDir = join(dir, 'storage');
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   await writeFile(join(dir, 'config.yml'), await configYaml(dir, storageDir, host, auth));
   const child = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
