@@ -6,7 +6,7 @@
  * its directory are unmounted.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeBusyboxRootfs } from './busybox-bundle.js';
@@ -62,6 +62,15 @@ export async function startDebianDockerd({ dir, args }: DebianDockerdOptions): P
     }
     if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
     await exited;
+    // Shims outlive dockerd by design; any still holding this engine's dirs (a container that
+    // `rm -f` missed) were started by this test's daemon: end them by PID before unmounting.
+    for (const pid of processesMentioning(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
       .map((line) => line.split(' ')[4] ?? '')
@@ -89,4 +98,18 @@ export async function startDebianDockerd({ dir, args }: DebianDockerdOptions): P
     },
     stop,
   };
+}
+
+/** PIDs whose command line names a path under `dir` (this engine's shims, its containerd). */
+function processesMentioning(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
 }
