@@ -2,46 +2,25 @@
 // under a lease, Images.Create, Diff.Apply + Snapshots Prepare/Commit on overlayfs), list,
 // inspect, tag and remove — proof that it speaks containerd's API and not only ours.
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { DEFAULT_CONFIG } from '../../guest/dockerd/config/engine-config.js';
-import { startEngineServer, type RunningEngine } from '../../guest/dockerd/engine-server.js';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { DebianContainerd } from '../helpers/debian-containerd.js';
+import type { FixtureRegistry } from '../fixtures/fixture-images.js';
+import type { DebianContainerd } from '../helpers/debian-containerd.js';
+import { startImageEngine, type ImageEngineFixture } from '../helpers/engine-server-fixture.js';
 
+let server: ImageEngineFixture;
 let fixtures: FixtureRegistry;
 let containerd: DebianContainerd;
-let engine: RunningEngine;
-let dir: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  containerd = await DebianContainerd.start();
-  dir = await mkdtemp(join(tmpdir(), 'tsdtest-dockerd-realctrd-'));
-  engine = await startEngineServer({
-    ...DEFAULT_CONFIG,
-    hosts: [`unix://${join(dir, 'docker.sock')}`],
-    dataRoot: join(dir, 'root'),
-    execRoot: join(dir, 'exec'),
-    containerdAddress: containerd.address,
-    registryMirrors: [`http://${fixtures.host}`],
-    dockerHubOrigin: false,
-  });
+  server = await startImageEngine({ containerd: 'debian', prefix: 'tsdtest-dockerd-realctrd-' });
+  fixtures = server.fixtures;
+  containerd = server.containerd as DebianContainerd;
 });
 
 test.after.always(async () => {
-  await engine?.close();
-  await containerd?.stop(['moby']);
-  await fixtures?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
-function docker(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)('/usr/local/bin/docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${join(dir, 'docker.sock')}`, DOCKER_CONFIG: dir } });
-}
+const docker = (...args: string[]): Promise<{ stdout: string; stderr: string }> => server.docker(...args);
 
 test.serial('docker pull and docker images against containerd 1.6', async (t) => {
   const pulled = await docker('pull', 'busybox');

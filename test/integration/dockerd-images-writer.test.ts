@@ -2,52 +2,30 @@
 // its digest computed on the way, config and manifest stored, the image named — then it is
 // listed and inspected by the real CLI and unpacks for a container like a pulled image.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { promisify } from 'node:util';
 import type { ImageConfig, ImageManifest } from '../../guest/api/oci-image-spec.js';
-import { DEFAULT_CONFIG } from '../../guest/dockerd/config/engine-config.js';
-import { startEngineServer, type RunningEngine } from '../../guest/dockerd/engine-server.js';
+import type { RunningEngine } from '../../guest/dockerd/engine-server.js';
 import { writeBlob, writeImage } from '../../guest/dockerd/images/image-writer.js';
 import { TarWriter } from '../../guest/dockerd/images/tar-writer.js';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { ContainerdDaemon } from '../helpers/containerd-daemon.js';
+import { startImageEngine, type ImageEngineFixture } from '../helpers/engine-server-fixture.js';
 
-let fixtures: FixtureRegistry;
-let containerd: ContainerdDaemon;
+let server: ImageEngineFixture;
 let engine: RunningEngine;
-let dir: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  containerd = await ContainerdDaemon.start();
-  dir = await mkdtemp(join(tmpdir(), 'tsdtest-dockerd-writer-'));
-  engine = await startEngineServer({
-    ...DEFAULT_CONFIG,
-    hosts: [`unix://${join(dir, 'docker.sock')}`],
-    dataRoot: join(dir, 'root'),
-    execRoot: join(dir, 'exec'),
-    containerdAddress: containerd.address,
-    registryMirrors: [`http://${fixtures.host}`],
-    dockerHubOrigin: false,
-  });
+  server = await startImageEngine({ containerd: 'tsd', prefix: 'tsdtest-dockerd-writer-' });
+  engine = server.engine;
 });
 
 test.after.always(async () => {
-  await engine?.close();
-  await containerd?.stop();
-  await fixtures?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)('/usr/local/bin/docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${join(dir, 'docker.sock')}`, DOCKER_CONFIG: dir } });
-  return stdout;
+  return (await server.docker(...args)).stdout;
 }
 
 async function helloLayer(): Promise<Buffer> {

@@ -6,71 +6,34 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import os from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_CONFIG } from '../../guest/dockerd/config/engine-config.js';
-import { startEngineServer, type RunningEngine } from '../../guest/dockerd/engine-server.js';
+import type { RunningEngine } from '../../guest/dockerd/engine-server.js';
 import { networkingOf } from '../../guest/dockerd/network/engine-wiring.js';
+import { startBareEngine, type EngineServerFixture } from '../helpers/engine-server-fixture.js';
 
 const run = promisify(execFile);
-const DOCKER = '/usr/local/bin/docker';
 const tag = randomBytes(3).toString('hex');
 
-let dir: string;
-let socketPath: string;
+let server: EngineServerFixture;
 let engine: RunningEngine;
 let bridges: string[] = [];
 
 test.before(async () => {
-  dir = await mkdtemp(join(os.tmpdir(), 'tsdh5-netapi-'));
-  socketPath = join(dir, 'docker.sock');
-  engine = await startEngineServer({
-    ...DEFAULT_CONFIG,
-    hosts: [`unix://${socketPath}`],
-    dataRoot: join(dir, 'root'),
-    execRoot: join(dir, 'exec'),
-    containerdAddress: join(dir, 'no-containerd.sock'),
-    bridge: `tsdh5a${tag}`,
-    defaultAddressPools: [{ base: '10.194.0.0/16', size: 24 }],
-  });
+  server = await startBareEngine({ prefix: 'tsdh5-netapi-', bridge: `tsdh5a${tag}`, pool: '10.194.0.0/16' });
+  engine = server.engine;
 });
 
 test.after.always(async () => {
+  if (!server) return;
   const service = await networkingOf(engine.context).service().catch(() => undefined);
   bridges = service?.table.all().flatMap((network) => (network.Bridge ? [network.Bridge] : [])) ?? [];
-  await engine?.close();
+  await server.stop();
   for (const bridge of bridges) await run('ip', ['link', 'del', 'dev', bridge]).catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
 });
 
-function docker(...args: string[]) {
-  return run(DOCKER, ['-H', `unix://${socketPath}`, ...args], { env: { ...process.env, DOCKER_CONFIG: dir } });
-}
-
-async function dockerFails(...args: string[]): Promise<string> {
-  try {
-    await docker(...args);
-  } catch (error) {
-    return (error as { stderr: string }).stderr.trim();
-  }
-  throw new Error(`docker ${args.join(' ')} succeeded`);
-}
-
-function raw(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: body === undefined ? {} : { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
-  });
-}
+const docker = (...args: string[]): Promise<{ stdout: string; stderr: string }> => server.docker(...args);
+const dockerFails = (...args: string[]): Promise<string> => server.dockerFails(...args);
+const raw = (method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> => server.raw(method, path, body);
 
 test.serial('docker network ls shows the predefined networks; the default bridge is ours, not docker0', async (t) => {
   const { stdout } = await docker('network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Scope}}');

@@ -4,70 +4,32 @@
  * default, --all), and the mounts the container module asks for (data under _data, refs).
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import os from 'node:os';
+import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { DEFAULT_CONFIG } from '../../guest/dockerd/config/engine-config.js';
 import type { EngineContext } from '../../guest/dockerd/engine-context.js';
-import { startEngineServer, type RunningEngine } from '../../guest/dockerd/engine-server.js';
+import type { RunningEngine } from '../../guest/dockerd/engine-server.js';
 import type { VolumeMountsImpl } from '../../guest/dockerd/volumes/volume-routes.js';
+import { startBareEngine, type EngineServerFixture } from '../helpers/engine-server-fixture.js';
 
-const run = promisify(execFile);
-const DOCKER = '/usr/local/bin/docker';
 const tag = randomBytes(3).toString('hex');
 
+let server: EngineServerFixture;
 let dir: string;
-let socketPath: string;
 let engine: RunningEngine;
 
 test.before(async () => {
-  dir = await mkdtemp(join(os.tmpdir(), 'tsdh5-vol-'));
-  socketPath = join(dir, 'docker.sock');
-  engine = await startEngineServer({
-    ...DEFAULT_CONFIG,
-    hosts: [`unix://${socketPath}`],
-    dataRoot: join(dir, 'root'),
-    execRoot: join(dir, 'exec'),
-    containerdAddress: join(dir, 'no-containerd.sock'),
-    bridge: `tsdh5v${tag}`,
-    defaultAddressPools: [{ base: '10.196.0.0/16', size: 24 }],
-  });
+  server = await startBareEngine({ prefix: 'tsdh5-vol-', bridge: `tsdh5v${tag}`, pool: '10.196.0.0/16' });
+  ({ dir, engine } = server);
 });
 
 test.after.always(async () => {
-  await engine?.close();
-  await rm(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
-function docker(...args: string[]) {
-  return run(DOCKER, ['-H', `unix://${socketPath}`, ...args], { env: { ...process.env, DOCKER_CONFIG: dir } });
-}
-
-async function dockerFails(...args: string[]): Promise<string> {
-  try {
-    await docker(...args);
-  } catch (error) {
-    return (error as { stderr: string }).stderr.trim();
-  }
-  throw new Error(`docker ${args.join(' ')} succeeded`);
-}
-
-function postJson(path: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method: 'POST', path, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const docker = (...args: string[]): Promise<{ stdout: string; stderr: string }> => server.docker(...args);
+const dockerFails = (...args: string[]): Promise<string> => server.dockerFails(...args);
+const postJson = (path: string, body: string): Promise<{ status: number; body: string }> => server.raw('POST', path, body);
 
 function mounts(): VolumeMountsImpl {
   return (engine.context as EngineContext & { volumeMounts: VolumeMountsImpl }).volumeMounts;
