@@ -7,6 +7,7 @@ import type { LogEntry, LogStream } from '../io/json-log.js';
 import { entryNanos, matches, parseLogTime, parseTail, readLog, type LogQuery } from '../io/log-reader.js';
 import type { ContainerService } from '../service/container-service.js';
 import type { ContainerRecord } from '../store/container-record.js';
+import { detailsPrefix } from '../io/log-attrs.js';
 import { outputContentType, writeOutput } from './stream-output.js';
 import type { Writable } from 'node:stream';
 
@@ -17,8 +18,15 @@ function streamsOf(req: ApiRequest): Set<LogStream> {
   return streams;
 }
 
-function writeEntry(out: Writable, tty: boolean, entry: LogEntry, timestamps: boolean): boolean {
-  const text = timestamps ? `${entry.time} ${entry.log}` : entry.log;
+interface EntryFormat {
+  timestamps: boolean;
+  /** `details`: the line's extra attributes before it (after the timestamp), as Docker prints them. */
+  details: boolean;
+}
+
+function writeEntry(out: Writable, tty: boolean, entry: LogEntry, format: EntryFormat): boolean {
+  const line = format.details ? detailsPrefix(entry.attrs) + entry.log : entry.log;
+  const text = format.timestamps ? `${entry.time} ${line}` : line;
   return writeOutput(out, tty, entry.stream, Buffer.from(text));
 }
 
@@ -30,7 +38,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     if (record.HostConfig.LogConfig?.Type === 'none') throw new TsdError('invalid-argument', 'configured logging driver does not support reading');
     const query: LogQuery = { streams, sinceNs: parseLogTime(req.query.get('since'), 'since'), untilNs: parseLogTime(req.query.get('until'), 'until'), tail: parseTail(req.query.get('tail')) };
     const follow = queryBool(req.query, 'follow') && query.untilNs === 0n;
-    const timestamps = queryBool(req.query, 'timestamps');
+    const format: EntryFormat = { timestamps: queryBool(req.query, 'timestamps'), details: queryBool(req.query, 'details') };
     const tty = !!record.Config.Tty;
     const live = service.live(record.ID);
     // Subscribe before reading the file; entries already in the file are skipped by time.
@@ -40,7 +48,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     const history = await readLog(record.LogPath, query);
     res.writeHead(200, { 'Content-Type': outputContentType(tty, req.apiVersion) });
     res.flushHeaders();
-    for (const entry of history) writeEntry(res, tty, entry, timestamps);
+    for (const entry of history) writeEntry(res, tty, entry, format);
     if (!follow || !unsubscribe || !record.State.Running) {
       unsubscribe?.();
       res.end();
@@ -48,7 +56,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     }
     const lastSeen = history.length > 0 ? entryNanos(history.at(-1)!) : -1n;
     forward = (entry) => {
-      if (matches(entry, { ...query, sinceNs: query.sinceNs, tail: -1 })) writeEntry(res, tty, entry, timestamps);
+      if (matches(entry, { ...query, sinceNs: query.sinceNs, tail: -1 })) writeEntry(res, tty, entry, format);
     };
     for (const entry of pending) if (entryNanos(entry) > lastSeen) forward(entry);
     await new Promise<void>((resolve) => {
@@ -74,7 +82,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     const history = replay && record.LogPath ? await readLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }) : [];
     const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
     service.event(record, 'attach');
-    for (const entry of history) writeEntry(socket, tty, entry, false);
+    for (const entry of history) writeEntry(socket, tty, entry, { timestamps: false, details: false });
     if (!wantStream) {
       close();
       return;

@@ -1,6 +1,6 @@
 /**
  * The json-file log driver: one JSON object per line, {"log": "<line>\n", "stream": "stdout",
- * "time": "<RFC 3339 nanos>"}, in DATA_ROOT/containers/<id>/<id>-json.log. Output is split at
+ * "attrs": {…} (only when log options ask for extra attributes), "time": "<RFC 3339 nanos>"}, in DATA_ROOT/containers/<id>/<id>-json.log. Output is split at
  * newlines; a partial line is written when it reaches 16 KiB or the stream ends (Docker's rules).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -11,6 +11,8 @@ export type LogStream = 'stdout' | 'stderr';
 export interface LogEntry {
   log: string;
   stream: LogStream;
+  /** Extra attributes from the log options (labels, env, tag), as Docker's json-file stores them. */
+  attrs?: Record<string, string>;
   time: string;
 }
 
@@ -59,19 +61,22 @@ export class JsonLogWriter {
   readonly #decoders: Record<LogStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   readonly #listeners = new Set<(entry: LogEntry) => void>();
 
-  constructor(readonly path: string) {
+  readonly #attrs: Record<string, string> | undefined;
+
+  constructor(readonly path: string, attrs: Record<string, string> = {}) {
+    this.#attrs = Object.keys(attrs).length > 0 ? attrs : undefined;
     this.#file = createWriteStream(path, { flags: 'a', mode: 0o640 });
     this.#file.on('error', () => undefined);
   }
 
   write(stream: LogStream, chunk: Buffer): void {
-    for (const line of this.#splitters[stream].push(this.#decoders[stream].write(chunk))) this.#emit({ log: line, stream, time: logTime() });
+    for (const line of this.#splitters[stream].push(this.#decoders[stream].write(chunk))) this.#emit(this.#entry(line, stream));
   }
 
   /** Writes what is left of partial lines (the stream ended). */
   flush(stream: LogStream): void {
     const splitter = this.#splitters[stream];
-    for (const line of [...splitter.push(this.#decoders[stream].end()), ...splitter.flush()]) this.#emit({ log: line, stream, time: logTime() });
+    for (const line of [...splitter.push(this.#decoders[stream].end()), ...splitter.flush()]) this.#emit(this.#entry(line, stream));
   }
 
   /** Live entries for `logs --follow`. */
@@ -82,6 +87,10 @@ export class JsonLogWriter {
 
   close(): Promise<void> {
     return new Promise((resolve) => this.#file.end(resolve));
+  }
+
+  #entry(log: string, stream: LogStream): LogEntry {
+    return this.#attrs ? { log, stream, attrs: this.#attrs, time: logTime() } : { log, stream, time: logTime() };
   }
 
   #emit(entry: LogEntry): void {

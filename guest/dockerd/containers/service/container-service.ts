@@ -8,6 +8,7 @@ import { TsdError } from '../../../api/errors.js';
 import type { ContainerNetworkSpec } from '../../network/api.js';
 import type { CreateContainerBody } from '../docker-types.js';
 import { withHostDefaults, validateHostConfig } from '../spec/host-defaults.js';
+import { validateLogOptions } from '../io/log-attrs.js';
 import { plannedMounts } from '../spec/mounts.js';
 import { containerArgs, mergeImageConfig } from '../spec/process-args.js';
 import { validateResources } from '../spec/resources.js';
@@ -57,6 +58,7 @@ export class ContainerService {
     const name = requestedName ? normalizeName(requestedName) : generateName((n) => this.store.nameTaken(n));
     const host = withHostDefaults(body.HostConfig);
     validateHostConfig(host);
+    validateLogOptions(host.LogConfig?.Type ?? 'json-file', host.LogConfig?.Config ?? {});
     validateResources(host, this.deps.cpuCount);
     parseSecurityOpts(host.SecurityOpt ?? []);
     resolveCapabilities(host.CapAdd ?? [], host.CapDrop ?? [], !!host.Privileged);

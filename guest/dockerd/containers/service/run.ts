@@ -11,6 +11,7 @@ import { TsdError } from '../../../api/errors.js';
 import type { Spec } from '../../../api/oci-runtime-spec.js';
 import { runcOptions } from '../../containerd/containers.js';
 import { JsonLogWriter } from '../io/json-log.js';
+import { extraAttributes } from '../io/log-attrs.js';
 import { ProcessStdio, stdioPaths } from '../io/stdio.js';
 import { RUNC_RUNTIME } from '../runtime-options.js';
 import { buildSpec } from '../spec/build-spec.js';
@@ -222,7 +223,7 @@ async function attachNetwork(service: ContainerService, record: ContainerRecord,
 export function attachOutput(service: ContainerService, record: ContainerRecord, stdio: ProcessStdio): void {
   const live = service.live(record.ID);
   live.stdio = stdio;
-  if (record.LogPath && !live.log) live.log = new JsonLogWriter(record.LogPath);
+  if (record.LogPath && !live.log) live.log = new JsonLogWriter(record.LogPath, logAttributes(record));
   const log = live.log;
   stdio.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
     log?.write(stream, chunk);
@@ -232,6 +233,13 @@ export function attachOutput(service: ContainerService, record: ContainerRecord,
     log?.flush('stdout');
     log?.flush('stderr');
     live.emit('output-end');
+  });
+}
+
+function logAttributes(record: ContainerRecord): Record<string, string> {
+  return extraAttributes(record.HostConfig.LogConfig?.Config ?? {}, {
+    id: record.ID, name: record.Name.slice(1), imageName: record.Config.Image ?? '', imageId: record.Image,
+    labels: record.Config.Labels ?? {}, env: record.Config.Env ?? [],
   });
 }
 
