@@ -1,8 +1,6 @@
 // docker run/exec/logs/stop/kill/wait/rm with the real docker CLI against our dockerd; fixture
-// images from a local registry. This file runs on Debian's containerd + runc (stack "debian"):
-// on the tsd stack a missing or non-executable command is not refused at create by tsd-runc (the
-// process starts and exits 121), so Docker's 127/126 cannot be derived; the other container test
-// files run on the tsd stack.
+// images from a local registry. Runs on the tsd stack (tsd-containerd + our shim + tsd-runc) like
+// the other container suites; TSD_CONTAINERS_STACK=debian runs it on Debian's containerd + runc.
 import test from 'ava';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
@@ -12,7 +10,7 @@ let engine: ContainersEngine;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startContainersEngine({ registry: fixtures.host, stack: 'debian' });
+  engine = await startContainersEngine({ registry: fixtures.host });
   await engine.dockerOk('pull', 'busybox');
 });
 
