@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds tsd-runc-helper statically for x86_64 and aarch64 into dist/native/<arch>/.
+# Builds tsd-runc-helper and the tsd-runc front end statically for x86_64 and aarch64 into
+# dist/native/<arch>/, and links dist/native/tsd-runc to this machine's front end (bin/tsd-runc
+# is a symlink to it).
 # A missing cross compiler skips that architecture with a note (CI installs both through
 # scripts/setup-host.sh); a failing compile is an error.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=guest/native
 sources=("$src/main.c" "$src/fs.c" "$src/identity.c" "$src/console.c" "$src/hook.c")
+front_sources=("$src/front.c" "$src/front-fast.c")
 flags=(-static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11)
 declare -A compilers=([x86_64]=x86_64-linux-gnu-gcc [aarch64]=aarch64-linux-gnu-gcc)
 # The native compiler may be installed only as plain `gcc`.
@@ -20,9 +23,19 @@ for arch in x86_64 aarch64; do
   out=dist/native/$arch
   mkdir -p "$out"
   # Rebuild only when a source is newer than the binary: the build runs on every npm run build.
-  if [ -f "$out/tsd-runc-helper" ] && [ -z "$(find "$src" -newer "$out/tsd-runc-helper" -name '*.[ch]')" ]; then
-    continue
-  fi
-  "$cc" "${flags[@]}" -o "$out/tsd-runc-helper.tmp" "${sources[@]}"
-  mv "$out/tsd-runc-helper.tmp" "$out/tsd-runc-helper"
+  build() {
+    local name=$1
+    shift
+    if [ -f "$out/$name" ] && [ -z "$(find "$src" -newer "$out/$name" -name '*.[ch]')" ]; then
+      return
+    fi
+    "$cc" "${flags[@]}" -o "$out/$name.tmp" "$@"
+    mv "$out/$name.tmp" "$out/$name"
+  }
+  build tsd-runc-helper "${sources[@]}"
+  build tsd-runc "${front_sources[@]}"
 done
+# This machine's front end under an architecture-neutral name, for bin/tsd-runc.
+if [ -f "dist/native/$(uname -m)/tsd-runc" ]; then
+  ln -sfn "$(uname -m)/tsd-runc" dist/native/tsd-runc
+fi

@@ -18,6 +18,8 @@ export interface CgroupManagerOptions {
   mode?: CgroupMode;
   /** The mounts and the caller's cgroups; read from /proc/self when absent. */
   layout?: CgroupLayout;
+  /** The cgroup as recorded at create: its directories win over recomputing them. */
+  recorded?: { mode: CgroupMode; path: string; dirs: Readonly<Record<string, string>> };
 }
 
 /**
@@ -26,6 +28,7 @@ export interface CgroupManagerOptions {
  */
 export function cgroupManagerFor(opts: CgroupManagerOptions): CgroupManager {
   const layout = opts.layout ?? readLayout();
+  if (opts.recorded) return recordedManager(opts.recorded, layout);
   const mode = opts.mode ?? detectMode(layout);
   if (mode === 'v2') {
     const mount = layout.unified;
@@ -45,4 +48,20 @@ export function cgroupManagerFor(opts: CgroupManagerOptions): CgroupManager {
   }
   if (path === undefined) throw new TsdError('unavailable', 'cgroup: no cgroup v1 controller is mounted');
   return new V1CgroupManager(path, dirs, mounts);
+}
+
+/**
+ * The manager of a cgroup created earlier, from its recorded directories: the same dirs whichever
+ * cgroup the caller is in now (a relative cgroupsPath resolves against the caller's own cgroup).
+ * The mountpoints only matter to apply(), which a recorded cgroup has had already.
+ */
+function recordedManager(recorded: NonNullable<CgroupManagerOptions['recorded']>, layout: CgroupLayout): CgroupManager {
+  if (recorded.mode === 'v2') {
+    const dir = recorded.dirs.unified;
+    if (dir === undefined) throw new TsdError('internal', 'cgroup: the recorded v2 cgroup has no directory');
+    return new V2CgroupManager(recorded.path, dir, layout.unified?.mountpoint ?? '/sys/fs/cgroup');
+  }
+  const mounts: Record<string, string> = {};
+  for (const [controller, mount] of layout.v1) mounts[controller] = mount.mountpoint;
+  return new V1CgroupManager(recorded.path, recorded.dirs, mounts);
 }

@@ -8,8 +8,16 @@ export async function cgroupsFor(id: string, spec: Spec): Promise<CgroupManager>
   return cgroupManagerFor({ cgroupsPath: spec.linux?.cgroupsPath, containerId: id });
 }
 
-export function cgroupsOf(record: ContainerRecord): Promise<CgroupManager> {
-  return cgroupsFor(record.id, record.spec);
+/** The manager of an existing container: its recorded directories when the record has them. */
+export async function cgroupsOf(record: ContainerRecord): Promise<CgroupManager> {
+  if (!record.cgroup) return cgroupsFor(record.id, record.spec);
+  const { cgroupManagerFor } = await import('../cgroups/index.js');
+  return cgroupManagerFor({ cgroupsPath: record.spec.linux?.cgroupsPath, containerId: record.id, recorded: record.cgroup });
+}
+
+/** What the record keeps of a new container's cgroup. */
+export function recordedCgroup(manager: CgroupManager): NonNullable<ContainerRecord['cgroup']> {
+  return { mode: manager.mode, path: manager.path, dirs: { ...manager.dirs } };
 }
 
 /** v1 hierarchies to bind under a "cgroup" mount: each controller's directory of this container. */

@@ -18,7 +18,8 @@ import { startHelper, type HelperRun } from '../process/helper.js';
 import { loadBundle } from '../spec/load.js';
 import { RECORD_VERSION, stateJson, type ContainerRecord } from '../state/record.js';
 import { processStartTime } from '../state/status.js';
-import { cgroupsFor, v1MountsOf } from './cgroups.js';
+import { fastPathFor } from '../state/fast-path.js';
+import { cgroupsFor, recordedCgroup, v1MountsOf } from './cgroups.js';
 import { runHooks } from './hooks.js';
 import { writeIdMaps } from './id-maps.js';
 import { mark } from '../cli/timing.js';
@@ -60,6 +61,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       owner: '',
       spec,
       started: options.mode !== 'create',
+      cgroup: recordedCgroup(cgroups),
     };
     // Saved now and again at the setup sync point: a create killed with -9 at any moment leaves a
     // record that `delete --force` can clean up from (cgroup, process).
@@ -90,6 +92,9 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
           record.pid = containerPid;
           record.pidStartTime = processStartTime(containerPid) ?? '';
           ctx.store.save(record);
+          // An attached run tears down in this same process: no later invocation to speed up.
+          const fast = options.mode === 'run-attached' ? undefined : fastPathFor(record, options.mode === 'create');
+          if (fast) ctx.store.saveFastPath(record.id, fast);
           if (spec.linux?.namespaces?.some((n) => n.type === 'user' && !n.path)) writeIdMaps(containerPid, spec);
           await manager.apply(containerPid);
           mark('cgroup-applied');

@@ -23,6 +23,19 @@ export interface ContainerRecord {
   spec: Spec;
   /** Set once `start` (or `run`) let the process exec. */
   started: boolean;
+  /**
+   * The cgroup as created: later invocations (delete above all) use these directories instead of
+   * recomputing them from the caller's own cgroups. Absent in records of older runtimes.
+   */
+  cgroup?: RecordedCgroup;
+}
+
+export interface RecordedCgroup {
+  mode: 'v1' | 'v2';
+  /** Hierarchy path, as CgroupManager.path. */
+  path: string;
+  /** Controller → directory, as CgroupManager.dirs ("unified" on v2). */
+  dirs: Record<string, string>;
 }
 
 /** Observed status; "paused" is runc's extension to the OCI statuses. */

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsdError } from '../../api/errors.js';
 import { writeFileAtomicSync } from '../../lib/atomic-file.js';
+import { FAST_PATH_FILE, formatFastPath, type FastPath } from './fast-path.js';
 import { RECORD_VERSION, type ContainerRecord } from './record.js';
 
 const ID_PATTERN = /^[\w+.-]+$/;
@@ -38,6 +39,11 @@ export class StateStore {
   save(record: ContainerRecord): void {
     const file = join(this.dir(record.id), 'state.json');
     writeFileAtomicSync(file, JSON.stringify(record), 0o600);
+  }
+
+  /** The front end's instructions (fast-path.ts); written once, at create. */
+  saveFastPath(id: string, fast: FastPath): void {
+    writeFileAtomicSync(join(this.dir(id), FAST_PATH_FILE), formatFastPath(fast), 0o600);
   }
 
   load(id: string): ContainerRecord {
