@@ -1,10 +1,12 @@
 /**
- * The device cgroup rules a container gets: the spec's rules, then allow rules for the devices the
- * runtime itself creates (the defaults and linux.devices) and the few every container needs —
- * ptys, the console, tun, and mknod of anything (opening stays denied) — as runc appends them.
+ * The device cgroup rules a container gets: the spec's rules, then allow rules for the default
+ * devices the runtime itself creates and the few every container needs — ptys, the console, tun,
+ * and mknod of anything (opening stays denied) — as runc appends them. linux.devices get no rule
+ * of their own: as with runc, the spec's rules say what may be done with them (Docker's
+ * `--device /dev/x:/dev/x:r` allows reading only).
  */
 import type { LinuxDevice, LinuxDeviceCgroup, LinuxResources } from '../../api/oci-runtime-spec.js';
-import { deviceList } from './devices.js';
+import { DEFAULT_DEVICES } from './devices.js';
 
 const ALWAYS_ALLOWED: readonly LinuxDeviceCgroup[] = [
   { allow: true, type: 'c', major: null, minor: null, access: 'm' },
@@ -15,9 +17,8 @@ const ALWAYS_ALLOWED: readonly LinuxDeviceCgroup[] = [
   { allow: true, type: 'c', major: 10, minor: 200, access: 'rwm' }, // /dev/net/tun
 ];
 
-export function withDeviceRules(resources: LinuxResources | undefined, devices: readonly LinuxDevice[] | undefined): LinuxResources {
-  const created = deviceList(devices)
-    .filter((d) => d.type !== 'p')
+export function withDeviceRules(resources: LinuxResources | undefined, _devices?: readonly LinuxDevice[]): LinuxResources {
+  const created = DEFAULT_DEVICES
     .map((d): LinuxDeviceCgroup => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major ?? null, minor: d.minor ?? null, access: 'rwm' }));
   return { ...resources, devices: [...(resources?.devices ?? []), ...created, ...ALWAYS_ALLOWED] };
 }

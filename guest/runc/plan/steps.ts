@@ -86,7 +86,8 @@ function fields(step: Step): (string | Buffer)[] {
         if (typeof value === 'bigint') return value.toString(10);
         if (typeof value !== 'number') throw new TypeError(`plan step ${name}: bad field ${String(value)}`);
         if (HEX_FIELDS.has(name)) return `0x${value.toString(16)}`;
-        if (OCTAL_FIELDS.has(name)) return value.toString(8);
+        // mknod's mode is octal; its major and minor (fields 3 and 4) are decimal, as the helper reads them.
+        if (OCTAL_FIELDS.has(name) && !(name === 'mknod' && i > 2)) return value.toString(8);
         return String(value);
       });
   }
