@@ -1,21 +1,27 @@
 // Container options checked by their effect in real containers on the tsd stack, with the real
 // docker CLI: logs --details (log-opt labels/env/tag), --volumes-from, --device, detach keys.
 import test from 'ava';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
 
 let fixtures: FixtureRegistry;
 let engine: ContainersEngine;
+let scratch: string;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
   engine = await startContainersEngine({ registry: fixtures.host });
   await engine.dockerOk('pull', 'busybox');
+  scratch = await mkdtemp(join(tmpdir(), 'tsdtest-opts-'));
 });
 
 test.after.always(async () => {
   await engine?.stop();
   await fixtures?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 test.serial('logs --details shows the attributes the log options pick (labels, env, tag), sorted and escaped', async (t) => {
@@ -38,4 +44,104 @@ test.serial('logs --details shows the attributes the log options pick (labels, e
   t.is(raw.status, 400);
   t.regex(raw.json<{ message: string }>().message, /error parsing regexp/);
   await engine.dockerOk('rm', 'detailed', 'regexes', 'plain');
+});
+
+interface MountJson { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }
+const mountsOf = async (name: string): Promise<MountJson[]> =>
+  (JSON.parse(await engine.dockerOk('inspect', '--format', '{{json .Mounts}}', name)) as MountJson[]).sort((a, b) => a.Destination.localeCompare(b.Destination));
+
+test.serial("--volumes-from shares the source's volumes and binds (ro override, chains, own mounts win) and shows them in Mounts", async (t) => {
+  const host = join(scratch, 'vf');
+  await rm(host, { recursive: true, force: true });
+  await mkdir(host);
+  await writeFile(join(host, 'h'), 'from host\n');
+  // The source was never started: its anonymous volume gets its name now and is shared.
+  await engine.dockerOk('create', '--name', 'data', '-v', '/shared', '-v', 'vfnamed:/named', '-v', `${host}:/hostdir`, '--tmpfs', '/private', 'busybox');
+  const wrote = await engine.dockerOk('run', '--rm', '--volumes-from', 'data', 'busybox', 'sh', '-c', 'echo x > /shared/f && echo y > /named/g && echo back > /hostdir/b && cat /hostdir/h && grep -c " /private " /proc/mounts || true');
+  t.is(wrote, 'from host\n0\n');
+  t.is(await readFile(join(host, 'b'), 'utf8'), 'back\n');
+  const readOnly = await engine.dockerOk('run', '--rm', '--volumes-from', 'data:ro', 'busybox', 'sh', '-c', 'cat /shared/f /named/g; touch /shared/z 2>/dev/null; echo $?; touch /hostdir/z 2>/dev/null; echo $?');
+  t.is(readOnly, 'x\ny\n1\n1\n');
+  // The source itself sees what the others wrote (same volume), and a chain passes mounts on.
+  t.is(await engine.dockerOk('start', '-a', 'data'), '');
+  await engine.dockerOk('run', '--name', 'middle', '--volumes-from', 'data:ro', 'busybox', 'true');
+  t.is(await engine.dockerOk('run', '--rm', '--volumes-from', 'middle', 'busybox', 'sh', '-c', 'cat /shared/f; touch /shared/z 2>/dev/null; echo $?'), 'x\n1\n');
+  // The container's own mount at the same destination wins.
+  t.is(await engine.dockerOk('run', '--rm', '--volumes-from', 'data', '-v', `${host}:/shared`, 'busybox', 'cat', '/shared/h'), 'from host\n');
+  await engine.dockerOk('run', '-d', '--name', 'user', '--volumes-from', 'data:ro', 'busybox', 'sleep', '60');
+  const source = await mountsOf('data');
+  const user = await mountsOf('user');
+  t.deepEqual(user.map((m) => [m.Type, m.Destination, m.RW]), [['bind', '/hostdir', false], ['volume', '/named', false], ['volume', '/shared', false]]);
+  t.deepEqual(user.map((m) => [m.Name ?? '', m.Source]), source.map((m) => [m.Name ?? '', m.Source]));
+  t.is(user[0]!.Source, host);
+  t.is(user[1]!.Name, 'vfnamed');
+  t.regex(user[2]!.Name ?? '', /^[0-9a-f]{64}$/);
+  // In use by the running container: the shared anonymous volume cannot be removed.
+  t.regex((await engine.docker('volume', 'rm', user[2]!.Name!)).stderr, /volume is in use/);
+  await engine.dockerOk('rm', '-f', 'user', 'middle', 'data');
+});
+
+test.serial('--volumes-from errors: a missing container is 404 "No such container", a bad mode 400', async (t) => {
+  const missing = await engine.docker('run', '--rm', '--volumes-from', 'nope', 'busybox', 'true');
+  t.is(missing.code, 125);
+  t.regex(missing.stderr, /No such container: nope/);
+  const raw = await engine.api('POST', '/containers/create', { body: { Image: 'busybox', HostConfig: { VolumesFrom: ['nope:ro'] } } });
+  t.is(raw.status, 404);
+  t.deepEqual(raw.json(), { message: 'No such container: nope' });
+  await engine.dockerOk('create', '--name', 'src', 'busybox');
+  for (const [spec, message] of [['src:shared', 'invalid mode: shared'], ['src:nocopy', 'invalid mode: nocopy'], ['', 'volumes-from specification cannot be an empty string']]) {
+    const bad = await engine.api('POST', '/containers/create', { body: { Image: 'busybox', HostConfig: { VolumesFrom: [spec] } } });
+    t.is(bad.status, 400, spec);
+    t.deepEqual(bad.json(), { message }, spec);
+  }
+  t.is((await engine.docker('ps', '-aq', '--filter', 'name=src')).stdout.split('\n').filter(Boolean).length, 1);
+  await engine.dockerOk('rm', 'src');
+});
+
+test.serial('--device makes the node (major/minor, mode) and the device cgroup allows it with the given permissions only', async (t) => {
+  const id = (await engine.dockerOk('run', '-d', '--device', '/dev/fuse', '--device', '/dev/fuse:/dev/myfuse:r', '--device', '/dev/null:/dev/mynull:r', 'busybox', 'sleep', '60')).trim();
+  const exec = (script: string): Promise<string> => engine.dockerOk('exec', id, 'sh', '-c', script);
+  t.is(await exec('stat -c "%n %F %t:%T %a" /dev/fuse /dev/myfuse /dev/mynull'), '/dev/fuse character special file a:e5 600\n/dev/myfuse character special file a:e5 600\n/dev/mynull character special file 1:3 666\n');
+  // /dev/fuse was given rwm, /dev/myfuse (the same device) r: the v1 devices cgroup merges them.
+  t.is(await exec('dd if=/dev/fuse of=/dev/null count=0 2>/dev/null && echo read-ok; dd if=/dev/zero of=/dev/fuse count=0 2>/dev/null && echo write-ok'), 'read-ok\nwrite-ok\n');
+  // The spec containerd got: the nodes in linux.devices, the rules after Docker's defaults.
+  const bundle = JSON.parse(await readFile(join(engine.dir, 'ctrd-state', 'io.containerd.runtime.v2.task', 'moby', id, 'config.json'), 'utf8')) as {
+    linux: { devices: unknown[]; resources: { devices: Array<{ allow: boolean; type?: string; major?: number | null; minor?: number | null; access: string }> } };
+  };
+  t.deepEqual(bundle.linux.devices, [
+    { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 },
+    { path: '/dev/myfuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 },
+    { path: '/dev/mynull', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  ]);
+  t.deepEqual(bundle.linux.resources.devices.slice(0, 1), [{ allow: false, access: 'rwm' }]);
+  t.deepEqual(bundle.linux.resources.devices.slice(-3), [
+    { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' },
+    { allow: true, type: 'c', major: 10, minor: 229, access: 'r' },
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'r' },
+  ]);
+  await engine.dockerOk('rm', '-f', id);
+  // Read-only: the v1 devices cgroup has the rule, opening for writing is refused, reading works.
+  const ro = (await engine.dockerOk('run', '-d', '--device', '/dev/fuse:/dev/fuse:r', 'busybox', 'sleep', '60')).trim();
+  const list = await readFile(join('/sys/fs/cgroup/devices', engine.cgroupParent, ro, 'devices.list'), 'utf8');
+  t.true(list.split('\n').includes('c 10:229 r'), list);
+  const readOnly = await engine.dockerOk('exec', ro, 'sh', '-c',
+    'dd if=/dev/fuse of=/dev/null count=0 2>/dev/null && echo read-ok; dd if=/dev/zero of=/dev/fuse count=0 2>&1 | grep -o "Operation not permitted"');
+  t.is(readOnly, 'read-ok\nOperation not permitted\n');
+  await engine.dockerOk('rm', '-f', ro);
+  // Without --device the node can be made (mknod is allowed) but not opened.
+  const none = await engine.dockerOk('run', '--rm', 'busybox', 'sh', '-c', 'mknod /tmp/f c 10 229 && dd if=/tmp/f of=/dev/null count=0 2>&1 | grep -o "Operation not permitted"');
+  t.is(none, 'Operation not permitted\n');
+});
+
+test.serial('--device errors: a missing path or a file that is no device fails the start with Docker\'s message; a bad mode is 400', async (t) => {
+  const missing = await engine.docker('run', '--rm', '--device', '/dev/no-such-device', 'busybox', 'true');
+  t.is(missing.code, 127); // the CLI's code for "no such file or directory"
+  t.regex(missing.stderr, /error gathering device information while adding custom device "\/dev\/no-such-device": no such file or directory/);
+  const notDevice = await engine.docker('run', '--rm', '--device', '/etc/hostname', 'busybox', 'true');
+  t.is(notDevice.code, 125);
+  t.regex(notDevice.stderr, /error gathering device information while adding custom device "\/etc\/hostname": not a device node/);
+  const bad = await engine.api('POST', '/containers/create', { body: { Image: 'busybox', HostConfig: { Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/x', CgroupPermissions: 'rwx' }] } } });
+  t.is(bad.status, 400);
+  t.deepEqual(bad.json(), { message: 'invalid device mode: rwx' });
+  t.is((await engine.docker('ps', '-aq')).stdout, '');
 });

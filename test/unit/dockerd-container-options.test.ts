@@ -22,3 +22,43 @@ test('log options: unknown keys and bad regexes are refused; other drivers are n
   t.notThrows(() => validateLogOptions('json-file', { 'max-size': '10m', labels: 'a' }));
   t.notThrows(() => validateLogOptions('none', { anything: '1' }));
 });
+
+test('volumes-from: container[:mode] with ro/rw and a label, other modes refused; ro only ever narrows', async (t) => {
+  const { inheritMounts, parseVolumesFrom } = await import('../../guest/dockerd/containers/spec/volumes-from.js');
+  t.deepEqual(parseVolumesFrom('data'), { container: 'data', readOnly: false });
+  t.deepEqual(parseVolumesFrom('data:ro,z'), { container: 'data', readOnly: true });
+  t.deepEqual(parseVolumesFrom('data:rw'), { container: 'data', readOnly: false });
+  for (const bad of ['data:rshared', 'data:nocopy', 'data:ro,rw', 'data:']) t.throws(() => parseVolumesFrom(bad), { message: `invalid mode: ${bad.slice(5)}` });
+  t.throws(() => parseVolumesFrom(''), { message: 'volumes-from specification cannot be an empty string' });
+  const a = [{ type: 'volume' as const, name: 'v', destination: '/v', readOnly: true }, { type: 'bind' as const, source: '/h', destination: '/b', readOnly: false, propagation: 'rprivate' }];
+  const b = [{ type: 'volume' as const, name: 'w', destination: '/b', readOnly: false }];
+  t.deepEqual(inheritMounts([{ entry: { container: 'a', readOnly: false }, mounts: a }, { entry: { container: 'b', readOnly: true }, mounts: b }]), [
+    { type: 'volume', name: 'v', destination: '/v', readOnly: true },
+    { type: 'volume', name: 'w', destination: '/b', readOnly: true },
+  ]);
+});
+
+test('devices: mappings completed and checked; major/minor from dev_t; a directory maps every node under it', async (t) => {
+  const { containerDevices, majorMinor, normalizeDevices } = await import('../../guest/dockerd/containers/spec/devices.js');
+  t.deepEqual(normalizeDevices({ Devices: [{ PathOnHost: '/dev/fuse', PathInContainer: '', CgroupPermissions: '' }] }), [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }]);
+  for (const mode of ['rwx', 'rr']) {
+    t.throws(() => normalizeDevices({ Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/x', CgroupPermissions: mode }] }), { message: `invalid device mode: ${mode}` });
+  }
+  t.throws(() => normalizeDevices({ Devices: [{ PathOnHost: '/dev/null', PathInContainer: 'dev/x', CgroupPermissions: 'r' }] }), { message: /not an absolute path/ });
+  t.deepEqual(majorMinor((10 << 8) | 229), { major: 10, minor: 229 });
+  // Large numbers use glibc's split encoding: major 259, minor 300000.
+  const rdev = ((300000 & 0xff) | ((259 & 0xfff) << 8)) + ((300000 & ~0xff) << 12) * 1;
+  t.deepEqual(majorMinor(rdev), { major: 259, minor: 300000 });
+  const found = containerDevices({ PathOnHost: '/dev/snd', PathInContainer: '/dev/sound', CgroupPermissions: 'rw' }, '/dev/snd', [
+    { path: '/dev/snd/timer', type: 'c', rdev: (116 << 8) | 33, mode: 0o20660, uid: 0, gid: 29 },
+  ]);
+  t.deepEqual(found, {
+    devices: [{ path: '/dev/sound/timer', type: 'c', major: 116, minor: 33, fileMode: 0o660, uid: 0, gid: 29 }],
+    rules: [{ allow: true, type: 'c', major: 116, minor: 33, access: 'rw' }],
+  });
+});
+
+test('tsd-runc plan: mknod sends its mode in octal and major/minor in decimal (the helper reads them so)', async (t) => {
+  const { describePlan } = await import('../../guest/runc/plan/steps.js');
+  t.is(describePlan([['mknod', '/r/dev/fuse', 0o20600, 10, 229]]), '"mknod" "/r/dev/fuse" "20600" "10" "229"');
+});

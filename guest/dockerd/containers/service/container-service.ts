@@ -9,6 +9,7 @@ import type { ContainerNetworkSpec } from '../../network/api.js';
 import type { CreateContainerBody } from '../docker-types.js';
 import { withHostDefaults, validateHostConfig } from '../spec/host-defaults.js';
 import { validateLogOptions } from '../io/log-attrs.js';
+import { normalizeDevices } from '../spec/devices.js';
 import { plannedMounts } from '../spec/mounts.js';
 import { containerArgs, mergeImageConfig } from '../spec/process-args.js';
 import { validateResources } from '../spec/resources.js';
@@ -18,6 +19,7 @@ import { dockerTime, initialState, type ContainerRecord } from '../store/contain
 import { ContainerStore } from '../store/container-store.js';
 import { generateName, normalizeName } from '../store/names.js';
 import type { ContainerDeps } from './deps.js';
+import { findVolumesFromSources, volumesFromMounts } from './volumes-from.js';
 import { LiveContainer } from './live-container.js';
 import { join } from 'node:path';
 
@@ -63,6 +65,8 @@ export class ContainerService {
     parseSecurityOpts(host.SecurityOpt ?? []);
     resolveCapabilities(host.CapAdd ?? [], host.CapDrop ?? [], !!host.Privileged);
     const mounts = plannedMounts(host);
+    if (host.Devices) host.Devices = normalizeDevices(host);
+    const volumesFrom = findVolumesFromSources(this, host.VolumesFrom ?? []);
     const { HostConfig: _host, NetworkingConfig: networking, ...requestConfig } = body;
     const id = randomBytes(32).toString('hex');
     this.store.reserveName(name, id);
@@ -72,8 +76,9 @@ export class ContainerService {
       config.Image = body.Image;
       if (!config.Hostname) config.Hostname = id.slice(0, 12);
       const args = containerArgs(config);
-      // Image VOLUMEs not covered by a user mount become anonymous volumes, as in Docker.
-      const covered = new Set(mounts.map((m) => m.destination));
+      const inheritedMounts = await volumesFromMounts(this, volumesFrom);
+      // Image VOLUMEs not covered by a user or inherited mount become anonymous volumes, as in Docker.
+      const covered = new Set([...mounts, ...inheritedMounts].map((m) => m.destination));
       const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !covered.has(dest));
       if (anonymous.length > 0) host.Binds = [...(host.Binds ?? []), ...anonymous];
       await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
@@ -99,7 +104,7 @@ export class ContainerService {
         Config: config,
         HostConfig: host,
         Mounts: [],
-        Internal: { snapshotKey: id, snapshotter: image.snapshotter, runtime: this.deps.runtime.runtime, manuallyStopped: false, hasBeenStarted: false, anonymousVolumes: [] },
+        Internal: { snapshotKey: id, snapshotter: image.snapshotter, runtime: this.deps.runtime.runtime, manuallyStopped: false, hasBeenStarted: false, anonymousVolumes: [], inheritedMounts },
       };
       await this.deps.networking()?.prepare(id, this.networkSpec(record, endpointsFor(host.NetworkMode ?? 'bridge', networking?.EndpointsConfig)));
       await this.save(record);

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsdError } from '../../../api/errors.js';
-import type { Spec } from '../../../api/oci-runtime-spec.js';
 import { runcOptions } from '../../containerd/containers.js';
 import { JsonLogWriter } from '../io/json-log.js';
 import { extraAttributes } from '../io/log-attrs.js';
@@ -19,12 +18,12 @@ import { defaultSeccompProfile } from '../spec/default-seccomp.js';
 import { capabilitiesInMask } from '../spec/capabilities.js';
 import type { CapabilityName } from '../../../api/oci-runtime-spec.js';
 import { hostsFile, resolvConf } from '../spec/etc-files.js';
-import { ociMount, plannedMounts } from '../spec/mounts.js';
 import { resolveUserInRootfs } from '../spec/user.js';
 import { dockerTime, type ContainerRecord } from '../store/container-record.js';
-import type { MountPoint } from '../docker-types.js';
 import type { ContainerService } from './container-service.js';
 import { startHealthcheck } from './healthcheck.js';
+import { hostDevices } from './host-devices.js';
+import { resolveMounts } from './resolve-mounts.js';
 import { withRootfs } from './rootfs-mount.js';
 import { resolveInRoot } from './secure-path.js';
 import { removeContainer } from './remove.js';
@@ -76,6 +75,7 @@ export async function startContainer(service: ContainerService, record: Containe
       return { user: resolved, mounts: await resolveMounts(service, record, rootfs) };
     });
     await writeEtcFiles(service, record);
+    const devices = await hostDevices(host);
     const spec = buildSpec({
       id,
       config,
@@ -88,6 +88,7 @@ export async function startContainer(service: ContainerService, record: Containe
       joinNamespaces: joinedNamespaces(service, record),
       initPath: service.deps.runtime.initPath,
       arch: process.arch,
+      devices,
       defaultSeccomp: defaultSeccompProfile(),
       allCapabilities: await engineCapabilities(),
     });
@@ -174,40 +175,6 @@ async function writeEtcFiles(service: ContainerService, record: ContainerRecord)
   await writeFile(record.ResolvConfPath, resolvConf({
     hostResolvConf: hostResolv, dns: host.Dns ?? [], dnsSearch: host.DnsSearch ?? [], dnsOptions: host.DnsOptions ?? [], fallbackNameservers: service.deps.dns,
   }));
-}
-
-async function resolveMounts(service: ContainerService, record: ContainerRecord, rootfs: string): Promise<{ oci: Spec['mounts'] & object; points: MountPoint[] }> {
-  const oci: NonNullable<Spec['mounts']> = [];
-  const points: MountPoint[] = [];
-  const anonymous = new Set(record.Internal.anonymousVolumes);
-  let anonymousIndex = 0;
-  for (const m of plannedMounts(record.HostConfig)) {
-    if (m.type === 'tmpfs') {
-      oci.push(ociMount(m));
-      continue;
-    }
-    if (m.type === 'bind') {
-      if (!existsSync(m.source)) {
-        if (!m.createSource) throw new TsdError('invalid-argument', `invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
-        await mkdir(m.source, { recursive: true });
-      }
-      oci.push(ociMount(m));
-      points.push({ Type: 'bind', Source: m.source, Destination: m.destination, Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly, Propagation: m.propagation });
-      continue;
-    }
-    // Anonymous volumes keep their generated name across restarts (in creation order).
-    let name = m.name;
-    if (m.anonymous) name = record.Internal.anonymousVolumes[anonymousIndex++] ?? '';
-    const copyFrom = m.noCopy ? undefined : await resolveInRoot(rootfs, m.destination);
-    const volume = await service.deps.volumes.mount(name, record.ID, copyFrom && existsSync(copyFrom) ? { copyFrom } : {});
-    if (m.anonymous && !anonymous.has(volume.name)) {
-      record.Internal.anonymousVolumes.push(volume.name);
-      anonymous.add(volume.name);
-    }
-    oci.push(ociMount(m, volume.path));
-    points.push({ Type: 'volume', Name: volume.name, Source: volume.path, Destination: m.destination, Driver: 'local', Mode: m.readOnly ? 'ro' : 'z', RW: !m.readOnly, Propagation: '' });
-  }
-  return { oci, points };
 }
 
 async function attachNetwork(service: ContainerService, record: ContainerRecord, pid: number): Promise<void> {

@@ -7,6 +7,7 @@ import { TsdError } from '../../../api/errors.js';
 import type { CapabilityName, LinuxNamespace, Mount, Spec } from '../../../api/oci-runtime-spec.js';
 import type { ContainerConfig, HostConfig } from '../docker-types.js';
 import { capabilitySets, resolveCapabilities } from './capabilities.js';
+import type { ContainerDevices } from './devices.js';
 import { baseMounts, defaultDeviceRules, MASKED_PATHS, READONLY_PATHS } from './docker-defaults.js';
 import { containerArgs, mergeEnv, processEnv } from './process-args.js';
 import { linuxResources, rlimits } from './resources.js';
@@ -38,6 +39,8 @@ export interface SpecInput {
   arch: string;
   /** Every capability the engine can grant (its bounding set); default: all Linux defines. */
   allCapabilities?: readonly CapabilityName[];
+  /** HostConfig.Devices read from the host: nodes to make and the cgroup rules allowing them. */
+  devices?: ContainerDevices;
   /** The default seccomp profile; absent means "no filter" when none is asked for. */
   defaultSeccomp?: SeccompProfile;
 }
@@ -85,7 +88,7 @@ export function buildSpec(input: SpecInput): Spec {
     hostname: host.NetworkMode === 'host' || host.UTSMode === 'host' ? undefined : hostname,
     mounts,
     linux: {
-      resources: { ...linuxResources(host), devices: defaultDeviceRules(privileged) },
+      resources: { ...linuxResources(host), devices: [...defaultDeviceRules(privileged), ...(input.devices?.rules ?? [])] },
       cgroupsPath: input.cgroupsPath,
       namespaces: namespaces(input),
       sysctl: { ...(host.Sysctls ?? {}) },
@@ -93,6 +96,7 @@ export function buildSpec(input: SpecInput): Spec {
       readonlyPaths: privileged ? [] : [...READONLY_PATHS],
     },
   };
+  if (input.devices && input.devices.devices.length > 0) spec.linux!.devices = input.devices.devices;
   if (config.Domainname) spec.domainname = config.Domainname;
   if (!spec.hostname) delete spec.hostname;
   if (!privileged && security.seccomp.kind !== 'unconfined') {

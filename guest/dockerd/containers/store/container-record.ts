@@ -4,6 +4,7 @@
  * runtime, whether a user stopped it). Network settings live with the network module.
  */
 import type { ContainerConfig, ContainerState, HostConfig, MountPoint } from '../docker-types.js';
+import type { InheritedMount } from '../spec/volumes-from.js';
 import { ZERO_TIME } from '../docker-types.js';
 
 export interface ContainerRecord {
@@ -40,6 +41,8 @@ export interface ContainerRecord {
     hasBeenStarted: boolean;
     /** Anonymous volumes created for this container (removed by `rm -v`). */
     anonymousVolumes: string[];
+    /** Mounts copied from HostConfig.VolumesFrom's containers at create (absent in older records). */
+    inheritedMounts?: InheritedMount[];
   };
 }
 
