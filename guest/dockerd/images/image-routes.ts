@@ -1,6 +1,6 @@
 /**
  * The /images endpoints: list, inspect, history, tag, remove, prune, pull, push, save, load,
- * and search (not supported: this engine talks to no index).
+ * and search (not supported: this engine talks to no index); and /distribution/{name}/json.
  */
 import type { ServerResponse } from 'node:http';
 import { TsdError } from '../../api/errors.js';
@@ -12,11 +12,13 @@ import { queryBool } from '../http/json-body.js';
 import type { ApiRequest, Router } from '../router.js';
 import { parseEventTime } from '../events/event-filters.js';
 import { handleLoad, handleSave } from './archive-routes.js';
+import { distributionInspect, RegistryResponseError } from './distribution-inspect.js';
 import { setImageName } from './image-names.js';
 import { createdSeconds, imageHistory, imageInspect, imageSummary } from './image-json.js';
 import { isDangling, repoDigests, repoTags, safeParse, type LoadedImage } from './image-record.js';
 import { handlePull } from './pull-image.js';
 import { handlePush } from './push-image.js';
+import { credentialsOf, decodeRegistryAuth } from './registry-access.js';
 import { pruneImages, removeImage } from './remove-image.js';
 
 export function addImageRoutes(router: Router, ctx: EngineContext): void {
@@ -39,6 +41,21 @@ export function addImageRoutes(router: Router, ctx: EngineContext): void {
   router.add('GET', '/images/{name*}/get', (req, res) => handleSave(ctx, req, res, [req.params.name!]));
   router.add('POST', '/images/{name*}/tag', (req, res) => tagImage(ctx, req, res));
   router.add('POST', '/images/{name*}/push', (req, res) => handlePush(ctx, req, res));
+  router.add('GET', '/distribution/{name*}/json', async (req, res) => {
+    // As dockerd: an X-Registry-Auth that does not decode is ignored, not an error.
+    let credentials;
+    try {
+      credentials = credentialsOf(decodeRegistryAuth(req.raw.headers['x-registry-auth']));
+    } catch {
+      credentials = undefined;
+    }
+    try {
+      sendJson(res, 200, await distributionInspect(ctx, req.params.name!, credentials));
+    } catch (error) {
+      if (!(error instanceof RegistryResponseError)) throw error;
+      sendJson(res, error.status, { message: error.message });
+    }
+  });
   router.add('DELETE', '/images/{name*}', async (req, res) => {
     sendJson(res, 200, await removeImage(ctx, req.params.name!, queryBool(req.query, 'force')));
   });
