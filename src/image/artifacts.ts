@@ -3,6 +3,8 @@
  * built by guest/native/build.sh) and containerd's .proto files (dist/guest/containerd-proto/,
  * copied by scripts/build-guest.mjs). Both are placed where the guest programs look for them
  * beside their bundle in /opt/tsd (guest/runc/process/helper-path.ts, guest/containerd/api/proto-dir.ts).
+ * The runtime's C front end (built beside the helper) goes to /opt/tsd/bin/tsd-runc, which finds
+ * /opt/tsd/runc.mjs beside bin/ (guest/native/front.c); /usr/bin/tsd-runc links to it.
  */
 import { open, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -13,7 +15,7 @@ import { sha256File } from './manifest.js';
 import { hashDirectory } from './project.js';
 
 export interface GuestArtifact {
-  name: 'runc-helper' | 'containerd-proto';
+  name: 'runc-helper' | 'containerd-proto' | 'runc-front';
   /** On the host: a file (the helper) or a directory (the protos). */
   source: string;
   /** In the image. */
@@ -40,6 +42,12 @@ export function guestArtifacts(arch: GuestArch, bundlesDir: string, nativeDir: s
       source: join(bundlesDir, 'containerd-proto'),
       guestPath: posix.join(GUEST_TSD_DIR, 'containerd-proto'),
       kind: 'directory',
+    },
+    {
+      name: 'runc-front',
+      source: join(nativeDir, arch, 'tsd-runc'),
+      guestPath: posix.join(GUEST_TSD_DIR, 'bin', 'tsd-runc'),
+      kind: 'file',
     },
   ];
 }

@@ -78,3 +78,36 @@ test.serial('create, start, state, kill, delete with the arm64 helper leave noth
     await runc.cleanup();
   }
 });
+
+test.serial('the arm64 front end (bin/tsd-runc in the arm64 image) runs the runtime through Node and starts and deletes on its fast path', async (t) => {
+  const FRONT = resolve('dist/native/aarch64/tsd-runc');
+  t.is(elfMachine(FRONT), EM_AARCH64);
+  // Under qemu-user the front end execs a Node for this host (its own choice would be the cache's arm64 one).
+  const front = join(dir, 'front');
+  writeFileSync(front, `#!/bin/sh\nexport TSD_RUNC_NODE=${process.execPath} TSD_RUNC_FRONT_DEBUG=1\nexec ${QEMU} ${FRONT} "$@"\n`);
+  chmodSync(front, 0o755);
+  const runc = new RuncCli(front);
+  const bundle = makeBusyboxBundle(['sleep', '1000']);
+  t.teardown(() => bundle.remove());
+  const cid = `tsdtest-arm-front-${randomBytes(3).toString('hex')}`;
+  try {
+    const version = await runc.run(['--version']);
+    t.regex(version.stdout, /^tsd-runc version \d+\.\d+\.\d+\n/);
+    t.regex(version.stderr, /^tsd-runc front: node \(/m);
+    const create = await runc.run(['create', '--bundle', bundle.dir, cid]);
+    t.is(create.code, 0, create.stderr);
+    const { pid } = await runc.state(cid);
+    const start = await runc.run(['start', cid]);
+    t.is(start.code, 0, start.stderr);
+    t.regex(start.stderr, /^tsd-runc front: fast start$/m);
+    t.regex(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^sleep\0/);
+    const del = await runc.run(['delete', '--force', cid]);
+    t.is(del.code, 0, del.stderr);
+    t.regex(del.stderr, /^tsd-runc front: fast delete$/m);
+    t.false(processAlive(pid));
+    t.deepEqual(runc.leftovers(), []);
+    t.false(existsSync(`/sys/fs/cgroup/pids/tsd-runc/${cid}`));
+  } finally {
+    await runc.cleanup();
+  }
+});

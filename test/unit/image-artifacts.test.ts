@@ -24,6 +24,7 @@ async function fixture(t: import('ava').ExecutionContext, arch: GuestArch, machi
   await writeFile(join(bundles, 'containerd-proto', 'services', 'version.proto'), 'syntax = "proto3";\n');
   await mkdir(join(native, arch), { recursive: true });
   await writeFile(join(native, arch, 'tsd-runc-helper'), elfHeader(machine), { mode: 0o755 });
+  await writeFile(join(native, arch, 'tsd-runc'), elfHeader(machine), { mode: 0o755 });
   return { bundles, native };
 }
 
@@ -32,6 +33,7 @@ test('the artifacts go where runc.mjs and containerd.mjs look for them beside /o
   t.deepEqual(paths, [
     { source: '/n/aarch64/tsd-runc-helper', guestPath: '/opt/tsd/native/aarch64/tsd-runc-helper', kind: 'file' },
     { source: '/b/containerd-proto', guestPath: '/opt/tsd/containerd-proto', kind: 'directory' },
+    { source: '/n/aarch64/tsd-runc', guestPath: '/opt/tsd/bin/tsd-runc', kind: 'file' },
   ]);
 });
 
