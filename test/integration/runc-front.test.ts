@@ -7,7 +7,7 @@ import test from 'ava';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { makeBusyboxBundle, type BusyboxBundle } from '../helpers/busybox-bundle.js';
+import { makeBusyboxBundle } from '../helpers/busybox-bundle.js';
 import { RuncCli, processAlive } from '../helpers/runc-cli.js';
 
 process.env.TSD_RUNC_FRONT_DEBUG = '1';
