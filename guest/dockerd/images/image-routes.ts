@@ -19,6 +19,7 @@ import { isDangling, repoDigests, repoTags, safeParse, type LoadedImage } from '
 import { handlePull } from './pull-image.js';
 import { handlePush } from './push-image.js';
 import { credentialsOf, decodeRegistryAuth } from './registry-access.js';
+import { manifestSummaries } from './manifest-summary.js';
 import { pruneImages, removeImage } from './remove-image.js';
 
 export function addImageRoutes(router: Router, ctx: EngineContext): void {
@@ -33,7 +34,9 @@ export function addImageRoutes(router: Router, ctx: EngineContext): void {
   // Names contain slashes (`host:5000/a/b`): these routes take the rest of the path as {name}.
   router.add('GET', '/images/{name*}/json', async (req, res) => {
     const image = await ctx.images.resolve(req.params.name!);
-    sendJson(res, 200, await imageInspect(ctx.containerd, image, req.apiVersion));
+    const body = await imageInspect(ctx.containerd, image, req.apiVersion);
+    if (atLeast(req, 48) && queryBool(req.query, 'manifests')) body.Manifests = await manifestSummaries(ctx, image);
+    sendJson(res, 200, body);
   });
   router.add('GET', '/images/{name*}/history', async (req, res) => {
     sendJson(res, 200, await imageHistory(ctx.containerd, await ctx.images.resolve(req.params.name!)));
@@ -66,6 +69,7 @@ const LIST_FILTERS = ['dangling', 'label', 'label!', 'before', 'since', 'referen
 async function listImages(ctx: EngineContext, req: ApiRequest, res: ServerResponse): Promise<void> {
   const filters = FilterArgs.parse(req.query.get('filters'), LIST_FILTERS);
   const dangling = filters.boolean('dangling');
+  const withManifests = atLeast(req, 47) && queryBool(req.query, 'manifests');
   let images = await ctx.images.list();
   const created = async (ref: string): Promise<number> => createdSeconds(await ctx.images.resolve(ref));
   const before = filters.has('before') ? Math.min(...(await Promise.all(filters.get('before').map(created)))) : undefined;
@@ -86,6 +90,9 @@ async function listImages(ctx: EngineContext, req: ApiRequest, res: ServerRespon
   for (const image of images) {
     const containers = ctx.containers ? (await ctx.containers.usingImage(image.id)).length : -1;
     const summary = await imageSummary(ctx.containerd, image, containers);
+    // API 1.48 adds the target descriptor; 1.47 the per-manifest summaries on request (manifests=1).
+    if (atLeast(req, 48)) summary.Descriptor = { mediaType: image.target.mediaType, digest: image.target.digest, size: image.target.size };
+    if (withManifests) summary.Manifests = await manifestSummaries(ctx, image);
     // With a reference filter Docker lists only the matching tags (and digests) of each image.
     if (filters.has('reference')) {
       const matching = (name: string, repo: string): boolean => filters.get('reference').some((p) => globMatch(p, name) || globMatch(p, repo));
@@ -96,6 +103,10 @@ async function listImages(ctx: EngineContext, req: ApiRequest, res: ServerRespon
   }
   summaries.sort((a, b) => (b.Created as number) - (a.Created as number));
   sendJson(res, 200, summaries);
+}
+
+function atLeast(req: ApiRequest, minor: number): boolean {
+  return req.apiVersion.major > 1 || req.apiVersion.minor >= minor;
 }
 
 function matchesReference(image: LoadedImage, pattern: string): boolean {
