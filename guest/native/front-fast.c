@@ -7,6 +7,7 @@
  *   start-time <field 22 of /proc/<pid>/stat when it was created>
  *   start fifo          present when `start` is only "read the exec fifo" (no poststart hooks)
  *   delete rmdir        present when deleting a stopped container is only rmdir (no poststop hooks)
+ *   kill init           present when `kill ID N` of a live init is only kill(2) (always, today)
  *   force kill          present when `delete --force` of a live one may SIGKILL the init first (it has
  *                       its own pid namespace, so the rest of the container dies with it)
  *   cgroup <dir>        each cgroup directory the container has, one a line
@@ -32,7 +33,7 @@
 struct fast_file {
 	char buf[16384];
 	const char *pid, *start_time;
-	int start_fifo, delete_rmdir, force_kill, ncgroups;
+	int start_fifo, delete_rmdir, kill_init, force_kill, ncgroups;
 	const char *cgroups[MAX_CGROUPS];
 };
 
@@ -61,6 +62,8 @@ static int read_fast(const char *dir, struct fast_file *ff)
 			ff->start_fifo = 1;
 		else if (!strcmp(line, "delete rmdir"))
 			ff->delete_rmdir = 1;
+		else if (!strcmp(line, "kill init"))
+			ff->kill_init = 1;
 		else if (!strcmp(line, "force kill"))
 			ff->force_kill = 1;
 		else if (!strncmp(line, "cgroup /", 8) && ff->ncgroups < MAX_CGROUPS)
@@ -216,6 +219,21 @@ enum fast fast_delete(const struct front *f, const char *id, int force, const ch
 			return *why = "a cgroup is busy or still has processes", FAST_FALLBACK;
 	if (remove_state(dir) < 0)
 		return *why = "the state directory could not be removed", FAST_FALLBACK;
+	if (f->debug)
+		front_log(f, "debug", f->line);
+	return FAST_DONE;
+}
+
+enum fast fast_kill(const struct front *f, const char *id, int sig, const char **why)
+{
+	static struct fast_file ff;
+	char dir[PATH_MAX];
+	if (state_dir(f, id, dir, &ff) < 0 || !ff.kill_init)
+		return *why = "no fast-path file, or kill needs the runtime", FAST_FALLBACK;
+	if (!init_alive(&ff))
+		return *why = "the init is not running", FAST_FALLBACK;
+	if (kill((pid_t)atoi(ff.pid), sig) < 0)
+		return *why = "kill(2) failed", FAST_FALLBACK; /* e.g. it has just exited: the runtime says so */
 	if (f->debug)
 		front_log(f, "debug", f->line);
 	return FAST_DONE;

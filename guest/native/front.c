@@ -1,7 +1,8 @@
 /*
  * tsd-runc, the front end (see front.h). runc is exec'd several times per container and a Node
- * process costs ~25 ms of CPU before any of our code runs, so the two verbs whose work is a few
- * syscalls (start: read the exec fifo; delete of a stopped container: rmdir) run here when the
+ * process costs ~25 ms of CPU before any of our code runs, so the verbs whose work is a few
+ * syscalls (start: read the exec fifo; delete of a stopped container: rmdir; kill of the init:
+ * kill(2)) run here when the
  * TypeScript runtime has said, at create, that nothing else is needed. This program decides
  * nothing about a container: anything unusual (a flag it does not know, an error, any doubt)
  * goes to Node, so every message and exit code is the runtime's own.
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +146,15 @@ static int global_flag(char **argv, int argc, int *i, const char **value)
 	return -1;
 }
 
+/* A signal as a number, as containerd passes it (1-64); 0 for names, which the runtime parses. */
+static int signal_number(const char *text)
+{
+	if (!*text || text[strspn(text, "0123456789")] || strlen(text) > 2)
+		return 0;
+	int n = atoi(text);
+	return n >= 1 && n <= 64 ? n : 0;
+}
+
 static int is_true(const char *value)
 {
 	return !value || !strcmp(value, "true") || !strcmp(value, "1");
@@ -173,12 +184,15 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		goto node;
+	/* start ID | delete [-f|--force] ID | kill ID [SIGNAL NUMBER] */
 	const char *verb = argv[i];
-	int force = 0, first = i + 1, j = first;
+	int force = 0, first = i + 1, j = first, last = argc - 1, sig = SIGTERM;
 	if (!strcmp(verb, "delete"))
 		for (; j < argc && (!strcmp(argv[j], "-f") || !strcmp(argv[j], "--force") || !strcmp(argv[j], "-force")); j++)
 			force = 1;
-	if (j != argc - 1 || !valid_id(argv[j]) || (strcmp(verb, "start") && strcmp(verb, "delete")))
+	if (!strcmp(verb, "kill") && argc - j == 2)
+		sig = signal_number(argv[last--]);
+	if (j != last || !valid_id(argv[j]) || !sig || (strcmp(verb, "start") && strcmp(verb, "delete") && strcmp(verb, "kill")))
 		goto node;
 	/* The runtime's debug line: "<verb> <args as given>". */
 	size_t len = strlen(verb) + 2;
@@ -190,7 +204,9 @@ int main(int argc, char **argv)
 	strcat(f.line, " ");
 	for (int k = first; k < argc; k++)
 		strcat(strcat(f.line, argv[k]), k + 1 < argc ? " " : "");
-	enum fast r = !strcmp(verb, "start") ? fast_start(&f, argv[j], &why) : fast_delete(&f, argv[j], force, &why);
+	enum fast r = !strcmp(verb, "start")	 ? fast_start(&f, argv[j], &why)
+		      : !strcmp(verb, "delete") ? fast_delete(&f, argv[j], force, &why)
+						 : fast_kill(&f, argv[j], sig, &why);
 	if (r != FAST_FALLBACK) {
 		if (f.trace)
 			fprintf(stderr, "tsd-runc front: fast %s\n", verb);

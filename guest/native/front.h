@@ -1,6 +1,6 @@
 /*
  * tsd-runc, the front end: a small static program in front of the TypeScript runtime. It parses
- * runc's global flags and the verb; `start ID` and `delete [-f] ID` take a fast path when the
+ * runc's global flags and the verb; `start ID`, `delete [-f] ID` and `kill ID [N]` take a fast path when the
  * runtime left a fast-path file in the container's state dir saying it is safe, and everything
  * else execs Node on the bundle. The fast-path contract is in README.md (and docs/runc.md).
  */
@@ -25,6 +25,7 @@ enum fast { FAST_DONE, FAST_FAILED, FAST_FALLBACK };
 
 enum fast fast_start(const struct front *f, const char *id, const char **why);
 enum fast fast_delete(const struct front *f, const char *id, int force, const char **why);
+enum fast fast_kill(const struct front *f, const char *id, int sig, const char **why);
 
 /* One log entry exactly as the Node runtime writes it (guest/runc/cli/log.ts). */
 void front_log(const struct front *f, const char *level, const char *msg);

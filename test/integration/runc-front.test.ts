@@ -49,7 +49,7 @@ test('start and delete of a plain container take the fast path; the states and t
     await runc.ok(['create', '--bundle', bundle.dir, cid]);
     const fast = readFileSync(join(stateDir, 'fast-path'), 'utf8').split('\n');
     t.is(fast[0], 'tsd-runc-fast-path 1');
-    t.true(fast.includes('start fifo') && fast.includes('delete rmdir') && fast.includes('force kill'));
+    t.true(fast.includes('start fifo') && fast.includes('delete rmdir') && fast.includes('kill init') && fast.includes('force kill'));
     const dirs = recordedDirs(stateDir);
     t.true(dirs.length > 0);
     t.deepEqual(fast.filter((l) => l.startsWith('cgroup ')).map((l) => l.slice(7)), dirs);
@@ -71,6 +71,39 @@ test('start and delete of a plain container take the fast path; the states and t
     t.regex(del.stderr, FAST('delete'));
     t.deepEqual(runc.leftovers(), []);
     t.deepEqual(dirs.filter((d) => existsSync(d)), []);
+  } finally {
+    await done();
+  }
+});
+
+test('kill ID N of a live init takes the fast path; names, --all and a stopped init go to the runtime', async (t) => {
+  const { runc, cid, bundle, done } = withRuntime('kill', ['sh', '-c', 'trap "exit 42" USR1; trap "" TERM; while :; do sleep 0.1; done']);
+  try {
+    await runc.ok(['create', '--bundle', bundle.dir, cid]);
+    const { pid } = await runc.state(cid);
+    await runc.ok(['start', cid]);
+    await waitUntil('the shell to run', () => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sh\0'));
+    await new Promise((r) => setTimeout(r, 300)); // the traps are set right after exec
+    const term = await runc.run(['kill', cid]); // SIGTERM by default: trapped and ignored
+    t.is(term.code, 0, term.stderr);
+    t.regex(term.stderr, FAST('kill'));
+    const named = await runc.run(['kill', cid, 'SIGWINCH']);
+    t.is(named.code, 0, named.stderr);
+    t.regex(named.stderr, NODE);
+    const all = await runc.run(['kill', '--all', cid, '28']);
+    t.is(all.code, 0, all.stderr);
+    t.regex(all.stderr, NODE);
+    t.true(processAlive(pid));
+    const usr1 = await runc.run(['kill', cid, '10']);
+    t.is(usr1.code, 0, usr1.stderr);
+    t.regex(usr1.stderr, FAST('kill'));
+    await waitUntil('the init to exit on SIGUSR1', () => !processAlive(pid));
+    const stopped = await runc.run(['kill', cid, '9']);
+    t.is(stopped.code, 1);
+    t.regex(stopped.stderr, NODE);
+    t.regex(plain(stopped.stderr), /level=error msg="container not running"\n$/);
+    await runc.ok(['delete', cid]);
+    t.deepEqual(runc.leftovers(), []);
   } finally {
     await done();
   }
@@ -104,7 +137,8 @@ test('poststart and poststop hooks send start and delete to the runtime, which r
   });
   try {
     await runc.ok(['create', '--bundle', bundle.dir, cid]);
-    t.false(existsSync(join(stateDir, 'fast-path')), 'nothing the front end may do alone');
+    const fast = readFileSync(join(stateDir, 'fast-path'), 'utf8').split('\n');
+    t.false(fast.includes('start fifo') || fast.includes('delete rmdir') || fast.includes('force kill'), 'start and delete need the runtime');
     const start = await runc.run(['start', cid]);
     t.is(start.code, 0, start.stderr);
     t.regex(start.stderr, NODE);

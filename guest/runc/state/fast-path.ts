@@ -9,6 +9,7 @@
  *   start fifo      `start` is only "read the exec fifo, remove it" (created with a fifo, no poststart hooks)
  *   delete rmdir    deleting the STOPPED container is only rmdir of the cgroups below, then of the
  *                   state dir (no poststop hooks)
+ *   kill init       `kill ID N` (a signal number) of a live init is only kill(2): always written
  *   force kill      `delete --force` of a live container may SIGKILL the init, wait for it, then
  *                   delete as above (with "delete rmdir", and a new pid namespace: the kernel kills
  *                   the rest of the container with its init; without one the runtime kills each)
@@ -29,13 +30,15 @@ export interface FastPath {
   start: boolean;
   /** `delete` of the stopped container may run in the front end. */
   delete: boolean;
+  /** `kill ID N` of a live init may run in the front end. */
+  kill: boolean;
   /** `delete --force` of a live one may SIGKILL the init first. */
   forceKill: boolean;
   cgroupDirs: string[];
 }
 
 /**
- * What the front end may do, or undefined when nothing (then no file is written). `hasExecFifo`:
+ * What the front end may do, or undefined when the init is unknown (then no file is written). `hasExecFifo`:
  * the container was created by `create` and waits on the exec fifo (not `run -d`).
  */
 export function fastPathFor(record: ContainerRecord, hasExecFifo: boolean): FastPath | undefined {
@@ -48,12 +51,13 @@ export function fastPathFor(record: ContainerRecord, hasExecFifo: boolean): Fast
     pidStartTime: record.pidStartTime,
     start: hasExecFifo && !record.started && (hooks?.poststart ?? []).length === 0,
     delete: listable && (hooks?.poststop ?? []).length === 0,
+    kill: true,
     forceKill: false,
     cgroupDirs: listable ? cgroupDirs : [],
   };
   const namespaces = record.spec.linux?.namespaces ?? [];
   fast.forceKill = fast.delete && namespaces.some((ns) => ns.type === 'pid' && !ns.path);
-  if (record.pid <= 0 || !/^\d+$/.test(record.pidStartTime) || (!fast.start && !fast.delete)) return undefined;
+  if (record.pid <= 0 || !/^\d+$/.test(record.pidStartTime)) return undefined;
   return fast;
 }
 
@@ -61,6 +65,7 @@ export function formatFastPath(fast: FastPath): string {
   const lines = [FAST_PATH_MAGIC, `pid ${fast.pid}`, `start-time ${fast.pidStartTime}`];
   if (fast.start) lines.push('start fifo');
   if (fast.delete) lines.push('delete rmdir');
+  if (fast.kill) lines.push('kill init');
   if (fast.forceKill) lines.push('force kill');
   for (const dir of fast.cgroupDirs) lines.push(`cgroup ${dir}`);
   return `${lines.join('\n')}\n`;
