@@ -1,0 +1,129 @@
+/**
+ * A machine for benchmarks in the VM, driven through the project's own `tsd` CLI: TSD_HOME and
+ * DOCKER_CONFIG live in a temporary directory (the user's machines and docker contexts are never
+ * touched) and the machine is named "default" there, so `tsd run` finds and uses it exactly as a
+ * user's would. Every command is timed. cleanup() deletes the machine, then kills only the agent
+ * and QEMU that this machine recorded in its pid files (should delete have left them), and removes
+ * the temporary directory.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isOurProcess, type ProcessRecord } from '../../src/machine/process-identity.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const TSD = join(ROOT, 'bin', 'run.js');
+export const DOCKER_CLI = '/usr/local/bin/docker';
+/** One command's limit: a cold start may build the image, and tcg on a shared host is slow. */
+const COMMAND_TIMEOUT_MS = 10 * 60_000;
+
+export interface Timed {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall-clock milliseconds from spawn to exit. */
+  ms: number;
+}
+
+export interface BenchMachineStatus {
+  accel: string;
+  arch: string;
+  cpus: number;
+  memory: number;
+  dockerSocket: string;
+}
+
+export class BenchMachine {
+  readonly name = 'default';
+  readonly env: NodeJS.ProcessEnv;
+  /** The machine's directory (pid files, serial.log, state.json). */
+  readonly dir: string;
+  status: BenchMachineStatus | undefined;
+
+  private constructor(readonly home: string) {
+    this.env = { ...process.env, TSD_HOME: join(home, 'h'), DOCKER_CONFIG: join(home, 'docker') };
+    delete this.env.TSD_ENGINE_SOCKET; // the verbs must go to this machine
+    delete this.env.DOCKER_HOST;
+    this.dir = join(home, 'h', 'machines', this.name);
+  }
+
+  /** Creates (does not start) the machine from `machineYaml` in a new temporary home. */
+  static async create(machineYaml: string): Promise<BenchMachine> {
+    const machine = new BenchMachine(await mkdtemp(join(tmpdir(), 'tsd-bench-vm-')));
+    await writeFile(join(machine.home, 'machine.yaml'), machineYaml);
+    await machine.ok(process.execPath, [TSD, 'machine', 'create', machine.name, '-f', join(machine.home, 'machine.yaml')]);
+    return machine;
+  }
+
+  /** Runs a program with the machine's environment; never rejects (see `code`). */
+  run(file: string, args: string[]): Promise<Timed> {
+    const begin = performance.now();
+    return new Promise((resolve) => {
+      execFile(file, args, { env: this.env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr, ms: performance.now() - begin });
+      });
+    });
+  }
+
+  /** Like run(), but a non-zero exit throws with the output and the serial console's tail. */
+  async ok(file: string, args: string[]): Promise<Timed> {
+    const result = await this.run(file, args);
+    if (result.code !== 0) {
+      const serial = (await readFile(join(this.dir, 'serial.log'), 'utf8').catch(() => '')).slice(-3000);
+      throw new Error(`${[file, ...args].join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}\n--- serial.log ---\n${serial}`);
+    }
+    return result;
+  }
+
+  tsd(...args: string[]): Promise<Timed> {
+    return this.ok(process.execPath, [TSD, ...args]);
+  }
+
+  /** The real docker CLI with DOCKER_HOST from `tsd machine status --json` (start() first). */
+  docker(...args: string[]): Promise<Timed> {
+    if (this.status === undefined) throw new Error('BenchMachine.docker before start()');
+    return this.ok(DOCKER_CLI, ['-H', `unix://${this.status.dockerSocket}`, ...args]);
+  }
+
+  /** A shell line in the guest (`tsd machine ssh -- LINE`); its stdout. */
+  async ssh(line: string): Promise<string> {
+    return (await this.tsd('machine', 'ssh', this.name, '--', line)).stdout;
+  }
+
+  /**
+   * Starts the machine. The image is built (or found current) first and not timed: on a shared
+   * tree the guest bundles may have been rebuilt since the last run.
+   */
+  async start(): Promise<Timed> {
+    await this.tsd('image', 'build');
+    const started = await this.tsd('machine', 'start', this.name);
+    this.status = JSON.parse((await this.tsd('machine', 'status', this.name, '--json')).stdout) as BenchMachineStatus;
+    return started;
+  }
+
+  /** The host agent's and QEMU's pids, as the machine recorded them. */
+  pids(): { agent: number | undefined; qemu: number | undefined } {
+    return { agent: this.recorded('agent.pid')?.pid, qemu: this.recorded('qemu.pid')?.pid };
+  }
+
+  async cleanup(): Promise<void> {
+    const records = [this.recorded('agent.pid'), this.recorded('qemu.pid')];
+    await this.run(process.execPath, [TSD, 'machine', 'delete', this.name, '--force']);
+    // Only if delete left them, and only while the pid is still the process the machine started.
+    for (const record of records) {
+      if (record !== undefined && isOurProcess(record, this.dir)) process.kill(record.pid, 'SIGKILL');
+    }
+    await rm(this.home, { recursive: true, force: true });
+  }
+
+  private recorded(file: string): ProcessRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as ProcessRecord;
+    } catch {
+      return undefined;
+    }
+  }
+}
