@@ -46,3 +46,10 @@ await Promise.all(
 if (existsSync('guest/containerd/api/proto')) {
   cpSync('guest/containerd/api/proto', 'dist/guest/containerd-proto', { recursive: true });
 }
+
+// ... and their prebuilt descriptor (containerd-proto/api.json), so the daemons do not parse .proto
+// text at every start. The writer is the compiled guest/containerd/api/proto-root.ts (tsc runs first).
+if (existsSync('dist/guest/containerd-proto') && existsSync('dist/guest/containerd/api/proto-root.js')) {
+  const { writeDescriptor } = await import('../dist/guest/containerd/api/proto-root.js');
+  writeDescriptor('dist/guest/containerd-proto');
+}

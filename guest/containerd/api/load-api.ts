@@ -1,43 +1,16 @@
 /**
- * Loads containerd's gRPC API (our own .proto files, same packages, names and field numbers as
- * containerd's api/) into grpc-js service definitions, and a protobufjs root for the event
- * payloads that travel inside google.protobuf.Any.
+ * containerd's gRPC API (our own .proto files, same packages, names and field numbers as
+ * containerd's api/) as grpc-js service definitions, and the protobufjs Root for the ttrpc
+ * protocols and the event payloads that travel inside google.protobuf.Any. One Root holds it all
+ * (proto-root.ts); a service's definition is built the first time it is asked for.
  *
  * Message objects use camelCase field names, int64 as JS numbers, enums as their names, and
  * Timestamps as {seconds, nanos} (see timestamps.ts).
  */
-import { loadPackageDefinition, type GrpcObject, type ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync, type Options } from '@grpc/proto-loader';
-import protobuf from 'protobufjs';
-import { isAbsolute, join } from 'node:path';
-import { protoDir } from './proto-dir.js';
-
-export const SERVICE_FILES = [
-  'services/version.proto',
-  'services/introspection.proto',
-  'services/namespaces.proto',
-  'services/content.proto',
-  'services/snapshots.proto',
-  'services/images.proto',
-  'services/leases.proto',
-  'services/events.proto',
-  'services/diff.proto',
-  'services/containers.proto',
-  'services/tasks.proto',
-] as const;
-
-/** Served or called over ttrpc, not gRPC: the shim's Task service and containerd's ttrpc Events. */
-export const TTRPC_FILES = ['runtime/task/v2/shim.proto', 'services/ttrpc/events.proto'] as const;
-
-const EVENT_FILES = [
-  'events/events.proto',
-  'events/image-events.proto',
-  'events/task.proto',
-  'events/container.proto',
-  'runtime/runc/options.proto',
-] as const;
-
-const LOADER_OPTIONS: Options = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs';
+import { serviceDefinition } from './grpc-definitions.js';
+import { loadProtoRoot } from './proto-root.js';
 
 /** Full service names, e.g. "containerd.services.version.v1.Version". */
 export type ServiceName =
@@ -60,6 +33,7 @@ export interface ContainerdApi {
   /**
    * The ttrpc protocols (containerd.task.v2.Task, containerd.services.events.ttrpc.v1.Events)
    * plus the task types, as plain protobufjs types: ttrpc frames carry raw protobuf messages.
+   * The same Root as `events`.
    */
   ttrpc: protobuf.Root;
 }
@@ -68,23 +42,16 @@ let cached: ContainerdApi | undefined;
 
 export function loadApi(): ContainerdApi {
   if (cached) return cached;
-  const dir = protoDir();
-  const definition = loadSync([...SERVICE_FILES], { ...LOADER_OPTIONS, includeDirs: [dir] });
-  const grpcObject = loadPackageDefinition(definition);
-  const events = new protobuf.Root();
-  events.resolvePath = (_origin, target) => (isAbsolute(target) ? target : join(dir, target));
-  events.loadSync(EVENT_FILES.map((file) => join(dir, file)), { keepCase: false });
-  const ttrpc = new protobuf.Root();
-  ttrpc.resolvePath = events.resolvePath;
-  ttrpc.loadSync(TTRPC_FILES.map((file) => join(dir, file)), { keepCase: false });
+  const root = loadProtoRoot();
+  const services = new Map<ServiceName, ServiceDefinition>();
   cached = {
     service(name) {
-      let node: unknown = grpcObject;
-      for (const part of name.split('.')) node = (node as GrpcObject)[part];
-      return (node as { service: ServiceDefinition }).service;
+      let definition = services.get(name);
+      if (!definition) services.set(name, (definition = serviceDefinition(root, name)));
+      return definition;
     },
-    events,
-    ttrpc,
+    events: root,
+    ttrpc: root,
   };
   return cached;
 }
