@@ -1,6 +1,8 @@
 // Container options checked by their effect in real containers on the tsd stack, with the real
 // docker CLI: logs --details (log-opt labels/env/tag), --volumes-from, --device, detach keys.
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,4 +146,112 @@ test.serial('--device errors: a missing path or a file that is no device fails t
   t.is(bad.status, 400);
   t.deepEqual(bad.json(), { message: 'invalid device mode: rwx' });
   t.is((await engine.docker('ps', '-aq')).stdout, '');
+});
+
+/** The docker CLI on a terminal: util-linux `script` gives it a pty; we type into script's stdin. */
+function onTerminal(command: string): { write(text: string): void; waitFor(pattern: RegExp): Promise<void>; exited: Promise<number | null>; output(): string } {
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${engine.socketPath}`, DOCKER_CONFIG: join(engine.dir, 'docker-config') }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const check of waiters) check();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    write: (text) => void child.stdin.write(text),
+    output: () => out,
+    exited,
+    // Bounded so that a broken engine fails the test instead of hanging it.
+    waitFor: (pattern) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`${pattern} not seen within 60 s; output so far: ${JSON.stringify(out)}`));
+      }, 60_000);
+      const check = (): void => {
+        if (!pattern.test(out)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+      void exited.then(() => setImmediate(() => waiters.has(check) && (clearTimeout(timer), waiters.delete(check), reject(new Error(`exited before ${pattern}: ${JSON.stringify(out)}`)))));
+    }),
+  };
+}
+
+/** Waits (bounded) until the engine has logged `count` attach events: the CLI is attached. */
+async function attachEvents(count: number): Promise<void> {
+  const query = (): string => `/events?since=0&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent(JSON.stringify({ event: ['attach'] }))}`;
+  for (let i = 0; i < 600; i++) {
+    if ((await engine.api('GET', query())).text.trim().split('\n').filter(Boolean).length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${count} attach events within 60 s`);
+}
+
+const running = async (name: string): Promise<string> => (await engine.dockerOk('inspect', '--format', '{{.State.Running}}', name)).trim();
+
+test.serial('detach keys: ctrl-p ctrl-q leaves run -it, attach and exec -it; --detach-keys changes them; the container keeps running', async (t) => {
+  const run = onTerminal('docker run -it --name dk busybox sh');
+  await run.waitFor(/\/ # /);
+  run.write('echo one-$((40+2))\r');
+  await run.waitFor(/one-42/);
+  run.write('\x10\x11');
+  t.is(await run.exited, 0, run.output());
+  t.is(await running('dk'), 'true');
+
+  const attach = onTerminal('docker attach dk');
+  await attachEvents(2);
+  attach.write('echo two-$((40+3))\r');
+  await attach.waitFor(/two-43/);
+  attach.write('\x10\x11');
+  // The CLI detects the keys itself on a terminal; `docker attach` reports the detach as an error (as with Docker).
+  t.is(await attach.exited, 1, attach.output());
+  t.regex(attach.output(), /read escape sequence/);
+  t.is(await running('dk'), 'true');
+
+  // Custom keys: ctrl-x then "e" detaches; the shell still has what was typed before.
+  const custom = onTerminal('docker attach --detach-keys ctrl-x,e dk');
+  await attachEvents(3);
+  custom.write('echo three-$((40+4))\r');
+  await custom.waitFor(/three-44/);
+  custom.write('\x18e');
+  await custom.exited;
+  t.regex(custom.output(), /read escape sequence/);
+  t.is(await running('dk'), 'true');
+
+  const exec = onTerminal('docker exec -it dk sh');
+  await exec.waitFor(/\/ # /);
+  exec.write('echo four-$((40+5))\r');
+  await exec.waitFor(/four-45/);
+  exec.write('\x10\x11');
+  await exec.exited;
+  t.regex(exec.output(), /read escape sequence/);
+  t.notRegex(exec.output(), /not found/); // nothing but what was typed reached the shell (not the start request's body)
+  t.is(await running('dk'), 'true');
+  t.is(await engine.dockerOk('exec', 'dk', 'echo', 'alive'), 'alive\n');
+
+  // A raw API client that sends the keys: dockerd finds them, ends the stream, the container stays.
+  const raw = connect(engine.socketPath);
+  let rawOut = '';
+  raw.on('data', (d: Buffer) => (rawOut += d.toString()));
+  const ended = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+  raw.write('POST /containers/dk/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-x,e HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n');
+  for (let i = 0; i < 600 && !rawOut.includes('101 UPGRADED'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  raw.write('echo raw-$((1+1))\r');
+  for (let i = 0; i < 600 && !rawOut.includes('raw-2'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  t.regex(rawOut, /raw-2/);
+  raw.write('\x18e');
+  await ended;
+  t.is(await running('dk'), 'true');
+  const detaches = await engine.api('GET', `/events?since=0&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent(JSON.stringify({ event: ['detach'] }))}`);
+  t.is(detaches.text.trim().split('\n').filter(Boolean).length, 1, detaches.text);
+  const bad = await engine.api('POST', '/containers/dk/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-1');
+  t.is(bad.status, 400);
+  t.deepEqual(bad.json(), { message: 'Invalid detach keys (ctrl-1) provided' });
+  await engine.dockerOk('rm', '-f', 'dk');
 });

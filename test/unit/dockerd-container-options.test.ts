@@ -62,3 +62,15 @@ test('tsd-runc plan: mknod sends its mode in octal and major/minor in decimal (t
   const { describePlan } = await import('../../guest/runc/plan/steps.js');
   t.is(describePlan([['mknod', '/r/dev/fuse', 0o20600, 10, 229]]), '"mknod" "/r/dev/fuse" "20600" "10" "229"');
 });
+
+test('detach keys: Docker\'s key names; the scanner holds back a partial sequence and sends it when it breaks', async (t) => {
+  const { DetachScanner, parseDetachKeys } = await import('../../guest/dockerd/containers/io/detach-keys.js');
+  t.deepEqual([...parseDetachKeys('ctrl-p,ctrl-q')], [16, 17]);
+  t.deepEqual([...parseDetachKeys('ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_,a')], [0, 27, 28, 29, 30, 31, 97]);
+  for (const bad of ['ctrl-1', 'ctrl-', 'abc', 'ctrl-A', 'a,,b']) t.throws(() => parseDetachKeys(bad), { message: `Invalid detach keys (${bad}) provided` });
+  const scanner = new DetachScanner(parseDetachKeys('ctrl-p,ctrl-q'));
+  t.deepEqual(scanner.push(Buffer.from('ab\x10')), { forward: Buffer.from('ab'), detached: false });
+  t.deepEqual(scanner.push(Buffer.from('x')), { forward: Buffer.from('\x10x'), detached: false });
+  t.deepEqual(scanner.push(Buffer.from('\x10\x10')), { forward: Buffer.from('\x10'), detached: false });
+  t.deepEqual(scanner.push(Buffer.from('\x11rest')), { forward: Buffer.alloc(0), detached: true });
+});

@@ -1,6 +1,7 @@
 /** POST /containers/{id}/exec, POST /exec/{id}/start (hijacked or detached), GET /exec/{id}/json, POST /exec/{id}/resize. */
 import { TsdError } from '../../../api/errors.js';
 import { sendJson } from '../../error-table.js';
+import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../io/detach-keys.js';
 import { hijack } from '../../http/hijack.js';
 import { checkShape, readJson } from '../../http/json-body.js';
 import type { Router } from '../../router.js';
@@ -9,6 +10,7 @@ import { inspectExec, type ExecConfig, type ExecInstance, type ExecStore } from 
 import { newExecId } from '../exec/exec-process.js';
 import type { ContainerService } from '../service/container-service.js';
 import { outputContentType, writeOutput } from './stream-output.js';
+import { readRequestJson } from './upgrade-body.js';
 
 const EXEC_SHAPE = {
   name: 'ExecConfig',
@@ -21,6 +23,13 @@ export function addExecRoutes(router: Router, service: ContainerService, execs: 
     const body = await readJson<Partial<ExecConfig>>(req.raw);
     checkShape(body, EXEC_SHAPE as never);
     if (!body.Cmd || body.Cmd.length === 0) throw new TsdError('invalid-argument', 'No exec command specified');
+    if (body.DetachKeys) {
+      try {
+        parseDetachKeys(body.DetachKeys);
+      } catch {
+        throw new TsdError('invalid-argument', `Invalid escape keys (${body.DetachKeys}) provided`); // dockerd's wording for exec
+      }
+    }
     if (!record.State.Running) throw new TsdError('conflict', `container ${record.ID} is not running`);
     if (record.State.Paused) throw new TsdError('conflict', `container ${record.ID} is paused, unpause the container before exec`);
     const exec: ExecInstance = {
@@ -44,7 +53,7 @@ export function addExecRoutes(router: Router, service: ContainerService, execs: 
 
   router.add('POST', '/exec/{id}/start', async (req, res) => {
     const exec = execs.get(req.params.id!);
-    const body = (await readJson<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>(req.raw, { optional: true })) ?? {};
+    const body = (await readRequestJson<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] }>(req)) ?? {};
     if (exec.started) throw new TsdError('conflict', `Error: Exec command ${exec.id} has already run`);
     const record = service.find(exec.containerId);
     if (!record.State.Running) throw new TsdError('conflict', `container ${record.ID} is not running`);
@@ -89,7 +98,18 @@ export function addExecRoutes(router: Router, service: ContainerService, execs: 
     const { socket, close } = attached;
     const stdin = running.stdio.stdin;
     if (stdin) {
-      socket.on('data', (chunk: Buffer) => stdin.write(chunk));
+      // With a tty the detach keys end the attach and leave the process running, as with attach.
+      const scanner = tty ? new DetachScanner(parseDetachKeys(exec.config.DetachKeys || DEFAULT_DETACH_KEYS)) : undefined;
+      const onInput = (chunk: Buffer): void => {
+        const { forward, detached } = scanner ? scanner.push(chunk) : { forward: chunk, detached: false };
+        if (forward.length > 0) stdin.write(forward);
+        if (!detached) return;
+        socket.off('data', onInput);
+        socket.removeAllListeners('end');
+        close();
+      };
+      socket.on('data', onInput);
+      socket.resume(); // reading the start body from the socket may have left it paused
       socket.once('end', () => {
         running.stdio.closeStdin();
         void service.deps.containerd.tasks.closeStdin(record.ID, exec.id).catch(() => undefined);

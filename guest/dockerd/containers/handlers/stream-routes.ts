@@ -7,6 +7,7 @@ import type { LogEntry, LogStream } from '../io/json-log.js';
 import { entryNanos, matches, parseLogTime, parseTail, readLog, type LogQuery } from '../io/log-reader.js';
 import type { ContainerService } from '../service/container-service.js';
 import type { ContainerRecord } from '../store/container-record.js';
+import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../io/detach-keys.js';
 import { detailsPrefix } from '../io/log-attrs.js';
 import { outputContentType, writeOutput } from './stream-output.js';
 import type { Writable } from 'node:stream';
@@ -79,6 +80,8 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     const wantStdin = queryBool(req.query, 'stdin') && !!record.Config.OpenStdin;
     const wantStream = queryBool(req.query, 'stream');
     const replay = queryBool(req.query, 'logs');
+    // Checked even when unused, as dockerd does: bad keys are a 400 before the stream starts.
+    const detachKeys = parseDetachKeys(req.query.get('detachKeys') || DEFAULT_DETACH_KEYS);
     const history = replay && record.LogPath ? await readLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }) : [];
     const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
     service.event(record, 'attach');
@@ -87,7 +90,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
       close();
       return;
     }
-    attachClient(service, record, socket, { streams, stdin: wantStdin, tty, close });
+    attachClient(service, record, socket, { streams, stdin: wantStdin, tty, detachKeys, close });
   });
 
   router.add('POST', '/containers/{id}/resize', async (req, res) => {
@@ -104,14 +107,15 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
 
 /**
  * One attached client: output of the current (or next) run to it, its bytes to the container's
- * stdin. The connection ends when the run's output ends; the client closing its side closes
- * stdin when the container has StdinOnce.
+ * stdin. The connection ends when the run's output ends. Without a tty, the client closing its
+ * side closes stdin when the container has StdinOnce. With a tty (as in dockerd) the container's
+ * stdin stays open: the client ending its input, or typing the detach keys, ends only the attach.
  */
 function attachClient(
   service: ContainerService,
   record: ContainerRecord,
   socket: import('node:stream').Duplex,
-  options: { streams: Set<LogStream>; stdin: boolean; tty: boolean; close(): void },
+  options: { streams: Set<LogStream>; stdin: boolean; tty: boolean; detachKeys: Buffer; close(): void },
 ): void {
   const live = service.live(record.ID);
   const onOutput = (stream: LogStream, chunk: Buffer): void => {
@@ -140,8 +144,25 @@ function attachClient(
   const pump = (): void => {
     const stdin = live.stdio?.stdin;
     if (!stdin) return;
-    socket.on('data', (chunk: Buffer) => stdin.write(chunk));
+    const scanner = options.tty ? new DetachScanner(options.detachKeys) : undefined;
+    const onInput = (chunk: Buffer): void => {
+      if (!scanner) {
+        stdin.write(chunk);
+        return;
+      }
+      const { forward, detached } = scanner.push(chunk);
+      if (forward.length > 0) stdin.write(forward);
+      if (!detached) return;
+      socket.off('data', onInput);
+      service.event(record, 'detach');
+      finish();
+    };
+    socket.on('data', onInput);
     socket.once('end', () => {
+      if (options.tty) {
+        finish();
+        return;
+      }
       if (!record.Config.StdinOnce) return;
       // The shim keeps the FIFO open itself: CloseIO is what makes the process see EOF.
       live.stdio?.closeStdin();
