@@ -2,8 +2,10 @@
  * POST /images/create?fromImage=…&tag=…&platform=…: pull an image through containerd, as
  * Docker's containerd image store does: the shared registry client fetches into containerd's
  * content store (under a lease), the image is registered with Images.Create, and its layers are
- * unpacked into overlayfs snapshots. Progress is Docker's JSON stream.
+ * unpacked into overlayfs snapshots. Progress is Docker's JSON stream. Clients pulling the same
+ * image share one download, cancelled when the last of them disconnects (shared-pulls.ts).
  */
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { TsdError } from '../../api/errors.js';
 import { familiarReference, formatReference, parseReference, type ImageReference } from '../../api/oci-image-spec.js';
@@ -16,8 +18,10 @@ import { startJsonStream } from '../http/json-stream.js';
 import type { ApiRequest } from '../router.js';
 import { setImageName } from './image-names.js';
 import { importImage } from './import-image.js';
+import { cancellableClient, cancellableStore, pullCancelled } from './pull-cancel.js';
 import { PullProgress, shortId, type ProgressMessage } from './pull-progress.js';
 import { credentialsOf, decodeRegistryAuth } from './registry-access.js';
+import { SharedPulls } from './shared-pulls.js';
 import { unpackImage } from './unpack.js';
 
 export async function handlePull(ctx: EngineContext, req: ApiRequest, res: ServerResponse): Promise<void> {
@@ -43,11 +47,29 @@ export async function handlePull(ctx: EngineContext, req: ApiRequest, res: Serve
     // No tag parameter at all (`docker pull --all-tags`) and none in the name: every tag.
     const allTags = tag === null && !/:[^/]+$/.test(fromImage) && !fromImage.includes('@');
     const refs = allTags ? await allTagsOf(ctx, ref, credentials) : [ref];
-    for (const one of refs) await pull(ctx, one, { platform, credentials, send: (message) => stream.send(message), signal: stream.signal });
+    const watcher = { send: (message: ProgressMessage) => stream.send(message), signal: stream.signal };
+    for (const one of refs) {
+      await sharedPullsOf(ctx).join(pullKey(one, platform, credentials), watcher, (signal, send) => pull(ctx, one, { platform, credentials, send, signal }));
+    }
     stream.end();
   } catch (error) {
     stream.fail(error);
   }
+}
+
+/** Running pulls per engine (a WeakMap: the context is the engine). */
+const sharedPulls = new WeakMap<EngineContext, SharedPulls>();
+
+export function sharedPullsOf(ctx: EngineContext): SharedPulls {
+  let pulls = sharedPulls.get(ctx);
+  if (!pulls) sharedPulls.set(ctx, (pulls = new SharedPulls()));
+  return pulls;
+}
+
+/** Pulls share a download only when they would fetch the same thing with the same credentials. */
+function pullKey(ref: ImageReference, platform: PlatformSpec | undefined, credentials: { username: string; password: string } | undefined): string {
+  const who = credentials ? createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('hex') : '';
+  return JSON.stringify([formatReference(ref), platform ? formatPlatform(platform) : '', who]);
 }
 
 /** Every tag of the repository, from the registry's tags/list (mirrors first, like a pull). */
@@ -92,13 +114,14 @@ export interface PullOptions {
 /** Pulls `ref` into containerd and names it; returns the image's target digest. */
 export async function pull(ctx: EngineContext, ref: ImageReference, options: PullOptions = {}): Promise<string> {
   const send = options.send ?? (() => undefined);
-  const client = ctx.registry.client(options.credentials);
+  const signal = options.signal ?? new AbortController().signal;
+  const client = cancellableClient(ctx.registry.client(options.credentials), signal);
   const familiar = familiarReference(ref);
   const tagOrDigest = ref.digest ?? ref.tag ?? 'latest';
   const progress = new PullProgress(send);
   try {
     return await ctx.containerd.leases.with('pull', async (lease) => {
-      const store = ctx.containerd.content.withLease(lease);
+      const store = cancellableStore(ctx.containerd.content.withLease(lease), signal);
       const pulled = await pullImage(client, store, ref, {
         platform: options.platform,
         onEvent: (event) => {
@@ -106,7 +129,7 @@ export async function pull(ctx: EngineContext, ref: ImageReference, options: Pul
           progress.onEvent(event);
         },
       });
-      if (options.signal?.aborted) throw new TsdError('unavailable', 'pull cancelled: the client went away');
+      if (signal.aborted) throw pullCancelled();
       const name = formatReference(ref);
       const record = { name, labels: {}, target: pulled.target, createdAt: new Date(), updatedAt: new Date() };
       const image = await ctx.images.load(record);
@@ -124,6 +147,7 @@ export async function pull(ctx: EngineContext, ref: ImageReference, options: Pul
       return pulled.target.digest;
     });
   } catch (error) {
+    if (signal.aborted) throw pullCancelled(); // whatever broke first, the cause is the cancel
     throw pullError(error, ref, options.platform);
   } finally {
     client.close();
