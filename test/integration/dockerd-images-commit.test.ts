@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
+import { chainIds } from '../../guest/dockerd/images/chain-id.js';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
 import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
@@ -32,6 +34,15 @@ test.after.always(async () => {
   await fixtures?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+function ctr(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/ctr', ['--address', join(engine.dir, 'engine', 'containerd.sock'), '--namespace', 'moby', ...args]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ctr ${args.join(' ')} exited ${code}`))));
+  });
+}
 
 async function registryGet(path: string, accept?: string): Promise<Buffer> {
   const response = await fetch(`http://${fixtures.host}${path}`, { headers: accept ? { accept } : {} });
@@ -67,6 +78,10 @@ test.serial('commit makes one gzip layer of added, modified and deleted files; t
   t.deepEqual(image.Config.Cmd, ['cat', '/app/added']);
   const history = (await engine.dockerOk('history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Comment}}', target)).trim().split('\n');
   t.is(history[0], 'sh -c mkdir /app && echo added > /app/added && echo extra:x:7:7::/:/bin/sh >> /etc/passwd && rm /etc/group|files changed');
+
+  // Unpacked at once: the snapshot named by the new top chain ID is committed in containerd.
+  const snapshots = await ctr('snapshots', 'ls');
+  t.regex(snapshots, new RegExp(`^${chainIds(image.RootFS.Layers).at(-1)}\\s+\\S+\\s+Committed`, 'm'));
 
   // The new image runs with the changes; the deleted file stays deleted.
   t.is(await engine.dockerOk('run', '--rm', target), 'added\n');

@@ -89,6 +89,11 @@ test.serial('API versions: Manifests from 1.47 on request only, Descriptor from 
   t.is(v47.Manifests?.length, 2);
   t.is(v47.Descriptor, undefined);
   t.is((await list('1.51')).Manifests, undefined);
+  // Containers counts users from 1.51 on; before, it is always -1.
+  const user = (await engine.dockerOk('create', name)).trim();
+  t.is((await list('1.51') as Summary & { Containers: number }).Containers, 1);
+  t.is((await list('1.50') as Summary & { Containers: number }).Containers, -1);
+  await engine.dockerOk('rm', user);
   const bad = await engine.api('GET', '/v1.51/images/json?manifests=maybe');
   t.is(bad.status, 400);
 

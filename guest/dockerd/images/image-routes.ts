@@ -88,7 +88,8 @@ async function listImages(ctx: EngineContext, req: ApiRequest, res: ServerRespon
   });
   const summaries = [];
   for (const image of images) {
-    const containers = ctx.containers ? (await ctx.containers.usingImage(image.id)).length : -1;
+    // API 1.51 made Containers the count of containers using the image; before, it was always -1.
+    const containers = atLeast(req, 51) && ctx.containers ? (await ctx.containers.usingImage(image.id)).length : -1;
     const summary = await imageSummary(ctx.containerd, image, containers);
     // API 1.48 adds the target descriptor; 1.47 the per-manifest summaries on request (manifests=1).
     if (atLeast(req, 48)) summary.Descriptor = { mediaType: image.target.mediaType, digest: image.target.digest, size: image.target.size };
