@@ -102,6 +102,9 @@ test.serial('commit makes one gzip layer of added, modified and deleted files; t
   t.is(`sha256:${createHash('sha256').update(blob).digest('hex')}`, top.digest);
   const tar = gunzipSync(blob);
   t.is(`sha256:${createHash('sha256').update(tar).digest('hex')}`, image.RootFS.Layers.at(-1)!);
+  // In containerd's content store the blob carries its diff ID, as containerd's differ labels it.
+  const contentLine = (await ctr('content', 'ls')).split('\n').find((line) => line.startsWith(top.digest)) ?? '';
+  t.true(contentLine.includes(`containerd.io/uncompressed=${image.RootFS.Layers.at(-1)!}`), contentLine);
   const names = tarNames(tar);
   t.true(names.includes('etc/.wh.group'), names.join(' '));
   t.true(names.includes('app/added'));

@@ -45,10 +45,13 @@ export async function writeGzipLayer(store: ContentStore, tar: AsyncIterable<Buf
     }
     const diffId = `sha256:${uncompressed.digest('hex')}`;
     const digest = `sha256:${compressed.digest('hex')}`;
+    const labels = { 'containerd.io/uncompressed': diffId };
     try {
-      await writer.commit(size, digest, { labels: { 'containerd.io/uncompressed': diffId } });
+      await writer.commit(size, digest, { labels });
     } catch (error) {
       if ((error as { code?: string }).code !== 'already-exists') throw error;
+      // The same bytes were committed before (by an import, say): make sure they carry the label.
+      await store.update(digest, labels, ['labels.containerd.io/uncompressed']);
     }
     committed = true;
     return { descriptor: { mediaType: MediaType.dockerLayerGzip, digest, size }, diffId, empty: tarSize <= EMPTY_TAR_SIZE };
