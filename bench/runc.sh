@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark: tsd-runc beside Debian's runc on the same busybox bundle (hyperfine), then where
-# tsd-runc's time goes (TSD_RUNC_TIMING marks). Run as root after `npm run build`:
+# Benchmark: tsd-runc beside Debian's runc on the same busybox bundle (hyperfine): run, the
+# create+start+delete cycle and each of its verbs alone, then where tsd-runc's `run` time goes
+# (TSD_RUNC_TIMING marks). bin/tsd-runc is the C front end: start and delete take its fast path
+# here (no hooks), create and run exec Node. Run as root after `npm run build`:
 #   bash bench/runc.sh            # prints markdown; paste into docs/benchmarks.md (runc section)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,24 @@ hyperfine --warmup 3 --runs "$RUNS" --export-markdown "$work/cycle.md" \
   -n "runc create+start+delete" "$RUNC --root $work/state/runc create -b $bundle bench-c >/dev/null && $RUNC --root $work/state/runc start bench-c && $RUNC --root $work/state/runc delete -f bench-c" \
   -n "tsd-runc create+start+delete" "$TSD --root $work/state/tsd create -b $bundle bench-c >/dev/null && $TSD --root $work/state/tsd start bench-c && $TSD --root $work/state/tsd delete -f bench-c" >/dev/null
 cat "$work/cycle.md"
+echo
+# Each verb of the cycle alone: a prepare script brings the container to the state the verb needs
+# (for delete: stopped, /bin/true has exited, as `state` confirms).
+per_verb=()
+for rt in runc tsd-runc; do
+  if [ $rt = runc ]; then bin="$RUNC --root $work/state/runc"; else bin="$TSD --root $work/state/tsd"; fi
+  printf '%s\n' "$bin delete -f bench-v >/dev/null 2>&1; true" > "$work/$rt-none.sh"
+  printf '%s\n' "$bin delete -f bench-v >/dev/null 2>&1; $bin create -b $bundle bench-v" > "$work/$rt-created.sh"
+  printf '%s\n' "$bin delete -f bench-v >/dev/null 2>&1; $bin create -b $bundle bench-v && $bin start bench-v" \
+    "for i in \$(seq 200); do $bin state bench-v | grep -q '\"stopped\"' && exit 0; sleep 0.01; done; exit 1" > "$work/$rt-stopped.sh"
+  per_verb+=(--prepare "sh $work/$rt-none.sh" -n "$rt create" "$bin create -b $bundle bench-v"
+    --prepare "sh $work/$rt-created.sh" -n "$rt start" "$bin start bench-v"
+    --prepare "sh $work/$rt-stopped.sh" -n "$rt delete (stopped)" "$bin delete bench-v")
+done
+hyperfine -N --warmup 2 --runs "$RUNS" --export-markdown "$work/verbs.md" "${per_verb[@]}" >/dev/null
+sh "$work/runc-none.sh"
+sh "$work/tsd-runc-none.sh"
+cat "$work/verbs.md"
 echo
 hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$work/floor.md" \
   -n "node -e 0 (Node's own start)" "$tsd_node -e 0" \

@@ -167,10 +167,13 @@ int main(int argc, char **argv)
 	f.trace = trace && !strcmp(trace, "1");
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"); i++) {
+		why = "a global flag the runtime handles";
 		int k = global_flag(argv, argc, &i, &value);
 		const char *name = k < 0 ? "" : GLOBAL_FLAGS[k].name;
 		if (k < 0 || (!GLOBAL_FLAGS[k].value && strcmp(name, "debug") && is_true(value)))
 			goto node; /* unknown or missing value, help, version, systemd-cgroup */
+		if (GLOBAL_FLAGS[k].value && !*value)
+			goto node; /* e.g. --root= : the runtime's path.join() reads it differently */
 		if (!strcmp(name, "root"))
 			f.root = value;
 		else if (!strcmp(name, "log"))
@@ -181,6 +184,7 @@ int main(int argc, char **argv)
 			f.json = !strcmp(value, "json");
 		} else if (!strcmp(name, "debug"))
 			f.debug = is_true(value);
+		why = "not a fast verb";
 	}
 	if (i >= argc)
 		goto node;
@@ -198,8 +202,8 @@ int main(int argc, char **argv)
 	size_t len = strlen(verb) + 2;
 	for (int k = first; k < argc; k++)
 		len += strlen(argv[k]) + 1;
-	if (!(f.line = malloc(len)))
-		goto node;
+	if (len > 512 || !(f.line = malloc(len)))
+		goto node; /* front_log's line has room for 512 */
 	strcpy(f.line, verb);
 	strcat(f.line, " ");
 	for (int k = first; k < argc; k++)
