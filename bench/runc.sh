@@ -71,16 +71,22 @@ hyperfine -N --warmup 3 --runs "$RUNS" --export-markdown "$work/floor.md" \
   -n "runc --version" "$RUNC --version" >/dev/null
 cat "$work/floor.md"
 echo
-echo "### Where \`tsd-runc run /bin/true\` spends its time (ms since process start, median of $RUNS)"
+echo "### Where \`tsd-runc run /bin/true\` spends its time (ms since process start, median of $RUNS; CPU: the Node process's own, helper and container not included)"
 echo
 for i in $(seq "$RUNS"); do
-  TSD_RUNC_TIMING=1 "$TSD" --root "$work/state/tsd" run -b "$bundle" bench-timing 2>&1 >/dev/null | sed -n 's/^tsd-runc timing //p'
+  TSD_RUNC_TIMING=1 "$TSD" --root "$work/state/tsd" run -b "$bundle" bench-timing 2>&1 >/dev/null | sed -n 's/^tsd-runc timing\(-cpu\)\{0,1\} /&/p'
 done | node -e '
-  const lines = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-  const median = (k) => { const v = lines.map((l) => l[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-  const keys = Object.keys(lines[0]);
+  const all = require("fs").readFileSync(0, "utf8").trim().split("\n");
+  const parse = (prefix) => all.filter((l) => l.startsWith(prefix + " ")).map((l) => JSON.parse(l.slice(prefix.length + 1)));
+  const wall = parse("tsd-runc timing"), cpu = parse("tsd-runc timing-cpu");
+  const median = (lines, k) => { const v = lines.map((l) => l[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  const keys = Object.keys(wall[0]);
   const what = { main: "Node bootstrap + bundle evaluated", "verb-loaded": "verb module loaded", "plan-built": "bundle read, spec validated, cgroup manager, plan built", "sync-setup": "helper started, plan read, clone; the container stops at its first sync point", "cgroup-applied": "state saved; cgroup created and joined (cgroup.procs in each hierarchy)", "cgroup-set": "limits written", "helper-ready": "mounts, /dev, pivot_root, identity (until ready)", "container-exited": "container ran /bin/true", done: "cleanup: cgroup removed, state deleted" };
-  console.log("| mark | at (ms) | step (ms) | what |\n| --- | ---: | ---: | --- |");
-  let prev = 0;
-  for (const k of keys) { const m = median(k); console.log(`| ${k} | ${m.toFixed(1)} | ${(m - prev).toFixed(1)} | ${what[k] ?? ""} |`); prev = m; }
+  console.log("| mark | at (ms) | step (ms) | CPU at (ms) | CPU step (ms) | what |\n| --- | ---: | ---: | ---: | ---: | --- |");
+  let prev = 0, prevCpu = 0;
+  for (const k of keys) {
+    const m = median(wall, k), c = median(cpu, k);
+    console.log(`| ${k} | ${m.toFixed(1)} | ${(m - prev).toFixed(1)} | ${c.toFixed(1)} | ${(c - prevCpu).toFixed(1)} | ${what[k] ?? ""} |`);
+    prev = m; prevCpu = c;
+  }
 '
