@@ -1,6 +1,6 @@
 /**
  * Host-mode engine launcher: `npm run engine -- --root DIR --socket PATH [--config-file FILE]
- * [--node PATH] [--debug]`. Runs containerd and dockerd in the foreground (restarting one that
+ * [--node PATH] [--containerd SOCK] [--debug]`. Runs containerd and dockerd in the foreground (restarting one that
  * exits on its own) until SIGINT/SIGTERM, then stops both. Prints `engine ready: unix://PATH` once the Engine API answers.
  *
  * dockerd gets <root>/daemon.json: the user's --config-file with this engine's own bridge name,
@@ -18,7 +18,7 @@ import { chooseNode } from './guest-node.js';
 import { engineLayout, networkDefaults } from './engine-layout.js';
 import { startEngine } from './supervisor.js';
 
-const USAGE = 'usage: npm run engine -- --root DIR --socket PATH [--config-file FILE] [--node PATH] [--debug]';
+const USAGE = 'usage: npm run engine -- --root DIR --socket PATH [--config-file FILE] [--node PATH] [--containerd SOCK] [--debug]';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,6 +27,8 @@ async function main(): Promise<number> {
       socket: { type: 'string' },
       'config-file': { type: 'string' },
       node: { type: 'string' },
+      // An already running containerd to use instead of starting bin/tsd-containerd (like dockerd's --containerd).
+      containerd: { type: 'string' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
     node: node.path,
     projectRoot,
     dockerdArgs: values.debug ? ['--debug'] : [],
+    containerdAddress: values.containerd ? resolve(values.containerd) : undefined,
   });
   process.stdout.write(`engine ready: unix://${resolve(values.socket)}\n`);
   const outcome = await Promise.race([signalled.then((signal) => ({ signal })), engine.failed.then((exit) => ({ exit }))]);

@@ -23,13 +23,18 @@ export interface SupervisorOptions {
   projectRoot: string;
   /** Extra dockerd arguments (e.g. --debug). */
   dockerdArgs?: string[];
+  /**
+   * A containerd that is already running (e.g. Debian's, for comparison tests): dockerd uses it
+   * and the launcher starts and stops no containerd of its own.
+   */
+  containerdAddress?: string;
   /** Where daemon output goes; default: the launcher's stdout/stderr, prefixed. */
   log?: (line: string) => void;
 }
 
 export interface RunningEngine {
-  /** Current processes (a restarted daemon is a new process). */
-  containerd(): ChildProcess;
+  /** Current processes (a restarted daemon is a new process); no containerd when an external one is used. */
+  containerd(): ChildProcess | undefined;
   dockerd(): ChildProcess;
   /** Resolves when a daemon keeps exiting (more than MAX_RESTARTS in RESTART_WINDOW_MS) or cannot restart. */
   failed: Promise<{ name: string; code: number | null; signal: NodeJS.Signals | null }>;
@@ -67,7 +72,7 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
       '-H', `unix://${options.socketPath}`,
       '--data-root', layout.dataRoot,
       '--exec-root', layout.execRoot,
-      '--containerd', layout.containerdAddress,
+      '--containerd', options.containerdAddress ?? layout.containerdAddress,
       '--config-file', layout.daemonJson,
       ...(options.dockerdArgs ?? []),
     ], layout, log),
@@ -117,13 +122,13 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
     }
   };
   try {
-    await launch(containerd);
+    if (!options.containerdAddress) await launch(containerd);
     await launch(dockerd);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { containerd: () => current.get('containerd')!, dockerd: () => current.get('dockerd')!, failed, stop };
+  return { containerd: () => current.get('containerd'), dockerd: () => current.get('dockerd')!, failed, stop };
 }
 
 function spawnDaemon(

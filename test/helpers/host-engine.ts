@@ -1,18 +1,29 @@
 /**
- * A host-mode engine for tests: `npm run engine`'s launcher (guest/engine/main.ts, containerd +
- * dockerd from the built bundles) on temporary dirs and socket, with a `docker(...args)` runner
- * for the real CLI (/usr/local/bin/docker, DOCKER_HOST set, its own DOCKER_CONFIG) and `api()` for
- * raw requests over the socket. Stopped by PID (SIGTERM to the launcher, which stops both daemons).
+ * The one way tests start an engine: `npm run engine`'s launcher (guest/engine/main.ts, containerd +
+ * dockerd from the built bundles) on temporary dirs and socket, with its own bridge (derived from
+ * the root by the launcher) and its own cgroup parent, so it runs beside other engines. It has a
+ * `docker(...args)` runner for the real CLI (/usr/local/bin/docker, DOCKER_HOST set, its own
+ * DOCKER_CONFIG) and `api()` for raw requests over the socket. Stopped by PID (SIGTERM to the
+ * launcher, which stops both daemons), then whatever a killed daemon left is removed.
  *
- *   const engine = await startHostEngine({ daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`] } });
+ * Two stacks below dockerd (`stack`, default "tsd"; `stackFromEnv()` reads TSD_CONTAINERS_STACK):
+ *   tsd     bin/tsd-containerd + our shim (io.containerd.tsd.v2) + tsd-runc — what the guest runs
+ *   debian  Debian's containerd 1.6 + its runc shim + Debian runc, started here and handed to the
+ *           launcher with --containerd — the reference for the same API (opt-in)
+ *
+ *   const engine = await startHostEngine({ registry: fixtures.host });
  *   const { stdout } = await engine.docker('pull', 'busybox');
  *   await engine.stop();
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 export const DOCKER_CLI = '/usr/local/bin/docker';
 const LAUNCHER = resolve('guest/engine/main.ts');
@@ -32,9 +43,23 @@ export interface ApiResponse {
   json<T = unknown>(): T;
 }
 
+export type Stack = 'tsd' | 'debian';
+
+/** TSD_CONTAINERS_STACK=debian runs a test file on Debian's containerd + runc instead of ours. */
+export function stackFromEnv(): Stack {
+  return process.env.TSD_CONTAINERS_STACK === 'debian' ? 'debian' : 'tsd';
+}
+
 export interface HostEngine {
   dir: string;
   socketPath: string;
+  stack: Stack;
+  /** The engine's cgroup parent: container cgroups are <controller>/<cgroupParent>/<id>. */
+  cgroupParent: string;
+  /** dockerd's data root (containers/<id>/… there). */
+  dataRoot: string;
+  /** containerd's state dir (the runtime's bundles under io.containerd.runtime.v2.task/moby/<id>). */
+  containerdState: string;
   /** DOCKER_HOST value. */
   host: string;
   /** Output of the launcher and both daemons so far (for failure messages). */
@@ -53,13 +78,25 @@ export interface HostEngine {
    * Sends `signal` to a daemon and waits until the launcher has started it again and the Engine
    * API answers (bounded). For crash and live-restore tests.
    */
-  crash(daemon: 'containerd' | 'dockerd', signal?: NodeJS.Signals): Promise<void>;
+  crash(daemon: 'containerd' | 'dockerd', signal?: NodeJS.Signals, options?: CrashOptions): Promise<void>;
   /** SIGTERM to the launcher, wait for it, remove the dirs (unless keep). */
   stop(options?: { keep?: boolean }): Promise<void>;
   launcher: ChildProcess;
 }
 
+export interface CrashOptions {
+  /**
+   * Runs while the daemon is down: it is stopped (SIGSTOP, so it notices nothing) before, and gets
+   * the signal after. For "what happened while dockerd was down" tests.
+   */
+  whileDown?: () => Promise<void>;
+}
+
 export interface HostEngineOptions {
+  /** A registry on loopback: docker.io's mirror and insecure (plain HTTP), never Docker Hub itself. */
+  registry?: string;
+  /** What runs below dockerd (default tsd). */
+  stack?: Stack;
   /** Written to a file passed as --config-file. */
   daemonJson?: Record<string, unknown>;
   /** Extra launcher arguments. */
@@ -70,14 +107,30 @@ export interface HostEngineOptions {
 
 export async function startHostEngine(options: HostEngineOptions = {}): Promise<HostEngine> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'tsdtest-engine-')));
+  const stack = options.stack ?? 'tsd';
   const socketPath = join(dir, 'docker.sock');
-  const args = ['--import', 'tsx', LAUNCHER, '--root', join(dir, 'engine'), '--socket', socketPath, ...(options.args ?? [])];
-  if (options.daemonJson) {
-    await writeFile(join(dir, 'daemon.json'), JSON.stringify(options.daemonJson));
+  const root = join(dir, 'engine');
+  const cgroupParent = `/tsdtest-${randomBytes(3).toString('hex')}`;
+  const args = ['--import', 'tsx', LAUNCHER, '--root', root, '--socket', socketPath, ...(options.args ?? [])];
+  const daemonJson = {
+    ...(options.registry ? { 'registry-mirrors': [`http://${options.registry}`], 'insecure-registries': [options.registry], 'docker-hub-origin': false } : {}),
+    ...options.daemonJson,
+  };
+  if (options.daemonJson || options.registry) {
+    await writeFile(join(dir, 'daemon.json'), JSON.stringify(daemonJson));
     args.push('--config-file', join(dir, 'daemon.json'));
   }
-  const launcher = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  const debian = stack === 'debian' ? await startDebianContainerd(dir, root, (text) => (output += text)) : undefined;
+  if (debian) args.push('--containerd', debian.address);
+  // Our shim is found on PATH (bin/), as containerd finds containerd-shim-<name>-v2.
+  const env = {
+    ...process.env,
+    PATH: `${resolve('bin')}:${process.env.PATH ?? ''}`,
+    TSD_CGROUP_PARENT: cgroupParent,
+    TSD_CONTAINER_RUNTIME: stack === 'debian' ? 'io.containerd.runc.v2' : 'io.containerd.tsd.v2',
+  };
+  const launcher = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   launcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const onExit = (): void => {
@@ -107,14 +160,15 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
       process.kill(launcher.pid, 'SIGTERM');
       await exited;
     }
+    await debian?.stop();
     if (!options.dir) await rm(dir, { recursive: true, force: true });
     throw error;
   }
 
-  const env = { ...process.env, DOCKER_HOST: `unix://${socketPath}`, DOCKER_CONFIG: join(dir, 'docker-config') };
+  const cliEnv = { ...process.env, DOCKER_HOST: `unix://${socketPath}`, DOCKER_CONFIG: join(dir, 'docker-config') };
   const dockerWith = (opts: { input?: Buffer | string; timeoutMs?: number; env?: Record<string, string> }, ...cliArgs: string[]): Promise<DockerResult> =>
     new Promise((resolvePromise, reject) => {
-      const child = spawn(DOCKER_CLI, cliArgs, { env: { ...env, ...opts.env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      const child = spawn(DOCKER_CLI, cliArgs, { env: { ...cliEnv, ...opts.env }, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -132,9 +186,14 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
     });
   const docker = (...cliArgs: string[]): Promise<DockerResult> => dockerWith({}, ...cliArgs);
 
+  const running = (): boolean => launcher.exitCode === null && launcher.signalCode === null;
   return {
     dir,
     socketPath,
+    stack,
+    cgroupParent,
+    dataRoot: join(root, 'docker'),
+    containerdState: join(root, 'containerd', 'state'),
     host: `unix://${socketPath}`,
     launcher,
     log: () => output,
@@ -147,11 +206,21 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
     },
     api: (method, path, opts = {}) => apiRequest(socketPath, method, path, opts),
     pid: (daemon) => readPid(dir, daemon),
-    async crash(daemon, signal = 'SIGKILL') {
+    async crash(daemon, signal = 'SIGKILL', crashOptions = {}) {
       const before = await readPid(dir, daemon);
-      process.kill(before, signal);
       const restarted = `${daemon} exited`;
       const seenBefore = output.split(restarted).length;
+      if (crashOptions.whileDown) {
+        process.kill(before, 'SIGSTOP');
+        try {
+          await crashOptions.whileDown();
+        } finally {
+          process.kill(before, signal);
+          process.kill(before, 'SIGCONT'); // a stopped process acts on a pending SIGTERM only once continued
+        }
+      } else {
+        process.kill(before, signal);
+      }
       for (let i = 0; i < 600; i++) {
         const again = output.split(restarted).length > seenBefore;
         const pid = again ? await readPid(dir, daemon).catch(() => before) : before;
@@ -161,15 +230,91 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
       throw new Error(`${daemon} did not come back after ${signal}:\n${output}`);
     },
     async stop(stopOptions = {}) {
+      // Containers first (a test may leave some running), while dockerd still answers.
+      if (running() && !stopOptions.keep) {
+        const ids = (await docker('ps', '-aq')).stdout.trim();
+        if (ids) await docker('rm', '-f', ...ids.split('\n'));
+      }
       process.off('exit', onExit);
-      if (launcher.pid !== undefined && launcher.exitCode === null && launcher.signalCode === null) {
+      if (launcher.pid !== undefined && running()) {
         const exited = new Promise<void>((resolvePromise) => launcher.once('exit', () => resolvePromise()));
         process.kill(launcher.pid, 'SIGTERM');
         await exited;
       }
-      if (!stopOptions.keep) await rm(dir, { recursive: true, force: true });
+      await debian?.stop();
+      if (!stopOptions.keep) {
+        await removeLeftovers(dir, root, cgroupParent);
+        await rm(dir, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/** Debian's containerd on its own config, root and state (under the launcher's layout paths). */
+async function startDebianContainerd(dir: string, root: string, sink: (text: string) => void): Promise<{ address: string; stop(): Promise<void> }> {
+  const address = join(dir, 'containerd-debian.sock');
+  await mkdir(root, { recursive: true });
+  await writeFile(join(dir, 'containerd.toml'), [
+    'version = 2', `root = "${root}/containerd/root"`, `state = "${root}/containerd/state"`, 'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+    '[grpc]', `  address = "${address}"`, '[ttrpc]', `  address = "${address}.ttrpc"`, '[debug]', '  address = ""', '[metrics]', '  address = ""',
+  ].join('\n'));
+  const child = spawn('/usr/bin/containerd', ['--config', join(dir, 'containerd.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const onExit = (): void => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+  process.once('exit', onExit);
+  let seen = '';
+  const booted = new Promise<void>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Debian containerd not ready in 60 s:\n${seen}`)), 60_000);
+    const onData = (d: Buffer): void => {
+      seen += d.toString();
+      sink(d.toString());
+      if (seen.includes('containerd successfully booted')) {
+        clearTimeout(timer);
+        resolvePromise();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Debian containerd exited with ${code}:\n${seen}`));
+    });
+  });
+  const stop = async (): Promise<void> => {
+    process.off('exit', onExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await booted;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, stop };
+}
+
+/**
+ * What a killed daemon leaves: mounts under the dir, the nftables table and bridge of this engine
+ * (found by its bridge name, which no other engine uses), the cgroup parent.
+ */
+async function removeLeftovers(dir: string, root: string, cgroupParent: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
+  for (const m of mounts.reverse()) await run('umount', ['-l', m]).catch(() => undefined);
+  const bridge = await readFile(join(root, 'daemon.json'), 'utf8').then((text) => (JSON.parse(text) as { bridge?: string }).bridge, () => undefined);
+  if (bridge) {
+    const tables = (await run('nft', ['list', 'tables']).catch(() => ({ stdout: '' }))).stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0] === 'table');
+    for (const [, family, name] of tables) {
+      const body = (await run('nft', ['list', 'table', family!, name!]).catch(() => ({ stdout: '' }))).stdout;
+      if (body.includes(`"${bridge}"`)) await run('nft', ['delete', 'table', family!, name!]).catch(() => undefined);
+    }
+    await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+  }
+  // Children first (empty cgroups of containers a runtime had not removed yet), then the parent.
+  for (const sub of ['memory', 'cpu', 'pids', 'blkio', 'cpuset', 'devices', 'freezer', 'cpuacct', 'hugetlb', 'unified', 'systemd', '']) {
+    await run('find', [join('/sys/fs/cgroup', sub, cgroupParent), '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']).catch(() => undefined);
+  }
 }
 
 async function readPid(dir: string, daemon: string): Promise<number> {

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
+import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
 
 let fixtures: FixtureRegistry;
-let engine: ContainersEngine;
+let engine: HostEngine;
 let scratch: string;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startContainersEngine({ registry: fixtures.host });
+  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
   await engine.dockerOk('pull', 'busybox');
   scratch = await mkdtemp(join(tmpdir(), 'tsdtest-cp-'));
 });

@@ -7,15 +7,15 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
+import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
 
 let fixtures: FixtureRegistry;
-let engine: ContainersEngine;
+let engine: HostEngine;
 let scratch: string;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startContainersEngine({ registry: fixtures.host });
+  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
   await engine.dockerOk('pull', 'busybox');
   scratch = await mkdtemp(join(tmpdir(), 'tsdtest-opts-'));
 });
@@ -107,7 +107,7 @@ test.serial('--device makes the node (major/minor, mode) and the device cgroup a
   // /dev/fuse was given rwm, /dev/myfuse (the same device) r: the v1 devices cgroup merges them.
   t.is(await exec('dd if=/dev/fuse of=/dev/null count=0 2>/dev/null && echo read-ok; dd if=/dev/zero of=/dev/fuse count=0 2>/dev/null && echo write-ok'), 'read-ok\nwrite-ok\n');
   // The spec containerd got: the nodes in linux.devices, the rules after Docker's defaults.
-  const bundle = JSON.parse(await readFile(join(engine.dir, 'ctrd-state', 'io.containerd.runtime.v2.task', 'moby', id, 'config.json'), 'utf8')) as {
+  const bundle = JSON.parse(await readFile(join(engine.containerdState, 'io.containerd.runtime.v2.task', 'moby', id, 'config.json'), 'utf8')) as {
     linux: { devices: unknown[]; resources: { devices: Array<{ allow: boolean; type?: string; major?: number | null; minor?: number | null; access: string }> } };
   };
   t.deepEqual(bundle.linux.devices, [

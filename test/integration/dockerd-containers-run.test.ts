@@ -3,14 +3,14 @@
 // the other container suites; TSD_CONTAINERS_STACK=debian runs it on Debian's containerd + runc.
 import test from 'ava';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
+import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
 
 let fixtures: FixtureRegistry;
-let engine: ContainersEngine;
+let engine: HostEngine;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startContainersEngine({ registry: fixtures.host });
+  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
   await engine.dockerOk('pull', 'busybox');
 });
 
@@ -73,7 +73,7 @@ test.serial('-d, logs (follow, tail, timestamps, split streams), wait, inspect',
   t.is(inspect.Config.Image, 'busybox');
   t.regex(inspect.Image, /^sha256:[a-f0-9]{64}$/);
   t.is(inspect.HostConfig.NetworkMode, 'bridge');
-  t.is(inspect.LogPath, `${engine.dir}/data/containers/${id}/${id}-json.log`);
+  t.is(inspect.LogPath, `${engine.dataRoot}/containers/${id}/${id}-json.log`);
   await engine.dockerOk('rm', 'logger');
 });
 

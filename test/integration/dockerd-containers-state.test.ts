@@ -1,19 +1,20 @@
 // Limits, tty, ps filters, update/top/stats, bad input, restart policies, healthchecks and live
-// restore, with the real docker CLI against our dockerd (real containerd + runc underneath).
+// restore, with the real docker CLI against our dockerd on the tsd stack (TSD_CONTAINERS_STACK=debian:
+// Debian's containerd + runc underneath).
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { startContainersEngine, type ContainersEngine } from './dockerd-containers-harness.js';
+import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
 
 let fixtures: FixtureRegistry;
-let engine: ContainersEngine;
+let engine: HostEngine;
 
 test.before(async () => {
   fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startContainersEngine({ registry: fixtures.host });
+  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
   await engine.dockerOk('pull', 'busybox');
 });
 
@@ -158,9 +159,9 @@ test.serial('healthcheck: State.Health goes healthy, then unhealthy when the che
 test.serial('live restore: a container keeps running across a dockerd restart and its logs keep flowing', async (t) => {
   await engine.dockerOk('run', '-d', '--name', 'survivor', 'busybox', 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick$i; sleep 0.2; done');
   const pid = await inspect('survivor', '{{.State.Pid}}');
-  await engine.stopDockerd('SIGKILL');
+  // kill -9 dockerd; the launcher starts it again, like a supervisor would.
+  await engine.crash('dockerd', 'SIGKILL');
   t.true(await readFile(`/proc/${pid}/status`, 'utf8').then(() => true, () => false), 'the container process outlived dockerd');
-  await engine.startDockerd();
   t.is(await inspect('survivor', '{{.State.Status}} {{.State.Pid}}'), `running ${pid}`);
   const before = (await engine.dockerOk('logs', 'survivor')).split('\n').filter(Boolean).length;
   const after = await eventually(async () => String((await engine.dockerOk('logs', 'survivor')).split('\n').filter(Boolean).length > before + 2), 'true');
@@ -189,9 +190,8 @@ test.serial('restart policy across an engine restart: an always container that d
   await engine.dockerOk('run', '-d', '--name', 'stopped-by-user', '--restart', 'unless-stopped', 'busybox', 'sleep', '300');
   await engine.dockerOk('stop', '-t', '0', 'stopped-by-user');
   const pid = Number(await inspect('keeper', '{{.State.Pid}}'));
-  await engine.stopDockerd('SIGKILL');
-  process.kill(pid, 'SIGKILL');
-  await engine.startDockerd();
+  // The container dies while dockerd is down (stopped, then killed; the launcher starts it again).
+  await engine.crash('dockerd', 'SIGKILL', { whileDown: async () => void process.kill(pid, 'SIGKILL') });
   // The exit may be noticed at restore or by the exit monitor right after; either way it restarts.
   t.is(await eventually(() => inspect('keeper', '{{.RestartCount}} {{.State.Status}}'), '1 running'), '1 running');
   t.not(Number(await inspect('keeper', '{{.State.Pid}}')), pid);
