@@ -4,8 +4,9 @@
  * TSD_RUNC_FRONT_DEBUG=1 the front end says on stderr which path it took, so both are observable.
  */
 import test from 'ava';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { makeBusyboxBundle } from '../helpers/busybox-bundle.js';
 import { RuncCli, processAlive } from '../helpers/runc-cli.js';
@@ -283,5 +284,41 @@ test('the runtime\'s own delete removes the cgroup directories recorded at creat
     t.deepEqual(runc.leftovers(), []);
   } finally {
     await done();
+  }
+});
+
+test('the guest image layout: /usr/bin/tsd-runc → /opt/tsd/bin/tsd-runc runs /opt/tsd/runc.mjs with the helper beside it', async (t) => {
+  // The same files and links the image builder installs (src/image/artifacts.ts, images/rootfs), under a temporary root.
+  const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  const root = mkdtempSync(join(tmpdir(), 'tsdtest-front-layout-'));
+  const opt = join(root, 'opt/tsd');
+  mkdirSync(join(opt, 'bin'), { recursive: true });
+  mkdirSync(join(opt, 'native', arch), { recursive: true });
+  mkdirSync(join(root, 'usr/bin'), { recursive: true });
+  copyFileSync(resolve(`dist/native/${arch}/tsd-runc`), join(opt, 'bin/tsd-runc'));
+  copyFileSync(resolve('dist/guest/runc.mjs'), join(opt, 'runc.mjs'));
+  copyFileSync(resolve(`dist/native/${arch}/tsd-runc-helper`), join(opt, 'native', arch, 'tsd-runc-helper'));
+  for (const file of ['bin/tsd-runc', `native/${arch}/tsd-runc-helper`]) chmodSync(join(opt, file), 0o755);
+  symlinkSync(join(opt, 'bin/tsd-runc'), join(root, 'usr/bin/tsd-runc'));
+  const runc = new RuncCli(join(root, 'usr/bin/tsd-runc'));
+  const bundle = makeBusyboxBundle(['sh', '-c', 'echo in-guest-layout']);
+  const cid = id('layout');
+  try {
+    const version = await runc.run(['--version']);
+    t.regex(version.stdout, /^tsd-runc version \d+\.\d+\.\d+\n/, version.stderr);
+    const run = await runc.run(['run', '--bundle', bundle.dir, cid]);
+    t.is(run.code, 0, run.stderr);
+    t.is(run.stdout, 'in-guest-layout\n');
+    await runc.ok(['create', '--bundle', bundle.dir, cid]);
+    const start = await runc.run(['start', cid]);
+    t.regex(start.stderr, FAST('start'));
+    await waitUntil('the container to stop', () => !existsSync(join(runc.root, cid, 'exec.fifo')));
+    const del = await runc.run(['delete', '--force', cid]);
+    t.regex(del.stderr, FAST('delete'));
+    t.deepEqual(runc.leftovers(), []);
+  } finally {
+    await runc.cleanup();
+    bundle.remove();
+    rmSync(root, { recursive: true, force: true });
   }
 });
