@@ -110,3 +110,31 @@ test.serial('API versions: Manifests from 1.47 on request only, Descriptor from 
   t.is(inspect.json<{ Manifests: ManifestSummary[] }>().Manifests[0]!.ID, fixtures.images.busybox.digest);
   t.is((await engine.api('GET', '/v1.47/images/busybox/json?manifests=1')).json<{ Manifests?: unknown }>().Manifests, undefined);
 });
+
+test.serial('inspect and history take a platform (API 1.49/1.48): the manifest for exactly it, dockerd errors otherwise', async (t) => {
+  await engine.dockerOk('pull', '--platform', 'linux/arm64', name);
+  await engine.dockerOk('pull', '--platform', 'linux/amd64', name);
+  const arch = (platform: string): Promise<string> => engine.dockerOk('image', 'inspect', '--platform', platform, '--format', '{{.Architecture}} {{.Variant}} {{len .RootFS.Layers}}', name);
+  t.is((await arch('linux/arm64')).trim(), 'arm64 v8 1');
+  t.is((await arch('linux/arm64/v8')).trim(), 'arm64 v8 1');
+  t.is((await arch('linux/amd64')).trim(), 'amd64  1');
+  const arm64Layer = (await engine.dockerOk('image', 'inspect', '--platform', 'linux/arm64', '--format', '{{index .RootFS.Layers 0}}', name)).trim();
+  const amd64Layer = (await engine.dockerOk('image', 'inspect', '--platform', 'linux/amd64', '--format', '{{index .RootFS.Layers 0}}', name)).trim();
+  t.not(arm64Layer, amd64Layer);
+  const history = await engine.docker('history', '--platform', 'linux/arm64', name);
+  t.is(history.code, 0, history.stderr);
+
+  const missing = await engine.docker('image', 'inspect', '--platform', 'linux/s390x', name);
+  t.not(missing.code, 0);
+  t.regex(missing.stderr, new RegExp(`image with reference ${name.replace(/[.]/g, '\\.')} was found but does not provide the specified platform \\(linux/s390x\\)`));
+  const path = `/v1.51/images/${name}/json`;
+  const bad = await engine.api('GET', `${path}?platform=${encodeURIComponent('{"os":"linux"}')}`);
+  t.deepEqual([bad.status, bad.json()], [400, { message: 'both OS and Architecture must be provided' }]);
+  const garbage = await engine.api('GET', `${path}?platform=nope`);
+  t.is(garbage.status, 400);
+  t.regex(garbage.json<{ message: string }>().message, /^failed to parse platform: /);
+  const both = await engine.api('GET', `${path}?manifests=1&platform=${encodeURIComponent('{"os":"linux","architecture":"amd64"}')}`);
+  t.deepEqual([both.status, both.json()], [400, { message: 'conflicting options: manifests and platform options cannot both be set' }]);
+  // Before 1.49 the parameter is not read.
+  t.is((await engine.api('GET', `/v1.48/images/${name}/json?platform=nope`)).status, 200);
+});

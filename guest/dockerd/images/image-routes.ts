@@ -20,6 +20,7 @@ import { handlePull } from './pull-image.js';
 import { handlePush } from './push-image.js';
 import { credentialsOf, decodeRegistryAuth } from './registry-access.js';
 import { manifestSummaries } from './manifest-summary.js';
+import { decodePlatformQuery, imageForPlatform } from './platform-select.js';
 import { pruneImages, removeImage } from './remove-image.js';
 
 export function addImageRoutes(router: Router, ctx: EngineContext): void {
@@ -33,13 +34,21 @@ export function addImageRoutes(router: Router, ctx: EngineContext): void {
   });
   // Names contain slashes (`host:5000/a/b`): these routes take the rest of the path as {name}.
   router.add('GET', '/images/{name*}/json', async (req, res) => {
-    const image = await ctx.images.resolve(req.params.name!);
+    const manifests = atLeast(req, 48) && queryBool(req.query, 'manifests');
+    const platformText = atLeast(req, 49) ? req.query.get('platform') : null;
+    const platform = platformText ? decodePlatformQuery(platformText) : undefined;
+    if (manifests && platform) throw new TsdError('invalid-argument', 'conflicting options: manifests and platform options cannot both be set');
+    let image = await ctx.images.resolve(req.params.name!);
+    if (platform) image = await imageForPlatform(ctx, image, platform);
     const body = await imageInspect(ctx.containerd, image, req.apiVersion);
-    if (atLeast(req, 48) && queryBool(req.query, 'manifests')) body.Manifests = await manifestSummaries(ctx, image);
+    if (manifests) body.Manifests = await manifestSummaries(ctx, image);
     sendJson(res, 200, body);
   });
   router.add('GET', '/images/{name*}/history', async (req, res) => {
-    sendJson(res, 200, await imageHistory(ctx.containerd, await ctx.images.resolve(req.params.name!)));
+    const platformText = atLeast(req, 48) ? req.query.get('platform') : null;
+    const platform = platformText ? decodePlatformQuery(platformText) : undefined;
+    const image = await ctx.images.resolve(req.params.name!);
+    sendJson(res, 200, await imageHistory(ctx.containerd, platform ? await imageForPlatform(ctx, image, platform) : image));
   });
   router.add('GET', '/images/{name*}/get', (req, res) => handleSave(ctx, req, res, [req.params.name!]));
   router.add('POST', '/images/{name*}/tag', (req, res) => tagImage(ctx, req, res));
