@@ -8,11 +8,17 @@
  *   3. idle memory of the engine's processes (RSS, PSS, anonymous);
  *   4. memory per running container (20 `sleep`s; engine-side processes only);
  *   5. `docker logs` throughput for a container that wrote 100 MiB to stdout;
- *   6. download throughput through a published port (nginx serving a 100 MiB file).
+ *   6. download throughput through a published port (nginx serving a 100 MiB file);
+ *   7. for the analysis: which programs each engine runs for one `docker run`, and when (perf).
  * Writes the "engine-host" section of docs/benchmarks.md (the analysis after its marker is kept).
  *
- *   npx tsx bench/engine-host.ts [--runs N] [--only 1,2,3] [--no-write]   (as root, after `npm run build`)
+ *   npx tsx bench/engine-host.ts [--runs N] [--only 1,2,3,7] [--no-write] [--cpu-prof DIR]   (as root, after `npm run build`)
+ *
+ * --cpu-prof DIR: our daemons run with `--cpu-prof` into DIR (read them with
+ * `npx tsx bench/lib/cpu-profile.ts DIR/*.cpuprofile`); for analysis, the docs are not written.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { startFixtureRegistry } from '../test/fixtures/fixture-images.js';
 import { writeDocsSection } from './lib/docs-section.js';
 import { dockerOk, startDebianEngine, startOurEngine, type BenchEngine } from './lib/engines.js';
@@ -20,15 +26,19 @@ import { engineMemory, measureIdle, measurePerContainer, type IdleResult, type P
 import { measureApiPhases, measureCreateRemove, measureRunLatency, type ApiPhases, type CreateRemoveResult, type LatencyResult } from './lib/engine-latency.js';
 import { measureLogs, measurePublishedPort, type LogsResult, type PortResult } from './lib/engine-throughput.js';
 import { renderEngineReport } from './lib/engine-report.js';
+import { execTimeline, type Timeline } from './lib/exec-timeline.js';
 import { settle } from './lib/stats.js';
+import { profileEngineDaemons } from './lib/cpu-profile.js';
 
 const arg = (name: string): string | undefined => {
   const at = process.argv.indexOf(name);
   return at === -1 ? undefined : process.argv[at + 1];
 };
 const RUNS = Number(arg('--runs') ?? 15);
-const ONLY = new Set((arg('--only') ?? '1,2,3,4,5,6').split(',').map(Number));
-const WRITE = !process.argv.includes('--no-write');
+const ONLY = new Set((arg('--only') ?? '1,2,3,4,5,6,7').split(',').map(Number));
+const PROFILE_DIR = arg('--cpu-prof');
+const WRITE = !process.argv.includes('--no-write') && PROFILE_DIR === undefined;
+if (PROFILE_DIR) profileEngineDaemons(resolve(PROFILE_DIR));
 
 export interface EngineResults {
   engine: string;
@@ -40,6 +50,8 @@ export interface EngineResults {
   /** 100 MiB, then 10 MiB (under the size where our engine's `docker logs` broke when this was written) */
   logs?: LogsResult[];
   port?: PortResult;
+  /** programs run for one `docker run --rm busybox true`, from scheduler tracepoints */
+  timeline?: Timeline;
 }
 
 const log = (line: string): void => void process.stderr.write(`[engine-host] ${line}\n`);
@@ -101,6 +113,10 @@ try {
     const port = await measurePublishedPort(engines, 100, 3);
     for (const [i] of engines.entries()) results[i]!.port = port[i];
   });
+  await step(7, 'timeline of one run (perf sched tracepoints)', async () => {
+    if (!existsSync('/usr/bin/perf')) throw new Error('perf is not installed (Debian package linux-perf); no timeline');
+    for (const [i, engine] of engines.entries()) results[i]!.timeline = await execTimeline(engine, ['run', '--rm', 'busybox', 'true']);
+  });
 } finally {
   for (const engine of engines.reverse()) {
     try {
@@ -115,5 +131,5 @@ try {
 
 const report = renderEngineReport(results, { runs: RUNS, cleanup, failures });
 process.stdout.write(`${report}\n`);
-if (WRITE && ONLY.size === 6) writeDocsSection('engine-host', report);
+if (WRITE && ONLY.size === 7) writeDocsSection('engine-host', report);
 else if (WRITE) log('partial run (--only): docs/benchmarks.md not written');

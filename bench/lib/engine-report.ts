@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { EngineResults } from '../engine-host.js';
 import type { MemoryBreakdown } from './engine-memory.js';
+import { programChain } from './exec-timeline.js';
 import { median, mib, ratio, spread } from './stats.js';
 
 export interface ReportContext {
@@ -146,6 +147,22 @@ export function renderEngineReport(results: EngineResults[], context: ReportCont
     lines.push('Published port, MiB/s per download (curl to /dev/null):', '');
     for (const r of [ours, theirs]) lines.push(`- ${r.engine}: ${r.port!.mibPerSecond.map((v) => v.toFixed(0)).join(', ')} — ${r.port!.path}`);
     lines.push('');
+  }
+  if (ours.timeline || theirs.timeline) {
+    lines.push(
+      'Programs each engine ran for one `docker run --rm busybox true` (perf sched tracepoints, system-wide, no ptrace:',
+      'the processes its daemons and shims forked; ms from the CLI\'s start; "…" outlived the trace):',
+      '',
+    );
+    for (const r of [ours, theirs]) {
+      if (!r.timeline) continue;
+      lines.push(`${r.engine}, CLI ${r.timeline.total.toFixed(0)} ms:`, '', '| program | from | to | ms |', '|:---|---:|---:|---:|');
+      for (const entry of r.timeline.entries) {
+        const end = entry.end === undefined ? '…' : entry.end.toFixed(0);
+        lines.push(`| ${programChain(entry)} | ${entry.start.toFixed(0)} | ${end} | ${entry.end === undefined ? '' : (entry.end - entry.start).toFixed(0)} |`);
+      }
+      lines.push('');
+    }
   }
   if (context.failures.length > 0) lines.push('Failed in this run:', '', ...context.failures.map((failure) => `- ${failure}`), '');
   lines.push(
