@@ -135,6 +135,18 @@ test.serial('--device makes the node (major/minor, mode) and the device cgroup a
   t.is(none, 'Operation not permitted\n');
 });
 
+test.serial('--privileged gets the host\'s device nodes; --device-cgroup-rule allows a device without making it', async (t) => {
+  const privileged = await engine.dockerOk('run', '--rm', '--privileged', 'busybox', 'sh', '-c', 'stat -c "%n %t:%T" /dev/fuse /dev/urandom; readlink /dev/ptmx');
+  t.is(privileged, '/dev/fuse a:e5\n/dev/urandom 1:9\npts/ptmx\n');
+  t.regex(await engine.dockerOk('run', '--rm', 'busybox', 'sh', '-c', 'test -e /dev/fuse || echo no-fuse; stat -c "%t:%T" /dev/urandom /dev/random; head -c 8 /dev/urandom | wc -c'), /^no-fuse\n1:9\n1:8\n\s*8\n$/);
+  const rule = await engine.dockerOk('run', '--rm', '--device-cgroup-rule', 'c 10:229 r', 'busybox', 'sh', '-c',
+    'mknod /tmp/f c 10 229 && dd if=/tmp/f of=/dev/null count=0 2>/dev/null && echo read-ok; dd if=/dev/zero of=/tmp/f count=0 2>&1 | grep -o "Operation not permitted"');
+  t.is(rule, 'read-ok\nOperation not permitted\n');
+  const bad = await engine.api('POST', '/containers/create', { body: { Image: 'busybox', HostConfig: { DeviceCgroupRules: ['c 1:x rwm'] } } });
+  t.is(bad.status, 400);
+  t.deepEqual(bad.json(), { message: "invalid device cgroup format 'c 1:x rwm'" });
+});
+
 test.serial('--device errors: a missing path or a file that is no device fails the start with Docker\'s message; a bad mode is 400', async (t) => {
   const missing = await engine.docker('run', '--rm', '--device', '/dev/no-such-device', 'busybox', 'true');
   t.is(missing.code, 127); // the CLI's code for "no such file or directory"

@@ -74,3 +74,13 @@ test('detach keys: Docker\'s key names; the scanner holds back a partial sequenc
   t.deepEqual(scanner.push(Buffer.from('\x10\x10')), { forward: Buffer.from('\x10'), detached: false });
   t.deepEqual(scanner.push(Buffer.from('\x11rest')), { forward: Buffer.alloc(0), detached: true });
 });
+
+test('device cgroup rules: the devices.allow syntax, wildcards as null, anything else refused', async (t) => {
+  const { deviceCgroupRules } = await import('../../guest/dockerd/containers/spec/devices.js');
+  t.deepEqual(deviceCgroupRules(['c 1:3 rwm', 'a *:* m', 'b 8:* r']), [
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+    { allow: true, type: 'a', major: null, minor: null, access: 'm' },
+    { allow: true, type: 'b', major: 8, minor: null, access: 'r' },
+  ]);
+  for (const bad of ['c 1:3', 'x 1:3 r', 'c 1:3 rwx', 'c 1 r']) t.throws(() => deviceCgroupRules([bad]), { message: `invalid device cgroup format '${bad}'` });
+});

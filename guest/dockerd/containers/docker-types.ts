@@ -105,6 +105,8 @@ export interface HostConfig {
   OomKillDisable?: boolean | null;
   Ulimits?: Ulimit[] | null;
   Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | null;
+  /** devices.allow syntax: "c 1:3 rwm". */
+  DeviceCgroupRules?: string[] | null;
   [extra: string]: unknown;
 }
 

@@ -14,7 +14,7 @@ const HOST_CONFIG: Shape = {
     SecurityOpt: '[]string', Tmpfs: 'map[string]string', ShmSize: 'int', Sysctls: 'map[string]string', Init: 'bool', Memory: 'int', MemorySwap: 'int',
     MemoryReservation: 'int', NanoCpus: 'int', CpuShares: 'int', CpuPeriod: 'int', CpuQuota: 'int', CpusetCpus: 'string', CpusetMems: 'string',
     PidsLimit: 'int', BlkioWeight: 'int', Ulimits: 'array', LogConfig: { name: 'LogConfig', fields: { Type: 'string', Config: 'map[string]string' } },
-    Devices: 'array', IpcMode: 'string', PidMode: 'string', UTSMode: 'string', CgroupParent: 'string', OomKillDisable: 'bool',
+    Devices: 'array', DeviceCgroupRules: '[]string', IpcMode: 'string', PidMode: 'string', UTSMode: 'string', CgroupParent: 'string', OomKillDisable: 'bool',
   },
 };
 

@@ -9,7 +9,7 @@ import type { ContainerNetworkSpec } from '../../network/api.js';
 import type { CreateContainerBody } from '../docker-types.js';
 import { withHostDefaults, validateHostConfig } from '../spec/host-defaults.js';
 import { validateLogOptions } from '../io/log-attrs.js';
-import { normalizeDevices } from '../spec/devices.js';
+import { deviceCgroupRules, normalizeDevices } from '../spec/devices.js';
 import { plannedMounts } from '../spec/mounts.js';
 import { containerArgs, mergeImageConfig } from '../spec/process-args.js';
 import { validateResources } from '../spec/resources.js';
@@ -66,6 +66,7 @@ export class ContainerService {
     resolveCapabilities(host.CapAdd ?? [], host.CapDrop ?? [], !!host.Privileged);
     const mounts = plannedMounts(host);
     if (host.Devices) host.Devices = normalizeDevices(host);
+    deviceCgroupRules(host.DeviceCgroupRules ?? []);
     const volumesFrom = findVolumesFromSources(this, host.VolumesFrom ?? []);
     const { HostConfig: _host, NetworkingConfig: networking, ...requestConfig } = body;
     const id = randomBytes(32).toString('hex');

@@ -1,6 +1,7 @@
 /**
  * HostConfig.Devices: a host device node (or a directory of them) made in the container, and the
  * device cgroup rule that lets the container use it with the given permissions ("rwm" by default).
+ * HostConfig.DeviceCgroupRules: extra rules in the devices.allow syntax ("c 1:3 rwm", "a *:* m").
  * Pure: the host's nodes come in as `HostDeviceNode`s (service/host-devices.ts reads them).
  */
 import { TsdError } from '../../../api/errors.js';
@@ -63,4 +64,16 @@ export function containerDevices(mapping: DeviceMapping, resolvedHostPath: strin
     result.rules.push({ allow: true, type: node.type, major, minor, access: mapping.CgroupPermissions });
   }
   return result;
+}
+
+const CGROUP_RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
+
+/** `--device-cgroup-rule` entries → allow rules; a malformed one is a 400 at create. */
+export function deviceCgroupRules(rules: readonly string[]): LinuxDeviceCgroup[] {
+  return rules.map((rule) => {
+    const match = CGROUP_RULE.exec(rule);
+    if (!match) throw new TsdError('invalid-argument', `invalid device cgroup format '${rule}'`);
+    const number = (text: string): number | null => (text === '*' ? null : Number(text));
+    return { allow: true, type: match[1] as 'a' | 'b' | 'c', major: number(match[2]!), minor: number(match[3]!), access: match[4]! };
+  });
 }
