@@ -1,0 +1,216 @@
+/**
+ * The engine in the VM, as a user meets it (issue 7's benchmark). One machine (x86_64, tcg here)
+ * with TSD_HOME in a temporary directory and docker.io mirrored by the fixture registry on the
+ * host's loopback (10.0.2.2 from the guest). Measures, over several runs:
+ *   1. `tsd run -d -p 18080:80 nginx` to the first successful curl on the host: image already
+ *      pulled, and once cold (the pull included);
+ *   2. a 100 MiB download from nginx through the published port on the host (the host-ports SSH
+ *      path), through a QEMU slirp hostfwd of the same guest port (machine file portForwards), and
+ *      inside the guest straight from the container's address; with the CPU time of each part of
+ *      the path (host agent, QEMU threads, guest vCPUs, the guest's sshd and nginx);
+ *   3. `docker run --rm busybox true` with the real docker CLI through the machine's socket, and
+ *      the same against the host-mode engine (`npm run engine`, guest/engine/README.md) afterwards.
+ * Writes the "engine-vm" section of docs/benchmarks.md (the analysis after its marker is kept).
+ *
+ *   npx tsx bench/engine-vm.ts [--runs N] [--downloads N] [--no-write]   (as root, after `npm run build`)
+ */
+import { loadavg } from 'node:os';
+import { startFixtureRegistry } from '../test/fixtures/fixture-images.js';
+import { NGINX_INDEX_HTML } from '../test/fixtures/nginx-rootfs.js';
+import { freePort } from '../test/helpers/free-port.js';
+import { startHostEngine, type HostEngine } from '../test/helpers/host-engine.js';
+import { GUEST_CPU_SNAPSHOT, hostCpu, minusGuest, minusHost, parseGuestCpu, type GuestCpu, type HostCpu } from './lib/vm-cpu.js';
+import { BenchMachine } from './lib/vm-machine.js';
+import { renderEngineVm, type EngineVmResults, type Download, type StartRun } from './lib/vm-report.js';
+import { writeDocsSection } from './lib/docs-section.js';
+
+const arg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+};
+const RUNS = arg('runs', 3);
+const DOWNLOADS = arg('downloads', 2);
+const WRITE = !process.argv.includes('--no-write');
+const NGINX_PORT = 18080;
+const BULK_BYTES = 100 * 1024 * 1024;
+const CURL = '/usr/bin/curl';
+const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** performance.now() of the first GET of `url` that answers 2xx with `body` (when given). */
+async function firstAnswer(machine: BenchMachine, url: string, body?: string, limitMs = 120_000): Promise<number> {
+  const begin = performance.now();
+  for (;;) {
+    const got = await machine.run(CURL, ['-fsS', '--max-time', '5', url]);
+    if (got.code === 0 && (body === undefined || got.stdout === body)) return performance.now();
+    if (performance.now() - begin > limitMs) throw new Error(`${url} did not answer in ${limitMs / 1000} s: ${got.stderr}`);
+    await settle(50);
+  }
+}
+
+/** 1. `tsd run -d -p 18080:80 nginx` until curl on the host gets the fixture's page; then `tsd rm -f`. */
+async function nginxStart(machine: BenchMachine, name: string): Promise<StartRun> {
+  const begin = performance.now();
+  await machine.tsd('run', '-d', '--name', name, '-p', `${NGINX_PORT}:80`, 'nginx');
+  const returned = performance.now();
+  const answered = await firstAnswer(machine, `http://127.0.0.1:${NGINX_PORT}/`, NGINX_INDEX_HTML);
+  const removed = await machine.tsd('rm', '-f', name);
+  return { run: returned - begin, answer: answered - begin, rm: removed.ms };
+}
+
+interface Snapshot {
+  host: HostCpu;
+  guest: GuestCpu;
+}
+
+async function snapshot(machine: BenchMachine): Promise<Snapshot> {
+  const { agent, qemu } = machine.pids();
+  return { guest: parseGuestCpu(await machine.ssh(GUEST_CPU_SNAPSHOT)), host: hostCpu(agent!, qemu!) };
+}
+
+/** A download by curl on the host, with CPU snapshots around it. */
+async function hostDownload(machine: BenchMachine, url: string): Promise<Download> {
+  const before = await snapshot(machine);
+  const got = await machine.ok(CURL, ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', url]);
+  const after = await snapshot(machine);
+  const [bytes, seconds] = got.stdout.trim().split(' ').map(Number) as [number, number];
+  if (bytes !== BULK_BYTES) throw new Error(`${url}: got ${bytes} of ${BULK_BYTES} bytes`);
+  return { seconds, host: minusHost(after.host, before.host), guest: minusGuest(after.guest, before.guest) };
+}
+
+/** The same download by busybox wget in the guest, from the container's address; timed by the guest's clock. */
+async function guestDownload(machine: BenchMachine, url: string): Promise<Download> {
+  const { agent, qemu } = machine.pids();
+  const hostBefore = hostCpu(agent!, qemu!);
+  const out = await machine.ssh(
+    `${GUEST_CPU_SNAPSHOT}; echo ==; a=$(cut -d' ' -f1 /proc/uptime); wget -q -O /dev/null ${url}; ` +
+      `b=$(cut -d' ' -f1 /proc/uptime); echo "took $a $b"; echo ==; ${GUEST_CPU_SNAPSHOT}`,
+  );
+  const hostAfter = hostCpu(agent!, qemu!);
+  const [before = '', timing = '', after = ''] = out.split('==\n');
+  const [, a, b] = timing.trim().split(' ').map(Number) as [number, number, number];
+  return { seconds: b - a, host: minusHost(hostAfter, hostBefore), guest: minusGuest(parseGuestCpu(after), parseGuestCpu(before)) };
+}
+
+/** 2. A 100 MiB random file served by nginx from a volume, fetched three ways, interleaved. */
+async function downloads(machine: BenchMachine, bulkPort: number, hostfwdPort: number): Promise<EngineVmResults['downloads']> {
+  await machine.docker('volume', 'create', 'bench-data');
+  const mountpoint = (await machine.docker('volume', 'inspect', '-f', '{{.Mountpoint}}', 'bench-data')).stdout.trim();
+  // Written in the guest, not in the container: the containers here cannot read /dev/urandom.
+  await machine.ssh(`head -c ${BULK_BYTES} /dev/urandom > ${mountpoint}/big`);
+  await machine.docker('run', '-d', '--name', 'bulk', '-p', `${bulkPort}:80`, '-v', 'bench-data:/var/www/html/data:ro', 'nginx');
+  const ip = (await machine.docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'bulk')).stdout.trim();
+  const published = `http://127.0.0.1:${bulkPort}/data/big`;
+  const hostfwd = `http://127.0.0.1:${hostfwdPort}/data/big`;
+  await firstAnswer(machine, `http://127.0.0.1:${bulkPort}/`, NGINX_INDEX_HTML);
+  let hostfwdError: string | undefined;
+  await firstAnswer(machine, `http://127.0.0.1:${hostfwdPort}/`, NGINX_INDEX_HTML, 30_000).catch((error: Error) => (hostfwdError = error.message));
+  const result: EngineVmResults['downloads'] = { published: [], hostfwd: [], guest: [], hostfwdError };
+  for (let i = 0; i < DOWNLOADS; i++) {
+    result.published.push(await hostDownload(machine, published));
+    log(`download ${i + 1}: published port ${result.published.at(-1)!.seconds.toFixed(1)} s`);
+    if (hostfwdError === undefined) {
+      result.hostfwd.push(await hostDownload(machine, hostfwd));
+      log(`download ${i + 1}: slirp hostfwd ${result.hostfwd.at(-1)!.seconds.toFixed(1)} s`);
+    }
+    result.guest.push(await guestDownload(machine, `http://${ip}/data/big`));
+    log(`download ${i + 1}: in the guest ${result.guest.at(-1)!.seconds.toFixed(1)} s`);
+  }
+  await machine.docker('rm', '-f', 'bulk');
+  await machine.docker('volume', 'rm', 'bench-data');
+  return result;
+}
+
+type TimedDocker = (...args: string[]) => Promise<number>;
+
+/** 3. `docker run --rm busybox true` (after a pull and one untimed run), `docker version`, and one create/start -a/rm. */
+async function busybox(docker: TimedDocker): Promise<EngineVmResults['busybox']['vm']> {
+  await docker('pull', 'busybox');
+  await docker('run', '--rm', 'busybox', 'true');
+  const runs: number[] = [];
+  const versions: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(await docker('run', '--rm', 'busybox', 'true'));
+    versions.push(await docker('version'));
+    log(`docker run --rm busybox true: ${(runs.at(-1)! / 1000).toFixed(2)} s`);
+  }
+  const create = await docker('create', '--name', 'bench-phases', 'busybox', 'true');
+  const start = await docker('start', '-a', 'bench-phases');
+  const rm = await docker('rm', 'bench-phases');
+  return { runs, versions, phases: { create, start, rm } };
+}
+
+function hostEngineDocker(engine: HostEngine): TimedDocker {
+  return async (...args) => {
+    const begin = performance.now();
+    await engine.dockerOk(...args);
+    return performance.now() - begin;
+  };
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
+  const fixtures = await startFixtureRegistry();
+  const registryPort = fixtures.host.split(':')[1]!;
+  const bulkPort = await freePort();
+  let hostfwdPort = await freePort();
+  while (hostfwdPort === bulkPort) hostfwdPort = await freePort();
+  let machine: BenchMachine | undefined;
+  let engine: HostEngine | undefined;
+  try {
+    machine = await BenchMachine.create(
+      [
+        'arch: x86_64',
+        'cpus: 2',
+        'memory: 1GiB',
+        'disk: 4',
+        'mounts: []',
+        `registryMirrors: ["http://10.0.2.2:${registryPort}"]`,
+        `insecureRegistries: ["10.0.2.2:${registryPort}"]`,
+        // the same guest port the bulk container is published on, through slirp instead of SSH
+        `portForwards: [{guestPort: ${bulkPort}, hostPort: ${hostfwdPort}}]`,
+        '',
+      ].join('\n'),
+    );
+    const boot = await machine.start();
+    log(`machine started in ${(boot.ms / 1000).toFixed(1)} s (${machine.status!.accel})`);
+    const cold = await nginxStart(machine, 'bench-nginx-cold');
+    log(`cold tsd run → curl: ${(cold.answer / 1000).toFixed(2)} s`);
+    const nginxBytes = Number((await machine.docker('image', 'inspect', '-f', '{{.Size}}', 'nginx')).stdout.trim());
+    const warm: StartRun[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      warm.push(await nginxStart(machine, `bench-nginx-${i}`));
+      log(`warm tsd run → curl: ${(warm.at(-1)!.answer / 1000).toFixed(2)} s`);
+    }
+    const data = await downloads(machine, bulkPort, hostfwdPort);
+    const vm = await busybox(async (...args) => (await machine!.docker(...args)).ms);
+    const status = machine.status!;
+    await machine.cleanup();
+    machine = undefined;
+    const loadVm = loadavg()[0]!;
+    engine = await startHostEngine({ daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`], 'insecure-registries': [fixtures.host] } });
+    const host = await busybox(hostEngineDocker(engine));
+    const results: EngineVmResults = {
+      date: new Date().toISOString().slice(0, 10),
+      runs: RUNS,
+      downloadRuns: DOWNLOADS,
+      bulkBytes: BULK_BYTES,
+      accel: status.accel,
+      vm: { arch: status.arch, cpus: status.cpus, memoryMiB: status.memory },
+      load: [loadBefore, loadVm, loadavg()[0]!],
+      boot: boot.ms,
+      nginx: { cold, warm, imageBytes: nginxBytes },
+      downloads: data,
+      busybox: { vm, host },
+    };
+    const section = renderEngineVm(results);
+    process.stdout.write(`${section}\n`);
+    if (WRITE) writeDocsSection('engine-vm', section);
+  } finally {
+    await engine?.stop();
+    await machine?.cleanup();
+    await fixtures.stop();
+  }
+}
+
+await main();
