@@ -3,6 +3,7 @@
 // both platforms, only amd64 available with its content, unpacked size and the container using
 // it; older API versions do not get the fields.
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { startFixtureRegistry, FIXTURE_REPOSITORIES, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
 
@@ -137,4 +138,21 @@ test.serial('inspect and history take a platform (API 1.49/1.48): the manifest f
   t.deepEqual([both.status, both.json()], [400, { message: 'conflicting options: manifests and platform options cannot both be set' }]);
   // Before 1.49 the parameter is not read.
   t.is((await engine.api('GET', `/v1.48/images/${name}/json?platform=nope`)).status, 200);
+});
+
+test.serial('save takes a platform (API 1.48): the archive holds that platform manifest only, and loads back', async (t) => {
+  const archive = await engine.dockerWith({}, 'save', '--platform', 'linux/arm64', '-o', `${engine.dir}/arm64.tar`, name);
+  t.is(archive.code, 0, archive.stderr);
+  const index = JSON.parse(execFileSync('tar', ['-xOf', `${engine.dir}/arm64.tar`, 'index.json']).toString()) as { manifests: Array<{ digest: string }> };
+  t.deepEqual(index.manifests.map((m) => m.digest), [fixtures.images.multiArchArm64.digest]);
+  const entries = execFileSync('tar', ['-tf', `${engine.dir}/arm64.tar`]).toString();
+  t.false(entries.includes(fixtures.images.multiArchAmd64.digest.slice(7)), 'the amd64 manifest is not in the archive');
+  await engine.dockerOk('rmi', name);
+  const loaded = await engine.dockerWith({}, 'load', '-i', `${engine.dir}/arm64.tar`);
+  t.is(loaded.code, 0, loaded.stderr);
+  t.regex(loaded.stdout, new RegExp(`Loaded image: ${name.replace(/[.]/g, '\\.')}`));
+  t.is((await engine.dockerOk('image', 'inspect', '--format', '{{.Architecture}}', name)).trim(), 'arm64');
+  const missing = await engine.docker('save', '--platform', 'linux/s390x', '-o', `${engine.dir}/none.tar`, name);
+  t.not(missing.code, 0);
+  t.regex(missing.stderr, /does not provide the specified platform \(linux\/s390x\)/);
 });

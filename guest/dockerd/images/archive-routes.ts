@@ -7,16 +7,22 @@ import { startJsonStream } from '../http/json-stream.js';
 import type { ApiRequest } from '../router.js';
 import { loadImages } from './archive-load.js';
 import { saveImages } from './archive-save.js';
+import { decodePlatformQuery, imageForPlatform } from './platform-select.js';
 import { TarWriter } from './tar-writer.js';
 
 export async function handleSave(ctx: EngineContext, req: ApiRequest, res: ServerResponse, names?: string[]): Promise<void> {
   const wanted = names ?? req.query.getAll('names');
   if (wanted.length === 0) throw new TsdError('invalid-argument', 'no images given to save (names=…)');
-  // Resolve every name before the 200 goes out, so a missing image is a clean 404.
-  for (const name of wanted) await ctx.images.resolve(name);
+  const platformText = req.apiVersion.major > 1 || req.apiVersion.minor >= 48 ? req.query.get('platform') : null;
+  const platform = platformText ? decodePlatformQuery(platformText) : undefined;
+  // Resolve every name (and platform) before the 200 goes out, so a missing image is a clean 404.
+  for (const name of wanted) {
+    const image = await ctx.images.resolve(name);
+    if (platform) await imageForPlatform(ctx, image, platform);
+  }
   res.writeHead(200, { 'Content-Type': 'application/x-tar' });
   try {
-    await saveImages(ctx, wanted, new TarWriter(res));
+    await saveImages(ctx, wanted, new TarWriter(res), platform);
     res.end();
   } catch (error) {
     // Mid-archive there is no way to report an error but to cut the stream.

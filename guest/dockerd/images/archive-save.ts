@@ -5,21 +5,25 @@
  * Blobs are written as they are stored (layers stay compressed); each blob once.
  */
 import { familiarReference, formatReference, MediaType, type Descriptor } from '../../api/oci-image-spec.js';
+import type { PlatformSpec } from '../../containerd/registry/types.js';
 import type { EngineContext } from '../engine-context.js';
 import { isIndex, repoTags, safeParse, type LoadedImage } from './image-record.js';
+import { imageForPlatform } from './platform-select.js';
 import { TarWriter } from './tar-writer.js';
 
 const blobPath = (digest: string): string => `blobs/${digest.replace(':', '/')}`;
 
-export async function saveImages(ctx: EngineContext, names: string[], tar: TarWriter): Promise<void> {
+/** With `platform` (API 1.48) only that platform's manifest is saved, as the archive's root. */
+export async function saveImages(ctx: EngineContext, names: string[], tar: TarWriter, platform?: PlatformSpec): Promise<void> {
   const images: Array<{ image: LoadedImage; tags: string[]; root: Descriptor }> = [];
   for (const name of names) {
-    const image = await ctx.images.resolve(name);
+    const resolved = await ctx.images.resolve(name);
+    const image = platform ? await imageForPlatform(ctx, resolved, platform) : resolved;
     const ref = safeParse(name);
     // Saving by name saves that name; by ID, every tag of the image.
     const named = ref && image.records.some((r) => r.name === formatReference(ref));
     const tags = named ? [familiarReference(ref!)] : repoTags(image);
-    const root = isIndex(image.target) && !(await allPresent(ctx, image.target)) ? image.manifestDescriptor : image.target;
+    const root = platform || (isIndex(image.target) && !(await allPresent(ctx, image.target))) ? image.manifestDescriptor : image.target;
     images.push({ image, tags, root });
   }
   await tar.directory('blobs');
