@@ -49,19 +49,7 @@ export interface GuestCpu {
   nginx: number;
 }
 
-/**
- * A busybox sh line printing one snapshot: "cpu BUSY IDLE", then "proc NAME UTIME STIME" for the
- * processes above. Processes are recognised by their command line's start (this script's own
- * shell mentions both names but starts with "sh").
- */
-export const GUEST_CPU_SNAPSHOT = [
-  'set -- $(head -1 /proc/stat); echo "cpu $(( $2 + $3 + $4 + $7 + $8 + $9 )) $(( $5 + $6 ))"',
-  'for p in /proc/[0-9]*; do c=$(tr "\\0" " " < $p/cmdline 2>/dev/null) || continue',
-  'case "$c" in "/usr/bin/node /opt/tsd/sshd.mjs"*) n=sshd;; "nginx: "*) n=nginx;; *) continue;; esac',
-  's=$(cat $p/stat 2>/dev/null) || continue; set -- ${s##*\\) }; echo "proc $n ${12} ${13}"; done',
-].join('; ');
-
-/** Parses the lines GUEST_CPU_SNAPSHOT printed (other lines are ignored). */
+/** Parses a snapshot: "cpu BUSY IDLE" and "proc sshd|nginx UTIME STIME" lines in ticks (others are ignored). */
 export function parseGuestCpu(text: string): GuestCpu {
   const cpu: GuestCpu = { busy: 0, idle: 0, sshd: 0, nginx: 0 };
   for (const line of text.split('\n')) {

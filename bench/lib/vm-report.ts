@@ -38,8 +38,10 @@ export interface EngineVmResults {
   /** ms of `tsd machine start`. */
   boot: number;
   nginx: { cold: StartRun; warm: StartRun[]; imageBytes: number };
-  downloads: { published: Download[]; hostfwd: Download[]; guest: Download[]; hostfwdError?: string };
+  downloads: { published: Download[]; hostfwd: Download[]; guest: Download[]; hostfwdError?: string; guestNodeStart: number[] };
   busybox: { vm: BusyboxResult; host: BusyboxResult };
+  /** Seconds of one `node -e 0`: in the guest (its Node), and on the host with the Node host mode uses. */
+  nodeStart: { guest: number[]; host: number[]; hostSource: string };
 }
 
 const MiB = 1024 * 1024;
@@ -117,7 +119,7 @@ export function renderEngineVm(r: EngineVmResults): string {
     'beside its wall time. Host: the tsd agent (Node, the SSH client and the published port\'s listener), QEMU\'s',
     "main thread (its event loop runs slirp and virtio-net) and its other threads (the two vCPUs' tcg). Guest (from",
     "its /proc, both vCPUs together): busy and idle time, the guest's SSH server (Node, /opt/tsd/sshd.mjs) and nginx.",
-    'The guest snapshots are taken over SSH around the host downloads, so the sshd column includes two short sessions.',
+    'The guest side is read by one shell kept open over SSH for the whole series (no session is opened during a download).',
     '',
     '| path | wall s | host agent | QEMU main loop | QEMU vCPU threads | guest busy | guest sshd | guest nginx | guest idle |',
     '|:---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -137,7 +139,8 @@ export function renderEngineVm(r: EngineVmResults): string {
     busyboxRow(`in the VM (${r.accel}), through the machine's socket`, r.busybox.vm),
     busyboxRow('host mode (`npm run engine`)', r.busybox.host),
     '',
-    `VM / host mode, \`docker run --rm busybox true\`: **${(vmRun / hostRun).toFixed(1)}×**.`,
+    `VM / host mode, \`docker run --rm busybox true\`: **${(vmRun / hostRun).toFixed(1)}×**. For scale, one \`node -e 0\`:`,
+    `${spread(r.nodeStart.guest, 2)} s in the guest, ${spread(r.nodeStart.host, 2)} s on the host with the Node host mode uses (${r.nodeStart.hostSource === 'guest-cache' ? "the guest image's, from the tsd cache" : r.nodeStart.hostSource}).`,
     '',
     '<!-- engine-vm:analysis -->',
   ].join('\n');

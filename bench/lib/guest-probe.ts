@@ -1,0 +1,118 @@
+/**
+ * One long-lived shell in the guest (a single `tsd machine ssh` session) that answers requests
+ * read from its stdin, so that measuring opens no SSH session during a measurement: each session
+ * costs the guest's Node sshd a key exchange, which under tcg is seconds of CPU and would land in
+ * the numbers. Requests, one line each; every answer ends with a line "==":
+ *   snap      → "proc sshd|nginx UTIME STIME" per process found at start, then "cpu BUSY IDLE"
+ *   get URL   → busybox wget of URL to /dev/null, "took A B" (the guest's uptime before and after)
+ *   node      → `node -e 0`, "took A B"
+ * The shell uses builtins only (read from /proc) for snap, so a snapshot forks nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { parseGuestCpu, type GuestCpu } from './vm-cpu.js';
+import type { BenchMachine } from './vm-machine.js';
+
+const TSD = join(new URL('../../', import.meta.url).pathname, 'bin', 'run.js');
+
+/** Processes are recognised by their command line's start (this script's shell starts with "sh"). */
+const SCRIPT = `
+pids=""
+for p in /proc/[0-9]*; do
+  c=$(tr "\\0" " " < $p/cmdline 2>/dev/null) || continue
+  case "$c" in "/usr/bin/node /opt/tsd/sshd.mjs"*) pids="$pids sshd:\${p#/proc/}";; "nginx: "*) pids="$pids nginx:\${p#/proc/}";; esac
+done
+echo ==
+while read -r cmd arg; do
+  case "$cmd" in
+  snap)
+    for e in $pids; do
+      [ -r /proc/\${e#*:}/stat ] || continue; read -r s < /proc/\${e#*:}/stat
+      set -- \${s##*\\) }; echo "proc \${e%%:*} \${12} \${13}"
+    done
+    read -r c u n sy i io irq si st rest < /proc/stat
+    echo "cpu $((u + n + sy + irq + si + st)) $((i + io))";;
+  get) read -r a rest < /proc/uptime; wget -q -O /dev/null "$arg" && read -r b rest < /proc/uptime && echo "took $a $b";;
+  node) read -r a rest < /proc/uptime; node -e 0 && read -r b rest < /proc/uptime && echo "took $a $b";;
+  esac
+  echo ==
+done
+`;
+
+export class GuestProbe {
+  private buffer = '';
+  private waiting: ((answer: string) => void) | undefined;
+  private stderr = '';
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buffer += chunk;
+      this.deliver();
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+  }
+
+  /** Opens the session; the processes watched by snap are those running now (start the containers first). */
+  static async start(machine: BenchMachine): Promise<GuestProbe> {
+    const child = spawn(process.execPath, [TSD, 'machine', 'ssh', machine.name, '--', SCRIPT], { env: machine.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const probe = new GuestProbe(child);
+    await probe.answer(); // the process scan is done
+    return probe;
+  }
+
+  async snapshot(): Promise<GuestCpu> {
+    return parseGuestCpu(await this.ask('snap'));
+  }
+
+  /** Seconds a busybox wget of `url` took, by the guest's clock (10 ms resolution). */
+  async get(url: string): Promise<number> {
+    return took(await this.ask(`get ${url}`), `wget ${url}`);
+  }
+
+  /** Seconds one `node -e 0` took in the guest. */
+  async nodeStart(): Promise<number> {
+    return took(await this.ask('node'), 'node -e 0');
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
+      this.child.once('exit', () => resolve());
+      this.child.stdin!.end(); // the loop's read fails, the shell exits, the session ends
+    });
+  }
+
+  private ask(line: string): Promise<string> {
+    const answer = this.answer();
+    this.child.stdin!.write(`${line}\n`);
+    return answer;
+  }
+
+  private answer(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const onExit = (): void => reject(new Error(`the guest probe's session ended: ${this.stderr}`));
+      this.child.once('exit', onExit);
+      this.waiting = (text) => {
+        this.child.off('exit', onExit);
+        resolve(text);
+      };
+      this.deliver();
+    });
+  }
+
+  private deliver(): void {
+    const end = this.buffer.indexOf('==\n');
+    if (end === -1 || this.waiting === undefined) return;
+    const text = this.buffer.slice(0, end);
+    this.buffer = this.buffer.slice(end + 3);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting(text);
+  }
+}
+
+function took(text: string, what: string): number {
+  const match = /took ([\d.]+) ([\d.]+)/.exec(text);
+  if (match === null) throw new Error(`guest probe: ${what} failed: ${text.trim()}`);
+  return Number(match[2]) - Number(match[1]);
+}
