@@ -4,15 +4,20 @@
  *   - cold pull of nginx (`ctr image pull --plain-http`, empty content store), RUNS times;
  *   - RSS (and PSS) of the idle daemon, before and after the pull;
  *   - memory per running container: 20 `sleep` tasks, the daemon and every shim of its address
- *     summed, minus the idle daemon after the pull, divided by 20.
+ *     summed, minus the idle daemon after the pull, divided by 20;
+ *   - the idle daemon's anonymous and file-backed memory, and on the guest's Node (from the tsd
+ *     cache) an estimate of its PSS in the guest, where five Node processes (init, sshd,
+ *     containerd, dockerd, the shim) share the Node binary's pages.
  * Prints a markdown section; `--write` appends it to docs/benchmarks.md.
  *
  *   npx tsx bench/containerd.ts [--runs N] [--tasks N] [--write]     (after `npm run build`, as root)
  */
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { startFixtureRegistry } from '../test/fixtures/fixture-images.js';
 import { ContainerdDaemon } from '../test/helpers/containerd-daemon.js';
 import { DebianContainerd } from '../test/helpers/debian-containerd.js';
+import { chooseNode } from '../guest/engine/guest-node.js';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -47,10 +52,37 @@ interface Memory {
 
 /** VmRSS and Pss of one process, in KiB. */
 function memoryOf(pid: number): Memory {
+  const { rss, pss } = breakdownOf(pid);
+  return { rss, pss };
+}
+
+/** The same, with the anonymous and file-backed parts of the RSS (smaps_rollup), in KiB. */
+function breakdownOf(pid: number): Memory & { anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kib = (text: string, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-  return { rss: kib(status, 'VmRSS'), pss: kib(rollup, 'Pss') };
+  const anon = kib(rollup, 'Anonymous');
+  return { rss: kib(status, 'VmRSS'), pss: kib(rollup, 'Pss'), anon, file: kib(rollup, 'Rss') - anon };
+}
+
+/** Node processes in the guest that map the one Node binary: init, sshd, containerd, dockerd, the shim. */
+const GUEST_NODE_PROCESSES = 5;
+
+interface IdleBreakdown {
+  daemon: string;
+  node: string;
+  memory: Memory & { anon: number; file: number };
+}
+
+/** One idle daemon, started, settled, measured and stopped. */
+async function idleBreakdown(daemon: string, node: string, start: () => Promise<Daemon>): Promise<IdleBreakdown> {
+  const running = await start();
+  try {
+    await settle();
+    return { daemon, node, memory: breakdownOf(running.pid as number) };
+  } finally {
+    await running.stop();
+  }
 }
 
 /** The shims of a daemon: processes started with `-address <its socket>`. */
@@ -78,7 +110,8 @@ function cpuSeconds(pid: number): number {
 
 const sum = (list: Memory[]): Memory => list.reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss }), { rss: 0, pss: 0 });
 const mib = (kib: number): string => (kib / 1024).toFixed(1);
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2000));
+const SETTLE_MS = 2000;
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
 interface Result {
   engine: string;
@@ -143,6 +176,27 @@ try {
   await registry.stop();
 }
 
+// Idle daemons again, for where their memory is: Debian's, ours on this Node, ours on the guest's Node.
+const idle: IdleBreakdown[] = [
+  await idleBreakdown('containerd 1.6', 'Go', () => DebianContainerd.start()),
+  await idleBreakdown('tsd-containerd', `${nodeVersion(process.env['TSD_CONTAINERD_NODE'] ?? 'node')}, as in the table`, () => ContainerdDaemon.start()),
+];
+const guestNode = chooseNode(undefined);
+if (guestNode.source === 'guest-cache') {
+  const before = process.env['TSD_CONTAINERD_NODE'];
+  process.env['TSD_CONTAINERD_NODE'] = guestNode.path;
+  try {
+    idle.push(await idleBreakdown('tsd-containerd', `${nodeVersion(guestNode.path)}, the guest's`, () => ContainerdDaemon.start()));
+  } finally {
+    if (before === undefined) delete process.env['TSD_CONTAINERD_NODE'];
+    else process.env['TSD_CONTAINERD_NODE'] = before;
+  }
+}
+
+function nodeVersion(node: string): string {
+  return `Node ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^v/, '')}`;
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const base = results[0] as Result;
 const rows = results.map((r) => {
@@ -164,6 +218,16 @@ const section = [
   '| engine | cold pull nginx [s] | daemon CPU in the pull [s] | idle daemon | daemon after pull | daemon per container | shim per container | engine per container |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
+  '',
+  `Idle daemon, where its memory is (MiB; started fresh, measured after ${SETTLE_MS / 1000} s). A Node daemon's file-backed pages`,
+  `are mostly the Node binary's text, which every Node process maps: in the guest ${GUEST_NODE_PROCESSES} Node processes (init, sshd,`,
+  'containerd, dockerd, the shim) share them, so its PSS there is about anonymous + file-backed / ' + `${GUEST_NODE_PROCESSES} (an estimate: not every`,
+  'process touches the same pages).',
+  '',
+  `| daemon | runtime | RSS | anonymous | file-backed | PSS here | PSS in the guest, est. |`,
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ...idle.map(({ daemon, node, memory: m }) =>
+    `| ${daemon} | ${node} | ${mib(m.rss)} | ${mib(m.anon)} | ${mib(m.file)} | ${mib(m.pss)} | ${node === 'Go' ? '—' : mib(m.anon + m.file / GUEST_NODE_PROCESSES)} |`),
   '',
 ].join('\n');
 process.stdout.write(section);
