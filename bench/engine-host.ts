@@ -63,6 +63,31 @@ const cleanup: string[] = [];
 const failures: string[] = [];
 let results: EngineResults[] = [];
 
+/** Stops both engines (by PID, through their helpers) and the registry, once; also on Ctrl-C. */
+let stopped: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopped ??= (async () => {
+    for (const engine of [...engines].reverse()) {
+      try {
+        cleanup.push(...(await engine.stop()).map((note) => `${engine.name}: ${note}`));
+      } catch (error) {
+        cleanup.push(`${engine.name}: stop failed: ${(error as Error).message}`);
+      }
+    }
+    await registry.stop();
+  })();
+  return stopped;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping both engines`);
+    void stopAll().finally(() => {
+      for (const note of cleanup) log(note);
+      process.exit(130);
+    });
+  });
+}
+
 /** One measurement; a failure is recorded for the report (with our engine's last log lines) and the run goes on. */
 async function step(number: number, label: string, body: () => Promise<void>): Promise<void> {
   if (!ONLY.has(number)) return;
@@ -118,15 +143,7 @@ try {
     for (const [i, engine] of engines.entries()) results[i]!.timeline = await execTimeline(engine, ['run', '--rm', 'busybox', 'true']);
   });
 } finally {
-  for (const engine of engines.reverse()) {
-    try {
-      cleanup.push(...(await engine.stop()).map((note) => `${engine.name}: ${note}`));
-    } catch (error) {
-      cleanup.push(`${engine.name}: stop failed: ${(error as Error).message}`);
-    }
-  }
-  engines.reverse();
-  await registry.stop();
+  await stopAll();
 }
 
 const report = renderEngineReport(results, { runs: RUNS, cleanup, failures });
