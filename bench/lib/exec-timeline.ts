@@ -55,15 +55,30 @@ function parse(script: string): TraceEvent[] {
   return events;
 }
 
-/** Runs `docker ...args` against the engine once under the tracepoints. */
+/**
+ * Runs `docker ...args` against the engine under the tracepoints. On a loaded machine perf can
+ * start late or lose events; a trace without the CLI's own exec and exit is taken again (3 tries).
+ */
 export async function execTimeline(engine: BenchEngine, args: string[]): Promise<Timeline> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await traceOnce(engine, args);
+    } catch (error) {
+      if (!(error instanceof MissedCli) || attempt === 3) throw error;
+    }
+  }
+}
+
+class MissedCli extends Error {}
+
+async function traceOnce(engine: BenchEngine, args: string[]): Promise<Timeline> {
   const dir = mkdtempSync(join(tmpdir(), 'tsdbench-perf-'));
   const data = join(dir, 'perf.data');
   const roots = engineProcesses((await engine.daemons()).map((d) => d.pid), engine.containerdAddress).map((p) => p.pid);
-  const perf = spawn(PERF, ['record', '-q', '-o', data, '-e', 'sched:sched_process_fork', '-e', 'sched:sched_process_exec', '-e', 'sched:sched_process_exit', '-a'], { stdio: 'ignore' });
+  const perf = spawn(PERF, ['record', '-q', '-m', '1024', '-o', data, '-e', 'sched:sched_process_fork', '-e', 'sched:sched_process_exec', '-e', 'sched:sched_process_exit', '-a'], { stdio: 'ignore' });
   const perfDone = new Promise((resolve) => perf.once('close', resolve));
   try {
-    await settle(1500); // perf has opened its events
+    await settle(3000); // perf has opened its events (slow to start under load)
     const cli = spawn(DOCKER_CLI, args, { env: { ...process.env, DOCKER_HOST: engine.host }, stdio: 'ignore' });
     const code = await new Promise<number | null>((resolve) => cli.once('close', resolve));
     if (code !== 0) throw new Error(`${engine.name}: docker ${args.join(' ')} exited ${code} under perf`);
@@ -73,7 +88,7 @@ export async function execTimeline(engine: BenchEngine, args: string[]): Promise
     const events = parse(execFileSync(PERF, ['script', '-i', data, '-F', 'pid,tid,time,event,trace'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }));
     const t0 = events.find((e) => e.event === 'exec' && e.pid === cli.pid)?.time;
     const t1 = events.find((e) => e.event === 'exit' && e.pid === cli.pid)?.time;
-    if (t0 === undefined || t1 === undefined) throw new Error('perf saw no exec/exit of the docker CLI');
+    if (t0 === undefined || t1 === undefined) throw new MissedCli('perf saw no exec/exit of the docker CLI (3 tries)');
     const inTree = new Set(roots);
     const byPid = new Map<number, TimelineEntry>();
     for (const event of events) {
