@@ -7,9 +7,15 @@ import { parseSignal } from './signals.js';
 /** Sends a signal to every process of the container and waits for the exit to be recorded. */
 export async function killAndWait(service: ContainerService, record: ContainerRecord, signal: number, timeoutMs?: number): Promise<boolean> {
   if (!record.State.Running) return true;
-  const exited = service.live(record.ID).nextExit();
+  const live = service.live(record.ID);
+  const exited = live.nextExit();
+  const generation = live.generation;
   await service.deps.containerd.tasks.kill(record.ID, signal, { all: signal === 9 }).catch((error: TsdError) => {
-    if (error.code !== 'not-found') throw error;
+    if (error.code === 'not-found') return;
+    // The process may die before the runtime's kill returns; the exit monitor then deletes the task,
+    // which closes the shim connection under our call ("ttrpc: closed"). The kill did its job then.
+    if (live.generation !== generation) return;
+    throw error;
   });
   if (timeoutMs === undefined || timeoutMs < 0) {
     await exited;
