@@ -7,9 +7,11 @@
  *
  *   npx tsx bench/shim-memory.ts [--tasks N] [--no-write]      (as root, after `npm run build`)
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startFixtureRegistry } from '../test/fixtures/fixture-images.js';
 import { DebianContainerd } from '../test/helpers/debian-containerd.js';
+import { writeDocsSection } from './lib/docs-section.js';
+import { memoryOf, processTable } from './lib/proc.js';
+import { settle } from './lib/stats.js';
 
 const tasksArg = process.argv.indexOf('--tasks');
 const TASKS = tasksArg === -1 ? 20 : Number(process.argv[tasksArg + 1]);
@@ -25,21 +27,13 @@ interface Sample {
   firstShimRss: number;
 }
 
-function rssOf(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
-}
+const rssOf = (pid: number): number => memoryOf(pid).rss * 1024;
 
 /** Shim processes started for this containerd and namespace (their argv carries both). */
 function shimPids(address: string, namespace: string, marker: string): number[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return argv.includes(address) && argv.includes(namespace) && argv.some((arg) => arg.includes(marker));
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return processTable()
+    .filter(({ argv }) => argv.includes(address) && argv.includes(namespace) && argv.some((arg) => arg.includes(marker)))
+    .map(({ pid }) => pid);
 }
 
 /** Seconds to stream `bytes` of container output through the shim to an attached `ctr run --rm`. */
@@ -49,8 +43,6 @@ async function outputSeconds(containerd: DebianContainerd, image: string, runtim
   if (result.stdout.length !== bytes) throw new Error(`${runtime}: got ${result.stdout.length} of ${bytes} bytes: ${result.stderr}`);
   return (Date.now() - started) / 1000;
 }
-
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measure(containerd: DebianContainerd, image: string, runtime: string, marker: string, namespace: string, extra: string[] = []): Promise<Sample> {
   const idle = rssOf(containerd.pid!);
@@ -100,7 +92,6 @@ try {
   const ratio = (tsd.shimRss + Math.max(0, tsd.containerdGrowth)) / (runc.shimRss + Math.max(0, runc.containerdGrowth));
   const crossover = Math.ceil(tsd.firstShimRss / runc.firstShimRss);
   const section = [
-    '<!-- shim-memory:start -->',
     '## Shim memory: 20 tasks under our shim vs containerd-shim-runc-v2',
     '',
     `\`npx tsx bench/shim-memory.ts\` (as root): Debian's containerd ${'1.6'} on its own socket and dirs, ${TASKS} \`ctr run -d … sleep\``,
@@ -126,18 +117,9 @@ try {
     '|:---|---:|---:|',
     `| io.containerd.runc.v2 | ${median(output.runc).toFixed(2)} | ${(OUTPUT / MiB / median(output.runc)).toFixed(0)} |`,
     `| io.containerd.tsd.v2 | ${median(output.tsd).toFixed(2)} | ${(OUTPUT / MiB / median(output.tsd)).toFixed(0)} |`,
-    '<!-- shim-memory:end -->',
-    '',
   ].join('\n');
   process.stdout.write(`${section}\n`);
-  if (WRITE) {
-    const path = new URL('../docs/benchmarks.md', import.meta.url).pathname;
-    const text = readFileSync(path, 'utf8');
-    const start = text.indexOf('<!-- shim-memory:start -->');
-    const end = text.indexOf('<!-- shim-memory:end -->');
-    const next = start !== -1 && end !== -1 ? text.slice(0, start) + section + text.slice(end + '<!-- shim-memory:end -->\n'.length) : `${text.trimEnd()}\n\n${section}`;
-    writeFileSync(path, next);
-  }
+  if (WRITE) writeDocsSection('shim-memory', section);
 } finally {
   await containerd.stop(NAMESPACES);
   await fixtures.stop();
