@@ -3,32 +3,19 @@ import { TsdError } from '../../../api/errors.js';
 import { hijack } from '../../http/hijack.js';
 import { queryBool } from '../../http/json-body.js';
 import type { ApiRequest, Router } from '../../router.js';
-import type { LogEntry, LogStream } from '../io/json-log.js';
-import { entryNanos, matches, parseLogTime, parseTail, readLog, type LogQuery } from '../io/log-reader.js';
+import type { LogStream } from '../io/json-log.js';
+import { parseLogTime, parseTail, type LogQuery } from '../io/log-reader.js';
 import type { ContainerService } from '../service/container-service.js';
 import type { ContainerRecord } from '../store/container-record.js';
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../io/detach-keys.js';
-import { detailsPrefix } from '../io/log-attrs.js';
-import { outputContentType, writeOutput } from './stream-output.js';
-import type { Writable } from 'node:stream';
+import { OutputBatcher, outputContentType, writeOutput } from './stream-output.js';
+import { streamLog, type EntryFormat } from './log-stream.js';
 
 function streamsOf(req: ApiRequest): Set<LogStream> {
   const streams = new Set<LogStream>();
   if (queryBool(req.query, 'stdout')) streams.add('stdout');
   if (queryBool(req.query, 'stderr')) streams.add('stderr');
   return streams;
-}
-
-interface EntryFormat {
-  timestamps: boolean;
-  /** `details`: the line's extra attributes before it (after the timestamp), as Docker prints them. */
-  details: boolean;
-}
-
-function writeEntry(out: Writable, tty: boolean, entry: LogEntry, format: EntryFormat): boolean {
-  const line = format.details ? detailsPrefix(entry.attrs) + entry.log : entry.log;
-  const text = format.timestamps ? `${entry.time} ${line}` : line;
-  return writeOutput(out, tty, entry.stream, Buffer.from(text));
 }
 
 export function addStreamRoutes(router: Router, service: ContainerService): void {
@@ -41,36 +28,11 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     const follow = queryBool(req.query, 'follow') && query.untilNs === 0n;
     const format: EntryFormat = { timestamps: queryBool(req.query, 'timestamps'), details: queryBool(req.query, 'details') };
     const tty = !!record.Config.Tty;
-    const live = service.live(record.ID);
-    // Subscribe before reading the file; entries already in the file are skipped by time.
-    const pending: LogEntry[] = [];
-    let forward: ((entry: LogEntry) => void) | undefined = (entry) => pending.push(entry);
-    const unsubscribe = follow && live.log ? live.log.subscribe((entry) => forward?.(entry)) : undefined;
-    const history = await readLog(record.LogPath, query);
     res.writeHead(200, { 'Content-Type': outputContentType(tty, req.apiVersion) });
     res.flushHeaders();
-    for (const entry of history) writeEntry(res, tty, entry, format);
-    if (!follow || !unsubscribe || !record.State.Running) {
-      unsubscribe?.();
-      res.end();
-      return;
-    }
-    const lastSeen = history.length > 0 ? entryNanos(history.at(-1)!) : -1n;
-    forward = (entry) => {
-      if (matches(entry, { ...query, sinceNs: query.sinceNs, tail: -1 })) writeEntry(res, tty, entry, format);
-    };
-    for (const entry of pending) if (entryNanos(entry) > lastSeen) forward(entry);
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        unsubscribe();
-        live.off('output-end', done);
-        res.off('close', done);
-        resolve();
-      };
-      live.once('output-end', done);
-      res.once('close', done);
-    });
-    res.end();
+    const out = new OutputBatcher(res, tty);
+    await streamLog(record.LogPath, query, format, out, follow && record.State.Running ? service.live(record.ID) : undefined);
+    if (!out.gone) res.end();
   });
 
   router.add('POST', '/containers/{id}/attach', async (req, res) => {
@@ -82,10 +44,13 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     const replay = queryBool(req.query, 'logs');
     // Checked even when unused, as dockerd does: bad keys are a 400 before the stream starts.
     const detachKeys = parseDetachKeys(req.query.get('detachKeys') || DEFAULT_DETACH_KEYS);
-    const history = replay && record.LogPath ? await readLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }) : [];
     const { socket, close } = hijack(req, res, { contentType: outputContentType(tty, req.apiVersion) });
     service.event(record, 'attach');
-    for (const entry of history) writeEntry(socket, tty, entry, { timestamps: false, details: false });
+    if (replay && record.LogPath) {
+      const out = new OutputBatcher(socket, tty);
+      await streamLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }, { timestamps: false, details: false }, out);
+      if (out.gone) return;
+    }
     if (!wantStream) {
       close();
       return;

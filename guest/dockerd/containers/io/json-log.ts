@@ -34,16 +34,16 @@ export class LineSplitter {
 
   push(text: string): string[] {
     const lines: string[] = [];
-    let rest = this.#pending + text;
-    for (let at = rest.indexOf('\n'); at >= 0; at = rest.indexOf('\n')) {
-      lines.push(rest.slice(0, at + 1));
-      rest = rest.slice(at + 1);
+    const rest = this.#pending + text;
+    let start = 0;
+    for (let at = rest.indexOf('\n'); at >= 0; at = rest.indexOf('\n', start)) {
+      // A line longer than 16 KiB leaves in 16 KiB parts, as the partial lines of a stream do.
+      for (; at + 1 - start > MAX_LINE; start += MAX_LINE) lines.push(rest.slice(start, start + MAX_LINE));
+      lines.push(rest.slice(start, at + 1));
+      start = at + 1;
     }
-    while (rest.length >= MAX_LINE) {
-      lines.push(rest.slice(0, MAX_LINE));
-      rest = rest.slice(MAX_LINE);
-    }
-    this.#pending = rest;
+    for (; rest.length - start >= MAX_LINE; start += MAX_LINE) lines.push(rest.slice(start, start + MAX_LINE));
+    this.#pending = rest.slice(start);
     return lines;
   }
 
@@ -54,12 +54,19 @@ export class LineSplitter {
   }
 }
 
+/**
+ * Writes one container's output to its json-file log: each chunk read from the FIFOs becomes one
+ * file write of all its lines. Readers following the log (`docker logs -f`) are told after each
+ * write has reached the file, and read it from there.
+ */
 export class JsonLogWriter {
   readonly #file: WriteStream;
   readonly #splitters: Record<LogStream, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   // A multi-byte character may be cut between two reads: decode per stream, across chunks.
   readonly #decoders: Record<LogStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-  readonly #listeners = new Set<(entry: LogEntry) => void>();
+  readonly #listeners = new Set<() => void>();
+  #pending = 0;
+  #idle: Array<() => void> = [];
 
   readonly #attrs: Record<string, string> | undefined;
 
@@ -70,31 +77,44 @@ export class JsonLogWriter {
   }
 
   write(stream: LogStream, chunk: Buffer): void {
-    for (const line of this.#splitters[stream].push(this.#decoders[stream].write(chunk))) this.#emit(this.#entry(line, stream));
+    this.#append(stream, this.#splitters[stream].push(this.#decoders[stream].write(chunk)));
   }
 
   /** Writes what is left of partial lines (the stream ended). */
   flush(stream: LogStream): void {
     const splitter = this.#splitters[stream];
-    for (const line of [...splitter.push(this.#decoders[stream].end()), ...splitter.flush()]) this.#emit(this.#entry(line, stream));
+    this.#append(stream, [...splitter.push(this.#decoders[stream].end()), ...splitter.flush()]);
   }
 
-  /** Live entries for `logs --follow`. */
-  subscribe(listener: (entry: LogEntry) => void): () => void {
+  /** Called after each write that reached the file; returns the unsubscribe. */
+  onAppend(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves when everything written so far is in the file. */
+  idle(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => this.#file.end(resolve));
   }
 
-  #entry(log: string, stream: LogStream): LogEntry {
-    return this.#attrs ? { log, stream, attrs: this.#attrs, time: logTime() } : { log, stream, time: logTime() };
+  #append(stream: LogStream, lines: string[]): void {
+    if (lines.length === 0) return;
+    let text = '';
+    for (const line of lines) text += JSON.stringify(this.#entry(line, stream)) + '\n';
+    this.#pending++;
+    this.#file.write(text, () => {
+      this.#pending--;
+      for (const listener of this.#listeners) listener();
+      if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    });
   }
 
-  #emit(entry: LogEntry): void {
-    this.#file.write(JSON.stringify(entry) + '\n');
-    for (const listener of this.#listeners) listener(entry);
+  #entry(log: string, stream: LogStream): LogEntry {
+    return this.#attrs ? { log, stream, attrs: this.#attrs, time: logTime() } : { log, stream, time: logTime() };
   }
 }

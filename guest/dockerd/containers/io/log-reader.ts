@@ -1,9 +1,11 @@
 /**
- * Reading a json-file log for `docker logs`: entries filtered by stream, since/until (seconds
- * with optional fraction, or RFC 3339) and tail, in file order.
+ * Reading a json-file log for `docker logs`: the query (streams, since/until in seconds with an
+ * optional fraction or RFC 3339, tail) and a cursor over the file that hands out entries one read
+ * (~64 KiB) at a time, so memory stays bounded whatever the log's size. As in Docker's json-file,
+ * `tail` counts the file's last lines (found by reading backwards from the end); the stream and
+ * time filters apply to those.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { open, type FileHandle } from 'node:fs/promises';
 import { TsdError } from '../../../api/errors.js';
 import type { LogEntry, LogStream } from './json-log.js';
 
@@ -13,7 +15,7 @@ export interface LogQuery {
   sinceNs: bigint;
   /** Nanoseconds since the epoch; 0 = no end. */
   untilNs: bigint;
-  /** Last N entries; -1 = all. */
+  /** Last N lines; -1 = all. */
   tail: number;
 }
 
@@ -49,30 +51,77 @@ export function matches(entry: LogEntry, query: LogQuery): boolean {
   return t >= query.sinceNs && (query.untilNs === 0n || t <= query.untilNs);
 }
 
-export async function readLog(path: string, query: LogQuery): Promise<LogEntry[]> {
-  const entries: LogEntry[] = [];
-  if (query.tail === 0) return entries;
-  let input: ReturnType<typeof createReadStream>;
-  try {
-    input = createReadStream(path, { encoding: 'utf8' });
-    await new Promise<void>((resolve, reject) => {
-      input.once('open', () => resolve());
-      input.once('error', reject);
-    });
-  } catch {
+const READ_SIZE = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * A position in a json-file log. `next()` returns the complete lines after the position (up to
+ * one read), or null when there is no complete line yet; a line still being written stays for
+ * the next call, so following a growing file works by calling `next()` again.
+ */
+export class LogCursor {
+  #buffer = Buffer.allocUnsafe(READ_SIZE);
+
+  private constructor(readonly file: FileHandle, public position: number) {}
+
+  /** Null when the file does not exist (a container that never ran). */
+  static async open(path: string): Promise<LogCursor | null> {
+    try {
+      return new LogCursor(await open(path, 'r'), 0);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Moves to the start of the last `lines` lines (reading backwards, one block at a time). */
+  async seekTail(lines: number): Promise<void> {
+    let end = (await this.file.stat()).size;
+    this.position = end;
+    if (lines < 0) return void (this.position = 0);
+    if (lines === 0 || end === 0) return;
+    // The newline before the last `lines` complete lines is the (lines + 1)th from the end.
+    let wanted = lines + 1;
+    while (end > 0) {
+      const start = Math.max(0, end - READ_SIZE);
+      const { bytesRead } = await this.file.read(this.#buffer, 0, end - start, start);
+      for (let at = bytesRead - 1; at >= 0; at--) {
+        if (this.#buffer[at] !== NEWLINE) continue;
+        if (--wanted === 0) return void (this.position = start + at + 1);
+      }
+      end = start;
+    }
+    this.position = 0;
+  }
+
+  async next(): Promise<LogEntry[] | null> {
+    for (;;) {
+      const { bytesRead } = await this.file.read(this.#buffer, 0, this.#buffer.length, this.position);
+      const last = this.#buffer.lastIndexOf(NEWLINE, bytesRead - 1);
+      if (bytesRead > 0 && last >= 0) return this.#parse(last + 1);
+      // One line longer than the buffer: grow it (lines are at most 16 KiB of output, escaped).
+      if (bytesRead < this.#buffer.length) return null;
+      this.#buffer = Buffer.allocUnsafe(this.#buffer.length * 2);
+    }
+  }
+
+  #parse(length: number): LogEntry[] {
+    const entries: LogEntry[] = [];
+    for (let start = 0; start < length; ) {
+      const end = this.#buffer.indexOf(NEWLINE, start);
+      if (end > start) {
+        try {
+          entries.push(JSON.parse(this.#buffer.toString('utf8', start, end)) as LogEntry);
+        } catch {
+          // a line cut by a crash
+        }
+      }
+      start = end + 1;
+    }
+    this.position += length;
     return entries;
   }
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-    if (!line) continue;
-    let entry: LogEntry;
-    try {
-      entry = JSON.parse(line) as LogEntry;
-    } catch {
-      continue; // a line cut by a crash
-    }
-    if (!matches(entry, query)) continue;
-    entries.push(entry);
-    if (query.tail > 0 && entries.length > query.tail) entries.shift();
+
+  close(): Promise<void> {
+    return this.file.close().catch(() => undefined);
   }
-  return entries;
 }
