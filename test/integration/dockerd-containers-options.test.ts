@@ -21,6 +21,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  for (const child of terminals) child.kill('SIGKILL');
   await engine?.stop();
   await fixtures?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -160,6 +161,9 @@ test.serial('--device errors: a missing path or a file that is no device fails t
   t.is((await engine.docker('ps', '-aq')).stdout, '');
 });
 
+/** Terminals still open when the file ends (a failed test) are ended by PID in test.after. */
+const terminals = new Set<ReturnType<typeof spawn>>();
+
 /** The docker CLI on a terminal: util-linux `script` gives it a pty; we type into script's stdin. */
 function onTerminal(command: string): { write(text: string): void; waitFor(pattern: RegExp): Promise<void>; exited: Promise<number | null>; output(): string } {
   const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DOCKER_HOST: `unix://${engine.socketPath}`, DOCKER_CONFIG: join(engine.dir, 'docker-config') }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -172,6 +176,8 @@ function onTerminal(command: string): { write(text: string): void; waitFor(patte
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  terminals.add(child);
+  void exited.then(() => terminals.delete(child));
   return {
     write: (text) => void child.stdin.write(text),
     output: () => out,
@@ -190,7 +196,11 @@ function onTerminal(command: string): { write(text: string): void; waitFor(patte
       };
       waiters.add(check);
       check();
-      void exited.then(() => setImmediate(() => waiters.has(check) && (clearTimeout(timer), waiters.delete(check), reject(new Error(`exited before ${pattern}: ${JSON.stringify(out)}`)))));
+      void exited.then(() => {
+        if (!waiters.delete(check)) return;
+        clearTimeout(timer);
+        reject(new Error(`exited before ${pattern}: ${JSON.stringify(out)}`));
+      });
     }),
   };
 }
