@@ -17,6 +17,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -312,8 +313,13 @@ async function removeLeftovers(dir: string, root: string, cgroupParent: string):
     await run('ip', ['link', 'del', bridge]).catch(() => undefined);
   }
   // Children first (empty cgroups of containers a runtime had not removed yet), then the parent.
-  for (const sub of ['memory', 'cpu', 'pids', 'blkio', 'cpuset', 'devices', 'freezer', 'cpuacct', 'hugetlb', 'unified', 'systemd', '']) {
-    await run('find', [join('/sys/fs/cgroup', sub, cgroupParent), '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']).catch(() => undefined);
+  // A container's last processes may still be exiting (killed with the engine): a few tries, 100 ms apart.
+  const dirs = ['memory', 'cpu', 'pids', 'blkio', 'cpuset', 'devices', 'freezer', 'cpuacct', 'hugetlb', 'unified', 'systemd', ''].map((sub) => join('/sys/fs/cgroup', sub, cgroupParent));
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const left = dirs.filter((d) => existsSync(d));
+    if (left.length === 0) return;
+    for (const d of left) await run('find', [d, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
