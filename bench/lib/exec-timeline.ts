@@ -95,7 +95,9 @@ async function traceOnce(engine: BenchEngine, args: string[]): Promise<Timeline>
       if (event.event === 'fork' && (inTree.has(event.tgid) || inTree.has(event.pid))) inTree.add(event.child!);
       else if (event.event === 'exec' && inTree.has(event.pid) && !roots.includes(event.pid) && event.time >= t0) {
         const entry = byPid.get(event.pid) ?? { programs: [], pid: event.pid, start: event.time - t0 };
-        entry.programs.push(event.filename!.slice(event.filename!.lastIndexOf('/') + 1));
+        // base names, but a re-exec through /proc (runc init, dockerd's hooks) keeps its path
+        const file = event.filename!;
+        entry.programs.push(file.startsWith('/proc/') ? file : file.slice(file.lastIndexOf('/') + 1));
         byPid.set(event.pid, entry);
       } else if (event.event === 'exit' && byPid.has(event.pid)) byPid.get(event.pid)!.end = event.time - t0;
     }
