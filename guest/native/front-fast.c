@@ -145,10 +145,17 @@ enum fast fast_start(const struct front *f, const char *id, const char **why)
 			usleep(1000);
 	}
 	close(fd);
-	if (unlink(fifo) < 0 && errno != ENOENT)
-		return *why = "removing the exec fifo failed", FAST_FALLBACK;
 	if (f->debug)
 		front_log(f, "debug", f->line);
+	/* The container runs now: a fallback would wait on the fifo for a byte that never comes. */
+	if (unlink(fifo) < 0 && errno != ENOENT) {
+		char msg[PATH_MAX + 64];
+		snprintf(msg, sizeof msg, "removing %s: %s", fifo, strerror(errno));
+		front_log(f, "error", msg);
+		if (f->log)
+			fprintf(stderr, "%s\n", msg);
+		return FAST_FAILED;
+	}
 	return FAST_DONE;
 }
 

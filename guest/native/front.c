@@ -105,13 +105,19 @@ void front_log(const struct front *f, const char *level, const char *msg)
 	/* new Date().toISOString(); msg needs no JSON escaping: fast paths only log ids and known flags. */
 	struct timespec now;
 	struct tm tm;
-	char stamp[32], line[1024];
+	char stamp[32], line[PATH_MAX + 256];
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	size_t k = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(stamp + k, sizeof stamp - k, ".%03ldZ", now.tv_nsec / 1000000);
 	int len = f->json ? snprintf(line, sizeof line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level, msg, stamp)
 			  : snprintf(line, sizeof line, "time=\"%s\" level=%s msg=\"%s\"\n", stamp, level, msg);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof line) { /* cut, but keep the line a line */
+		len = sizeof line - 1;
+		line[len - 1] = '\n';
+	}
 	int fd = f->log ? open(f->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666) : -1;
 	if (write(fd >= 0 ? fd : 2, line, len) < 0 && fd >= 0)
 		(void)!write(2, line, len); /* like Node: an unwritable log file falls back to stderr */
@@ -203,7 +209,7 @@ int main(int argc, char **argv)
 	for (int k = first; k < argc; k++)
 		len += strlen(argv[k]) + 1;
 	if (len > 512 || !(f.line = malloc(len)))
-		goto node; /* front_log's line has room for 512 */
+		goto node; /* the debug line stays short: no JSON escaping, one write */
 	strcpy(f.line, verb);
 	strcat(f.line, " ");
 	for (int k = first; k < argc; k++)
