@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { asTsdError } from '../api/errors.js';
 import { startDaemon } from './server/daemon.js';
+import { capYoungGeneration } from '../lib/young-generation.js';
 
 const USAGE = 'usage: tsd-containerd --address SOCK --root DIR --state DIR';
 
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  capYoungGeneration();
   const daemon = await startDaemon({ address: values.address, root: values.root, state: values.state, publishBinary: selfBinary() });
   process.stdout.write(`tsd-containerd ready on ${values.address}\n`);
   await new Promise<void>((resolve) => {

@@ -11,8 +11,10 @@ import { DEFAULT_CONFIG } from './config/engine-config.js';
 import { loadEngineConfig } from './config/engine-flags.js';
 import { reloadConfig } from './config/reload.js';
 import { startEngineServer } from './engine-server.js';
+import { capYoungGeneration } from '../lib/young-generation.js';
 
 async function main(): Promise<void> {
+  capYoungGeneration();
   const argv = process.argv.slice(2);
   const defaults = { ...DEFAULT_CONFIG, hosts: [`unix://${GUEST_DOCKER_SOCKET}`], dataRoot: `${GUEST_DATA_MOUNT}/docker` };
   const config = await loadEngineConfig(argv, defaults);
