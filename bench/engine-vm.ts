@@ -14,12 +14,15 @@
  *
  *   npx tsx bench/engine-vm.ts [--runs N] [--downloads N] [--no-write]   (as root, after `npm run build`)
  */
+import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { chooseNode } from '../guest/engine/guest-node.js';
 import { startFixtureRegistry } from '../test/fixtures/fixture-images.js';
 import { NGINX_INDEX_HTML } from '../test/fixtures/nginx-rootfs.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startHostEngine, type HostEngine } from '../test/helpers/host-engine.js';
-import { GUEST_CPU_SNAPSHOT, hostCpu, minusGuest, minusHost, parseGuestCpu, type GuestCpu, type HostCpu } from './lib/vm-cpu.js';
+import { GuestProbe } from './lib/guest-probe.js';
+import { hostCpu, minusGuest, minusHost, type GuestCpu, type HostCpu } from './lib/vm-cpu.js';
 import { BenchMachine } from './lib/vm-machine.js';
 import { renderEngineVm, type EngineVmResults, type Download, type StartRun } from './lib/vm-report.js';
 import { writeDocsSection } from './lib/docs-section.js';
@@ -51,11 +54,19 @@ async function firstAnswer(machine: BenchMachine, url: string, body?: string, li
 /** 1. `tsd run -d -p 18080:80 nginx` until curl on the host gets the fixture's page; then `tsd rm -f`. */
 async function nginxStart(machine: BenchMachine, name: string): Promise<StartRun> {
   const begin = performance.now();
-  await machine.tsd('run', '-d', '--name', name, '-p', `${NGINX_PORT}:80`, 'nginx');
+  // A pull's progress lines (docker's plain display) say when it began, downloaded and unpacked.
+  const pull: Record<string, number> = {};
+  const onLine = (line: string, ms: number): void => {
+    if (/: Pulling fs layer$/.test(line)) pull.started ??= ms;
+    if (/: Download complete$/.test(line)) pull.downloaded = ms;
+    if (/: Pull complete$/.test(line)) pull.extracted = ms;
+  };
+  await machine.tsdLines(onLine, 'run', '-d', '--name', name, '-p', `${NGINX_PORT}:80`, 'nginx');
   const returned = performance.now();
   const answered = await firstAnswer(machine, `http://127.0.0.1:${NGINX_PORT}/`, NGINX_INDEX_HTML);
   const removed = await machine.tsd('rm', '-f', name);
-  return { run: returned - begin, answer: answered - begin, rm: removed.ms };
+  const pulled = pull.started !== undefined && pull.downloaded !== undefined && pull.extracted !== undefined;
+  return { run: returned - begin, answer: answered - begin, rm: removed.ms, pull: pulled ? { started: pull.started!, downloaded: pull.downloaded!, extracted: pull.extracted! } : undefined };
 }
 
 interface Snapshot {
@@ -63,33 +74,25 @@ interface Snapshot {
   guest: GuestCpu;
 }
 
-async function snapshot(machine: BenchMachine): Promise<Snapshot> {
+async function snapshot(machine: BenchMachine, probe: GuestProbe): Promise<Snapshot> {
   const { agent, qemu } = machine.pids();
-  return { guest: parseGuestCpu(await machine.ssh(GUEST_CPU_SNAPSHOT)), host: hostCpu(agent!, qemu!) };
+  return { guest: await probe.snapshot(), host: hostCpu(agent!, qemu!) };
 }
 
-/** A download by curl on the host, with CPU snapshots around it. */
-async function hostDownload(machine: BenchMachine, url: string): Promise<Download> {
-  const before = await snapshot(machine);
-  const got = await machine.ok(CURL, ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', url]);
-  const after = await snapshot(machine);
-  const [bytes, seconds] = got.stdout.trim().split(' ').map(Number) as [number, number];
-  if (bytes !== BULK_BYTES) throw new Error(`${url}: got ${bytes} of ${BULK_BYTES} bytes`);
+/** Runs `fetch` (seconds it took) between two snapshots of the whole path's CPU time. */
+async function measured(machine: BenchMachine, probe: GuestProbe, fetch: () => Promise<number>): Promise<Download> {
+  const before = await snapshot(machine, probe);
+  const seconds = await fetch();
+  const after = await snapshot(machine, probe);
   return { seconds, host: minusHost(after.host, before.host), guest: minusGuest(after.guest, before.guest) };
 }
 
-/** The same download by busybox wget in the guest, from the container's address; timed by the guest's clock. */
-async function guestDownload(machine: BenchMachine, url: string): Promise<Download> {
-  const { agent, qemu } = machine.pids();
-  const hostBefore = hostCpu(agent!, qemu!);
-  const out = await machine.ssh(
-    `${GUEST_CPU_SNAPSHOT}; echo ==; a=$(cut -d' ' -f1 /proc/uptime); wget -q -O /dev/null ${url}; ` +
-      `b=$(cut -d' ' -f1 /proc/uptime); echo "took $a $b"; echo ==; ${GUEST_CPU_SNAPSHOT}`,
-  );
-  const hostAfter = hostCpu(agent!, qemu!);
-  const [before = '', timing = '', after = ''] = out.split('==\n');
-  const [, a, b] = timing.trim().split(' ').map(Number) as [number, number, number];
-  return { seconds: b - a, host: minusHost(hostAfter, hostBefore), guest: minusGuest(parseGuestCpu(after), parseGuestCpu(before)) };
+/** curl on the host; the seconds curl reports, after checking the size. */
+async function curlSeconds(machine: BenchMachine, url: string): Promise<number> {
+  const got = await machine.ok(CURL, ['-sS', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', url]);
+  const [bytes, seconds] = got.stdout.trim().split(' ').map(Number) as [number, number];
+  if (bytes !== BULK_BYTES) throw new Error(`${url}: got ${bytes} of ${BULK_BYTES} bytes`);
+  return seconds;
 }
 
 /** 2. A 100 MiB random file served by nginx from a volume, fetched three ways, interleaved. */
@@ -105,16 +108,35 @@ async function downloads(machine: BenchMachine, bulkPort: number, hostfwdPort: n
   await firstAnswer(machine, `http://127.0.0.1:${bulkPort}/`, NGINX_INDEX_HTML);
   let hostfwdError: string | undefined;
   await firstAnswer(machine, `http://127.0.0.1:${hostfwdPort}/`, NGINX_INDEX_HTML, 30_000).catch((error: Error) => (hostfwdError = error.message));
-  const result: EngineVmResults['downloads'] = { published: [], hostfwd: [], guest: [], hostfwdError };
-  for (let i = 0; i < DOWNLOADS; i++) {
-    result.published.push(await hostDownload(machine, published));
-    log(`download ${i + 1}: published port ${result.published.at(-1)!.seconds.toFixed(1)} s`);
-    if (hostfwdError === undefined) {
-      result.hostfwd.push(await hostDownload(machine, hostfwd));
-      log(`download ${i + 1}: slirp hostfwd ${result.hostfwd.at(-1)!.seconds.toFixed(1)} s`);
+  const result: EngineVmResults['downloads'] = { published: [], hostfwd: [], guest: [], hostfwdError, guestNodeStart: [], probeRestarts: 0 };
+  let probe = await GuestProbe.start(machine); // after nginx started: it watches the processes running now
+  // The probe's own SSH session has ended in a long run under load (its client gave up on
+  // keepalives): then it is opened again and that measurement repeated, once.
+  const measure = async (what: string, fetch: () => Promise<number>): Promise<Download> => {
+    try {
+      return await measured(machine, probe, fetch);
+    } catch (error) {
+      if (probe.alive) throw error;
+      log(`${what}: ${(error as Error).message}; opening the probe again and measuring again`);
+      result.probeRestarts += 1;
+      probe = await GuestProbe.start(machine);
+      return await measured(machine, probe, fetch);
     }
-    result.guest.push(await guestDownload(machine, `http://${ip}/data/big`));
-    log(`download ${i + 1}: in the guest ${result.guest.at(-1)!.seconds.toFixed(1)} s`);
+  };
+  try {
+    for (let i = 0; i < DOWNLOADS; i++) {
+      result.published.push(await measure('published port', () => curlSeconds(machine, published)));
+      log(`download ${i + 1}: published port ${result.published.at(-1)!.seconds.toFixed(1)} s`);
+      if (hostfwdError === undefined) {
+        result.hostfwd.push(await measure('slirp hostfwd', () => curlSeconds(machine, hostfwd)));
+        log(`download ${i + 1}: slirp hostfwd ${result.hostfwd.at(-1)!.seconds.toFixed(1)} s`);
+      }
+      result.guest.push(await measure('in the guest', () => probe.get(`http://${ip}/data/big`)));
+      log(`download ${i + 1}: in the guest ${result.guest.at(-1)!.seconds.toFixed(1)} s`);
+    }
+    for (let i = 0; i < RUNS; i++) result.guestNodeStart.push(await probe.nodeStart());
+  } finally {
+    await probe.close();
   }
   await machine.docker('rm', '-f', 'bulk');
   await machine.docker('volume', 'rm', 'bench-data');
@@ -190,6 +212,13 @@ async function main(): Promise<void> {
     const loadVm = loadavg()[0]!;
     engine = await startHostEngine({ daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`], 'insecure-registries': [fixtures.host] } });
     const host = await busybox(hostEngineDocker(engine));
+    const hostNode = chooseNode(undefined); // the Node host mode runs the engine with
+    const hostNodeStart: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const begin = performance.now();
+      execFileSync(hostNode.path, ['-e', '0']);
+      hostNodeStart.push((performance.now() - begin) / 1000);
+    }
     const results: EngineVmResults = {
       date: new Date().toISOString().slice(0, 10),
       runs: RUNS,
@@ -202,6 +231,7 @@ async function main(): Promise<void> {
       nginx: { cold, warm, imageBytes: nginxBytes },
       downloads: data,
       busybox: { vm, host },
+      nodeStart: { guest: data.guestNodeStart, host: hostNodeStart, hostSource: hostNode.source },
     };
     const section = renderEngineVm(results);
     process.stdout.write(`${section}\n`);

@@ -41,15 +41,30 @@ done
 
 export class GuestProbe {
   private buffer = '';
-  private waiting: ((answer: string) => void) | undefined;
+  /** Called with the next answer, or undefined when the session ends first. */
+  private waiting: ((answer: string | undefined) => void) | undefined;
   private stderr = '';
+  /** Set when the session has ended: every later request fails at once (never waits). */
+  private ended: string | undefined;
 
   private constructor(private readonly child: ChildProcess) {
+    child.stdin!.on('error', () => undefined); // a write after the session ended: reported by 'close'
+    // 'close', not 'exit': the output still buffered is delivered first
+    child.once('close', (code, signal) => {
+      this.ended = `the guest probe's session ended (exit ${code ?? signal}): ${this.stderr.trim()}`;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.(undefined);
+    });
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       this.buffer += chunk;
       this.deliver();
     });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+  }
+
+  get alive(): boolean {
+    return this.ended === undefined;
   }
 
   /** Opens the session; the processes watched by snap are those running now (start the containers first). */
@@ -76,7 +91,7 @@ export class GuestProbe {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
+      if (this.ended !== undefined) return resolve();
       this.child.once('exit', () => resolve());
       this.child.stdin!.end(); // the loop's read fails, the shell exits, the session ends
     });
@@ -84,18 +99,14 @@ export class GuestProbe {
 
   private ask(line: string): Promise<string> {
     const answer = this.answer();
-    this.child.stdin!.write(`${line}\n`);
+    if (this.ended === undefined) this.child.stdin!.write(`${line}\n`);
     return answer;
   }
 
   private answer(): Promise<string> {
     return new Promise((resolve, reject) => {
-      const onExit = (): void => reject(new Error(`the guest probe's session ended: ${this.stderr}`));
-      this.child.once('exit', onExit);
-      this.waiting = (text) => {
-        this.child.off('exit', onExit);
-        resolve(text);
-      };
+      if (this.ended !== undefined) return reject(new Error(this.ended));
+      this.waiting = (text) => (text === undefined ? reject(new Error(this.ended)) : resolve(text));
       this.deliver();
     });
   }

@@ -6,7 +6,7 @@
  * and QEMU that this machine recorded in its pid files (should delete have left them), and removes
  * the temporary directory.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,8 +16,8 @@ import { isOurProcess, type ProcessRecord } from '../../src/machine/process-iden
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSD = join(ROOT, 'bin', 'run.js');
 export const DOCKER_CLI = '/usr/local/bin/docker';
-/** One command's limit: a cold start may build the image, and tcg on a shared host is slow. */
-const COMMAND_TIMEOUT_MS = 10 * 60_000;
+/** One command's limit: a cold pull under tcg on a loaded shared host took nearly 10 minutes. */
+const COMMAND_TIMEOUT_MS = 25 * 60_000;
 
 export interface Timed {
   code: number;
@@ -68,9 +68,32 @@ export class BenchMachine {
     });
   }
 
+  /**
+   * Like run(), and calls `onLine` with each stderr line as it arrives and the milliseconds since
+   * spawn (for progress output such as a pull's).
+   */
+  runLines(file: string, args: string[], onLine: (line: string, ms: number) => void): Promise<Timed> {
+    const begin = performance.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(file, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
+      let stdout = '';
+      let stderr = '';
+      let partial = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        const lines = (partial + chunk).split(/\r?\n|\r/);
+        partial = lines.pop() ?? '';
+        for (const line of lines) onLine(line, performance.now() - begin);
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - begin }));
+    });
+  }
+
   /** Like run(), but a non-zero exit throws with the output and the serial console's tail. */
-  async ok(file: string, args: string[]): Promise<Timed> {
-    const result = await this.run(file, args);
+  async ok(file: string, args: string[], onLine?: (line: string, ms: number) => void): Promise<Timed> {
+    const result = onLine === undefined ? await this.run(file, args) : await this.runLines(file, args, onLine);
     if (result.code !== 0) {
       const serial = (await readFile(join(this.dir, 'serial.log'), 'utf8').catch(() => '')).slice(-3000);
       throw new Error(`${[file, ...args].join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}\n--- serial.log ---\n${serial}`);
@@ -80,6 +103,11 @@ export class BenchMachine {
 
   tsd(...args: string[]): Promise<Timed> {
     return this.ok(process.execPath, [TSD, ...args]);
+  }
+
+  /** tsd with its stderr lines timed as they arrive. */
+  tsdLines(onLine: (line: string, ms: number) => void, ...args: string[]): Promise<Timed> {
+    return this.ok(process.execPath, [TSD, ...args], onLine);
   }
 
   /** The real docker CLI with DOCKER_HOST from `tsd machine status --json` (start() first). */

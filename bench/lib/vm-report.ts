@@ -9,6 +9,8 @@ export interface StartRun {
   answer: number;
   /** `tsd rm -f` afterwards took this long. */
   rm: number;
+  /** When the run pulled: its first layer began, the last layer was downloaded, the last was unpacked. */
+  pull?: { started: number; downloaded: number; extracted: number };
 }
 
 export interface Download {
@@ -38,7 +40,7 @@ export interface EngineVmResults {
   /** ms of `tsd machine start`. */
   boot: number;
   nginx: { cold: StartRun; warm: StartRun[]; imageBytes: number };
-  downloads: { published: Download[]; hostfwd: Download[]; guest: Download[]; hostfwdError?: string; guestNodeStart: number[] };
+  downloads: { published: Download[]; hostfwd: Download[]; guest: Download[]; hostfwdError?: string; guestNodeStart: number[]; probeRestarts: number };
   busybox: { vm: BusyboxResult; host: BusyboxResult };
   /** Seconds of one `node -e 0`: in the guest (its Node), and on the host with the Node host mode uses. */
   nodeStart: { guest: number[]; host: number[]; hostSource: string };
@@ -71,6 +73,18 @@ function cpuRow(label: string, list: Download[]): string {
   return `| ${label} | ${m((d) => d.seconds)} | ${m((d) => d.host.agent)} | ${m((d) => d.host.qemuMain)} | ${m((d) => d.host.qemuOther)} | ${m((d) => d.guest.busy)} | ${m((d) => d.guest.sshd)} | ${m((d) => d.guest.nginx)} | ${m((d) => d.guest.idle)} |`;
 }
 
+function coldPull(cold: StartRun): string {
+  if (cold.pull === undefined) return '';
+  const { started, downloaded, extracted } = cold.pull;
+  return [
+    '',
+    `Where the cold run goes (from its pull progress lines, timed as they arrived): the pull began at ${s(started).toFixed(1)} s,`,
+    `the layer was downloaded from the mirror by ${s(downloaded).toFixed(1)} s (${s(downloaded - started).toFixed(1)} s) and unpacked by`,
+    `${s(extracted).toFixed(1)} s (${s(extracted - downloaded).toFixed(1)} s); creating and starting the container took the last`,
+    `${s(cold.run - extracted).toFixed(1)} s of \`tsd run\`.`,
+  ].join('\n');
+}
+
 function busyboxRow(label: string, r: BusyboxResult): string {
   const p = r.phases;
   return `| ${label} | **${spread(r.runs.map(s), 2)}** | ${spread(r.versions.map(s), 2)} | ${s(p.create).toFixed(2)} / ${s(p.start).toFixed(2)} / ${s(p.rm).toFixed(2)} |`;
@@ -101,6 +115,7 @@ export function renderEngineVm(r: EngineVmResults): string {
     '|:---|---:|---:|---:|---:|',
     `| already pulled | ${warm.length} | ${spread(warm.map((x) => s(x.run)), 2)} | **${spread(warm.map((x) => s(x.answer)), 2)}** | ${spread(warm.map((x) => s(x.rm)), 2)} |`,
     `| cold: pulls the fixture nginx (${(r.nginx.imageBytes / 1e6).toFixed(0)} MB unpacked) from the mirror | 1 | ${s(cold.run).toFixed(2)} | **${s(cold.answer).toFixed(2)}** | ${s(cold.rm).toFixed(2)} |`,
+    coldPull(cold),
     '',
     `### ${mb} MiB download from nginx: published port vs slirp hostfwd vs inside the guest`,
     '',
@@ -119,7 +134,7 @@ export function renderEngineVm(r: EngineVmResults): string {
     'beside its wall time. Host: the tsd agent (Node, the SSH client and the published port\'s listener), QEMU\'s',
     "main thread (its event loop runs slirp and virtio-net) and its other threads (the two vCPUs' tcg). Guest (from",
     "its /proc, both vCPUs together): busy and idle time, the guest's SSH server (Node, /opt/tsd/sshd.mjs) and nginx.",
-    'The guest side is read by one shell kept open over SSH for the whole series (no session is opened during a download).',
+    `The guest side is read by one shell kept open over SSH for the whole series (no session is opened during a download)${d.probeRestarts === 0 ? '.' : `; its session ended ${d.probeRestarts} time(s) under load and was opened again, that download repeated.`}`,
     '',
     '| path | wall s | host agent | QEMU main loop | QEMU vCPU threads | guest busy | guest sshd | guest nginx | guest idle |',
     '|:---|---:|---:|---:|---:|---:|---:|---:|---:|',
