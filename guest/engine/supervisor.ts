@@ -60,9 +60,11 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
   const containerd: Daemon = {
     name: 'containerd',
     // bin/tsd-containerd is the documented entry; TSD_CONTAINERD_NODE makes it use the chosen Node.
+    // TSD_SHIM_NODE does the same for bin/containerd-shim-tsd-v2, which containerd execs: in the
+    // guest both run on the image's Node, so the shim here must not fall back to the host's `node`.
     start: () => spawnDaemon('containerd', join(options.projectRoot, 'bin', 'tsd-containerd'), [
       '--address', layout.containerdAddress, '--root', layout.containerdRoot, '--state', layout.containerdState,
-    ], layout, log, { TSD_CONTAINERD_NODE: options.node }),
+    ], layout, log, { TSD_CONTAINERD_NODE: options.node, TSD_SHIM_NODE: options.node }),
     ready: (child) => waitForLine(child, 'ready on', 'tsd-containerd'),
   };
   const dockerd: Daemon = {
