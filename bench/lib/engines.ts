@@ -132,11 +132,12 @@ export async function startDebianEngine(mirror: string): Promise<BenchEngine> {
   execFileSync('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]);
   execFileSync('ip', ['link', 'set', bridge, 'up']);
   const cleanUp = (): string[] => {
-    const changes = undoSince(before);
+    const changes = undoSince(before, bridge);
     const rules = changes.filter((change) => change.includes(': -A '));
     const chains = changes.filter((change) => change.includes(': chain ')).map((change) => change.split(': chain ')[1]);
     const notes = changes.filter((change) => !rules.includes(change) && !change.includes(': chain ')).map((change) => `${change} (removed)`);
-    if (rules.length + chains.length > 0) notes.unshift(`dockerd left ${rules.length} iptables rules and the chains ${chains.join(', ')} after it stopped (removed)`);
+    const chainList = chains.length > 0 ? ` and the chains ${chains.join(', ')}` : '';
+    if (rules.length + chains.length > 0) notes.unshift(`dockerd left ${rules.length} iptables rules${chainList} after it stopped (removed)`);
     // Another dockerd with iptables on (not ours) made the shared chains first: ours then reused them.
     if (before.iptables.get('filter')?.chains.has('DOCKER')) notes.push('the DOCKER iptables chains existed before this engine started (another engine\'s): left alone, so what this one left in them is not known');
     deleteLink(bridge);

@@ -1,10 +1,10 @@
 /**
  * Undo what an engine left in the host's network configuration. A snapshot before the engine
  * starts (iptables rules and chains, nftables tables, the forwarding sysctls); after it has stopped,
- * `undoSince` deletes the rules and chains that appeared since, tables an engine created that are
- * left empty, and restores the sysctls. Only differences are touched, so rules other people add
- * meanwhile under other names stay; rules added under the same names in the same window would not,
- * which is why this is for benchmarks, not tests.
+ * `undoSince` deletes the rules and chains that appeared since and are the engine's (they name its
+ * bridge, or live in or jump to chains no other engine's rule uses), tables iptables created that
+ * are left empty, and restores the sysctls. Another dockerd started meanwhile shares Docker's chain
+ * names: its rules name its own bridge, so they and the chains they use stay.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -68,21 +68,38 @@ export function networkChanges(before: NetworkSnapshot): string[] {
   return changes;
 }
 
-/** Deletes what appeared since `before` (see the module comment); returns what it removed. */
-export function undoSince(before: NetworkSnapshot): string[] {
-  const removed = networkChanges(before).filter((change) => change.startsWith('iptables') || change.startsWith('/proc'));
+/** Interfaces a rule names (`-i X`, `-o X`, negated or not). */
+const interfacesOf = (rule: string): string[] => [...rule.matchAll(/-[io] (\S+)/g)].map((m) => m[1]!);
+/** The chain a rule jumps or goes to. */
+const targetOf = (rule: string): string | undefined => /-[jg] (\S+)/.exec(rule)?.[1];
+
+/**
+ * Deletes what appeared since `before` and belongs to the engine whose bridge is `owner` (see the
+ * module comment); returns what it removed. New rules naming another interface are another engine's
+ * (an engine started meanwhile may share Docker's chains): they, their chains and the jumps to those
+ * chains stay.
+ */
+export function undoSince(before: NetworkSnapshot, owner: string): string[] {
+  const removed = networkChanges(before).filter((change) => change.startsWith('/proc'));
   for (const [table, now] of iptablesSave()) {
     const old = before.iptables.get(table);
-    for (const rule of [...now.rules].reverse()) {
-      if (old?.rules.has(rule)) continue;
+    const fresh = [...now.rules].filter((rule) => !old?.rules.has(rule));
+    const chainOf = (rule: string): string => rule.split(' ')[1]!;
+    const foreign = fresh.filter((rule) => interfacesOf(rule).some((name) => name !== owner));
+    const shared = new Set(foreign.flatMap((rule) => [chainOf(rule), targetOf(rule)]).filter((chain): chain is string => !!chain));
+    const newChains = [...now.chains].filter((chain) => !old?.chains.has(chain) && !shared.has(chain));
+    const ours = fresh.filter((rule) => !foreign.includes(rule) &&
+      (interfacesOf(rule).includes(owner) || newChains.includes(chainOf(rule)) || newChains.includes(targetOf(rule) ?? '')));
+    for (const rule of ours.reverse()) {
       // iptables-save quotes arguments with spaces; `-D` takes the same words.
       const words = rule.slice(3).match(/"[^"]*"|\S+/g)!.map((word) => word.replace(/^"|"$/g, ''));
       execFileSync(IPTABLES, ['-w', '-t', table, '-D', ...words]);
+      removed.push(`iptables -t ${table}: ${rule}`);
     }
-    for (const chain of now.chains) {
-      if (old?.chains.has(chain)) continue;
+    for (const chain of newChains) {
       execFileSync(IPTABLES, ['-w', '-t', table, '-F', chain]);
       execFileSync(IPTABLES, ['-w', '-t', table, '-X', chain]);
+      removed.push(`iptables -t ${table}: chain ${chain}`);
     }
   }
   // iptables-nft makes `ip filter`, `ip nat`… tables on first use; one that did not exist before
