@@ -13,11 +13,13 @@ import { TsdError } from '../api/errors.js';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { ServiceClient, TtrpcClient } from '../ttrpc/index.js';
 import type { ShimFlags } from './flags.js';
+import { idleLingerMs } from './idle-linger.js';
 import { bundleAnnotations, groupKey, shimGroup, SOCKET_DIR, withGroupLock, type ShimGroup } from './group.js';
 import { shimProtos, TASK_SERVICE } from './shim-protos.js';
 
 export async function startVerb(flags: ShimFlags): Promise<string> {
   const bundle = process.cwd();
+  idleLingerMs(); // a bad TSD_SHIM_IDLE_SECONDS fails this start, where containerd shows the error
   const group = shimGroup(flags.address, flags.namespace, groupKey(flags.namespace, flags.id, bundleAnnotations(bundle)));
   mkdirSync(SOCKET_DIR, { recursive: true });
   mkdirSync(group.dir, { recursive: true });

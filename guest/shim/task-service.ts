@@ -70,6 +70,11 @@ export class TaskService {
     setInterval(() => this.checkOom(), 1000);
   }
 
+  /** A start verb hands this shim's address out: containerd connects within the reservation. */
+  reserve(): void {
+    this.reservedUntil = Math.max(this.reservedUntil, Date.now() + START_RESERVATION_MS);
+  }
+
   get taskCount(): number {
     return this.containers.size;
   }
@@ -111,7 +116,7 @@ export class TaskService {
       },
       Stats: async (r: { id: string }) => ({ stats: await taskStats(this.get(r.id).runtime, r.id) }),
       Connect: async (r: { id: string }) => {
-        this.reservedUntil = Date.now() + START_RESERVATION_MS;
+        this.reserve();
         return { shimPid: process.pid, taskPid: this.containers.get(r.id)?.init.pid ?? 0, version: SHIM_VERSION };
       },
       Shutdown: async (r: { now: boolean }) => {

@@ -16,6 +16,9 @@ let containerd: DebianContainerd;
 let fixtures: FixtureRegistry;
 let image: string;
 const R = ['--runtime', SHIM_RUNTIME];
+// The shims containerd starts inherit its environment: no idle grace period here, so the group
+// shim leaves as soon as it is idle (shim-linger.test.ts tests the grace period).
+process.env['TSD_SHIM_IDLE_SECONDS'] = '0';
 const unique = (name: string): string => `${name}-${process.pid}`;
 
 test.before(async () => {
