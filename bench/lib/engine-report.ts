@@ -123,8 +123,8 @@ export function renderEngineReport(results: EngineResults[], context: ReportCont
     lines.push('');
   }
   if (ours.perContainer && theirs.perContainer) {
-    lines.push(`With ${ours.perContainer.containers} running containers, engine-side processes (RSS / PSS / anonymous, MiB):`, '');
-    for (const r of [ours, theirs]) lines.push(`- ${r.engine}: ${byLabel(r.perContainer!.after)} (total RSS ${mib(r.perContainer!.after.total.rss)}, was ${mib(r.perContainer!.before.total.rss)}; alone ${mib(r.perContainer!.after.alone)}, was ${mib(r.perContainer!.before.alone)})`);
+    lines.push(`With ${ours.perContainer.containers} running containers, engine-side processes (RSS / PSS / anonymous, MiB); per container is`, '(this − the daemons before the containers) / containers, so shims count whether or not one was already running:', '');
+    for (const r of [ours, theirs]) lines.push(`- ${r.engine}: ${byLabel(r.perContainer!.after)} (total RSS ${mib(r.perContainer!.after.total.rss)}, daemons before ${mib(r.perContainer!.before.total.rss)}; alone ${mib(r.perContainer!.after.alone)}, daemons before ${mib(r.perContainer!.before.alone)})`);
     lines.push('');
   }
   if (ours.logs && theirs.logs) {

@@ -102,6 +102,7 @@ export function undoSince(before: NetworkSnapshot, owner: string): string[] {
       removed.push(`iptables -t ${table}: chain ${chain}`);
     }
   }
+  removed.push(...sweepDockerChains());
   // iptables-nft makes `ip filter`, `ip nat`… tables on first use; one that did not exist before
   // and now holds no rules is removed with the rest.
   for (const table of nftTables()) {
@@ -140,4 +141,31 @@ export function deleteLink(name: string): boolean {
   }
   execFileSync(IP, ['link', 'del', name]);
   return true;
+}
+
+/**
+ * Docker's shared chains (DOCKER, DOCKER-ISOLATION-STAGE-*, DOCKER-USER) once no rule names an
+ * interface any more, i.e. no dockerd's bridge uses them: two benchmark runs that overlapped each
+ * see them in the other's snapshot, so neither run's diff would ever remove them.
+ */
+export function sweepDockerChains(): string[] {
+  const tables = iptablesSave();
+  const all = [...tables.values()].flatMap((t) => [...t.rules]);
+  if (all.some((rule) => interfacesOf(rule).length > 0)) return [];
+  const removed: string[] = [];
+  for (const [table, now] of tables) {
+    const docker = [...now.chains].filter((chain) => chain.startsWith('DOCKER'));
+    if (docker.length === 0) continue;
+    for (const rule of [...now.rules].reverse()) {
+      if (!docker.includes(rule.split(' ')[1]!) && !docker.includes(targetOf(rule) ?? '')) continue;
+      const words = rule.slice(3).match(/"[^"]*"|\S+/g)!.map((word) => word.replace(/^"|"$/g, ''));
+      execFileSync(IPTABLES, ['-w', '-t', table, '-D', ...words]);
+      removed.push(`iptables -t ${table}: ${rule}`);
+    }
+    for (const chain of docker) {
+      execFileSync(IPTABLES, ['-w', '-t', table, '-X', chain]);
+      removed.push(`iptables -t ${table}: chain ${chain}`);
+    }
+  }
+  return removed;
 }
