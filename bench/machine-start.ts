@@ -71,7 +71,7 @@ function once(index: number): Run {
   const socket = join(dir, 'docker.sock');
   execFileSync('/usr/local/bin/docker', ['-H', `unix://${socket}`, 'version'], { env, stdio: 'ignore' });
   const startToDocker = Date.now() - begin;
-  const qemuCpu = qemuCpuMs(Number(readFileSync(join(dir, 'qemu.pid'), 'utf8').trim()));
+  const qemuCpu = qemuCpuMs((JSON.parse(readFileSync(join(dir, 'qemu.pid'), 'utf8')) as { pid: number }).pid);
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { timings: Record<string, number>; attempt: number };
   const log = readFileSync(join(dir, 'serial.log'), 'utf8').replaceAll('\r', '');
   if (KEEP_LOGS !== undefined) {
