@@ -27,11 +27,8 @@ import { compressRootDisk, storedFileName, unpackedRootDisk } from './stored-roo
 import { writeTreeToDirectory } from './tree-dir.js';
 import { debPackageNames, parseAptPolicy, resolveRecipe, type ResolvedRecipe } from './resolve.js';
 
-/** The modules the guest init loads, one per line: stage 2's /init starts loading them early. */
-export const KERNEL_MODULE_LIST = '/etc/tsd-kernel-modules';
-
 /** Bump when the layout or assembly changes, so cached images are rebuilt. */
-export const BUILDER_VERSION = 6;
+export const BUILDER_VERSION = 7;
 
 export interface ImageBuilderOptions {
   cacheDir?: string;
@@ -139,8 +136,6 @@ async function buildImage(
     onProgress?.('assembling the guest file tree');
     const tree = await assembleTree(resolved, { ...fetched.inputs, bundlesDir: local.bundlesDir, rootfsDir: local.rootfsDir, artifacts: local.artifacts });
     const moduleFiles = await addKernelModules(tree, fetched.kernelDir, resolved.kernel, resolved.modules, join(stage, 'modules'));
-    // images/rootfs/init loads these in the background while node starts (guest/api/kernel-modules.ts order)
-    tree.addData(KERNEL_MODULE_LIST, `${resolved.modules.join('\n')}\n`);
     const busybox = join(fetched.inputs.debDirs.get('busybox-static') ?? '', 'bin', 'busybox');
     const stage1 =
       rootDisk === undefined
