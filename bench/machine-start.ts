@@ -6,17 +6,20 @@
  *
  *   npx tsx bench/machine-start.ts [--runs N] [--no-write]      (after `npm run build`)
  *
- * --no-write prints the section without touching docs/benchmarks.md (for comparing variants).
+ * --no-write prints the section without touching docs/benchmarks.md (for comparing variants);
+ * --keep-logs DIR copies each run's serial.log there (run-N.serial.log) to read where the time went.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg === -1 ? 5 : Number(process.argv[runsArg + 1]);
 const WRITE = !process.argv.includes('--no-write');
+const keepArg = process.argv.indexOf('--keep-logs');
+const KEEP_LOGS = keepArg === -1 ? undefined : process.argv[keepArg + 1];
 const home = mkdtempSync(join(tmpdir(), 'tsd-bench-'));
 const env = { ...process.env, TSD_HOME: join(home, 'h'), DOCKER_CONFIG: join(home, 'docker') };
 const NAME = 'bench';
@@ -27,10 +30,18 @@ const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
 interface Run {
   startToDocker: number;
+  /** CPU time QEMU used from its spawn to the first `docker version` OK: the guest's work, less sensitive to host load than wall time. */
+  qemuCpu: number;
+  /** The host's 1-minute load average when that `docker version` answered (the host is shared). */
+  load: number;
   stop: number;
   qmp: number;
   console: number;
   runInit: number;
+  nodeInit: number;
+  sshdStarted: number;
+  dataDisk: number;
+  engineStarted: number;
   initReady: number;
   ssh: number;
   engine: number;
@@ -44,7 +55,14 @@ function serialAt(log: string, re: RegExp): number {
   return stamp === undefined ? NaN : Number(stamp) * 1000;
 }
 
-function once(): Run {
+/** utime + stime of a process in ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */
+function qemuCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function once(index: number): Run {
   // Outside the timing: the image must already match dist/ (on a shared tree someone may have
   // rebuilt the guest bundles since the last run, and the timed start would build the image).
   tsd('image', 'build');
@@ -53,16 +71,27 @@ function once(): Run {
   const socket = join(dir, 'docker.sock');
   execFileSync('/usr/local/bin/docker', ['-H', `unix://${socket}`, 'version'], { env, stdio: 'ignore' });
   const startToDocker = Date.now() - begin;
+  const qemuCpu = qemuCpuMs((JSON.parse(readFileSync(join(dir, 'qemu.pid'), 'utf8')) as { pid: number }).pid);
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { timings: Record<string, number>; attempt: number };
   const log = readFileSync(join(dir, 'serial.log'), 'utf8').replaceAll('\r', '');
+  if (KEEP_LOGS !== undefined) {
+    mkdirSync(KEEP_LOGS, { recursive: true });
+    copyFileSync(join(dir, 'serial.log'), join(KEEP_LOGS, `run-${index + 1}.serial.log`));
+  }
   const stopBegin = Date.now();
   tsd('machine', 'stop', NAME);
   return {
     startToDocker,
+    qemuCpu,
+    load: loadavg()[0]!,
     stop: Date.now() - stopBegin,
     qmp: state.timings.qmp!,
     console: state.timings.console!,
     runInit: serialAt(log, /Run \/init as init process/),
+    nodeInit: serialAt(log, /tsd-init: starting/),
+    sshdStarted: serialAt(log, /tsd-init: step start-sshd: done/),
+    dataDisk: serialAt(log, /tsd-init: step mount-data-disk: done/),
+    engineStarted: serialAt(log, /tsd-init: step start-engine: done/),
     initReady: serialAt(log, /tsd-init: ready/),
     ssh: state.timings.ssh!,
     engine: state.timings.engine!,
@@ -70,10 +99,10 @@ function once(): Run {
   };
 }
 
-function stats(values: number[]): string {
+function stats(values: number[], format: (value: number) => string = seconds): string {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return `${seconds(mean)} | ${seconds(sorted[0]!)} | ${seconds(sorted[sorted.length - 1]!)}`;
+  return `${format(mean)} | ${format(sorted[0]!)} | ${format(sorted[sorted.length - 1]!)}`;
 }
 
 try {
@@ -85,8 +114,8 @@ try {
   tsd('machine', 'stop', NAME);
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i += 1) {
-    runs.push(once());
-    process.stderr.write(`run ${i + 1}: ${seconds(runs.at(-1)!.startToDocker)} s to docker version, stop ${seconds(runs.at(-1)!.stop)} s\n`);
+    runs.push(once(i));
+    process.stderr.write(`run ${i + 1}: ${seconds(runs.at(-1)!.startToDocker)} s to docker version (QEMU CPU ${seconds(runs.at(-1)!.qemuCpu)} s, load ${loadavg()[0]!.toFixed(1)}), stop ${seconds(runs.at(-1)!.stop)} s\n`);
   }
   const col = (key: keyof Run) => runs.map((run) => run[key]);
   const section = [
@@ -99,6 +128,8 @@ try {
     '| measure (s) | mean | min | max |',
     '| --- | ---: | ---: | ---: |',
     `| \`tsd machine start\` → first \`docker version\` OK | ${stats(col('startToDocker'))} |`,
+    `| QEMU's CPU time from spawn to that \`docker version\` | ${stats(col('qemuCpu'))} |`,
+    `| host load (1-min average) at that moment | ${stats(col('load'), (v) => v.toFixed(1))} |`,
     `| \`tsd machine stop\` (ACPI powerdown → QEMU exit) | ${stats(col('stop'))} |`,
     '',
     'Where the start goes (seconds after QEMU is spawned, wall clock as the agent saw it; the kernel/init rows add the guest\'s own timestamps to the moment of the first console byte, so they are approximate):',
@@ -108,6 +139,10 @@ try {
     `| QMP answers (QEMU up) | ${stats(col('qmp'))} |`,
     `| first console byte (kernel starts) | ${stats(col('console'))} |`,
     `| kernel runs /init | ${stats(runs.map((r) => r.console + r.runInit))} |`,
+    `| Node's init starts | ${stats(runs.map((r) => r.console + r.nodeInit))} |`,
+    `| sshd started (its Node starting) | ${stats(runs.map((r) => r.console + r.sshdStarted))} |`,
+    `| data disk mounted | ${stats(runs.map((r) => r.console + r.dataDisk))} |`,
+    `| containerd and dockerd started | ${stats(runs.map((r) => r.console + r.engineStarted))} |`,
     `| guest init ready (services started) | ${stats(runs.map((r) => r.console + r.initReady))} |`,
     `| SSH session established | ${stats(col('ssh'))} |`,
     `| Engine API answers /_ping | ${stats(col('engine'))} |`,

@@ -23,11 +23,12 @@ import { imageDigest, sha256, sha256File, MANIFEST_SCHEMA, type ImageContents, t
 import { findProject, hashDirectory, loadRecipe } from './project.js';
 import { checkKernelSupport, makeRootDisk, rootDiskFileName } from './root-disk.js';
 import { stage1Tree } from './stage1.js';
+import { compressRootDisk, storedFileName, unpackedRootDisk } from './stored-root.js';
 import { writeTreeToDirectory } from './tree-dir.js';
 import { debPackageNames, parseAptPolicy, resolveRecipe, type ResolvedRecipe } from './resolve.js';
 
 /** Bump when the layout or assembly changes, so cached images are rebuilt. */
-export const BUILDER_VERSION = 4;
+export const BUILDER_VERSION = 7;
 
 export interface ImageBuilderOptions {
   cacheDir?: string;
@@ -88,7 +89,7 @@ async function ensureImage(
   if (!options.rebuild && existsSync(indexFile)) {
     const { digest } = JSON.parse(await readFile(indexFile, 'utf8')) as { digest: string };
     const manifestPath = join(archDir, digestDirName(digest), 'manifest.json');
-    if (existsSync(manifestPath)) return imageFromManifest(manifestPath, await readImageManifest(manifestPath));
+    if (existsSync(manifestPath)) return openImage(manifestPath, await readImageManifest(manifestPath));
   }
 
   onProgress?.(`building the ${arch} guest image (kernel ${resolved.kernel.release}, node ${resolved.node.version})`);
@@ -167,6 +168,7 @@ async function buildImage(
     tree.addData(`${GUEST_TSD_DIR}/manifest.json`, JSON.stringify(contents, null, 2) + '\n');
 
     let rootDiskFile: OutputFile | undefined;
+    let rootDiskUnpacked: OutputFile | undefined;
     let rootDiskRawSize: number | undefined;
     if (rootDisk !== undefined) {
       const rootDir = join(stage, 'root');
@@ -177,6 +179,14 @@ async function buildImage(
       await rm(rootDir, { recursive: true, force: true });
       rootDiskFile = await outputFile(rootPath);
       rootDiskRawSize = tree.contentSize();
+      if (rootDisk.stored === 'zstd') {
+        // the plain disk stays in the image directory: it is what unpacking would give
+        const storedPath = join(stage, 'out', storedFileName(rootDiskFile.name));
+        onProgress?.(`compressing ${rootDiskFile.name} for the cache (zstd)`);
+        await compressRootDisk(rootPath, storedPath);
+        rootDiskUnpacked = rootDiskFile;
+        rootDiskFile = await outputFile(storedPath);
+      }
     }
     const initrdName = initrdFileName(resolved.compression);
     const initrdPath = join(stage, 'out', initrdName);
@@ -203,6 +213,7 @@ async function buildImage(
       compressedSize: shippedKernel + files.initrd.size + (files.rootDisk?.size ?? 0),
       initrdRawSize,
       ...(rootDiskRawSize === undefined ? {} : { rootDiskRawSize }),
+      ...(rootDiskUnpacked === undefined ? {} : { rootDiskUnpacked }),
     };
     await writeFile(join(stage, 'out', 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
@@ -210,7 +221,7 @@ async function buildImage(
     if (!existsSync(imageDir)) {
       await produceOnce(imageDir, async (tmp) => rename(join(stage, 'out'), tmp));
     }
-    return imageFromManifest(join(imageDir, 'manifest.json'), manifest);
+    return openImage(join(imageDir, 'manifest.json'), manifest);
   } finally {
     await rm(stage, { recursive: true, force: true });
   }
@@ -224,14 +235,18 @@ function digestDirName(digest: string): string {
   return digest.replace(/^sha256:/, '');
 }
 
-function imageFromManifest(manifestPath: string, manifest: ImageManifest): GuestImage {
+/** The image as the driver boots it; a root disk stored compressed is unpacked first (stored-root.ts). */
+async function openImage(manifestPath: string, manifest: ImageManifest): Promise<GuestImage> {
   const dir = manifestPath.slice(0, manifestPath.lastIndexOf('/'));
+  const { rootDisk } = manifest.files;
+  const rootDiskPath =
+    rootDisk === undefined ? undefined : manifest.rootDiskUnpacked === undefined ? join(dir, rootDisk.name) : await unpackedRootDisk(dir, rootDisk, manifest.rootDiskUnpacked);
   return {
     arch: manifest.arch,
     digest: manifest.digest,
     kernelPath: join(dir, manifest.files.kernel.name),
     initrdPath: join(dir, manifest.files.initrd.name),
-    ...(manifest.files.rootDisk ? { rootDiskPath: join(dir, manifest.files.rootDisk.name) } : {}),
+    ...(rootDiskPath === undefined ? {} : { rootDiskPath }),
     kernelArgs: ['rdinit=/init'],
     manifestPath,
   };

@@ -5,11 +5,12 @@
  * busybox modprobe works in the guest.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TsdError } from '../../guest/api/errors.js';
 import { writeCompressed } from './compress.js';
 import { moduleClosure, parseModuleIndex } from './module-closure.js';
+import { stripModuleSignature } from './module-signature.js';
 import { run } from './run.js';
 import type { ImageTree } from './tree.js';
 import { extractVmlinux } from './vmlinux.js';
@@ -55,7 +56,8 @@ export async function addKernelModules(
   const reducedRelease = join(reduced, 'lib', 'modules', release);
   for (const path of selected) {
     await mkdir(dirname(join(reducedRelease, path)), { recursive: true });
-    await copyFile(join(source, path), join(reducedRelease, path));
+    if (kernel.stripModuleSignatures) await writeFile(join(reducedRelease, path), stripModuleSignature(await readFile(join(source, path)), path));
+    else await copyFile(join(source, path), join(reducedRelease, path));
   }
   for (const name of BUILTIN_INDEXES) {
     if (existsSync(join(source, name))) await copyFile(join(source, name), join(reducedRelease, name));

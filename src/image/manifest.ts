@@ -67,6 +67,11 @@ export interface ImageManifest extends ImageContents {
   /** With a root disk: the size of the files it holds (before the file system's compression). */
   rootDiskRawSize?: number;
   /**
+   * With a root disk stored compressed (`root.stored: zstd`): the plain disk the guest reads, which
+   * the host unpacks from files.rootDisk at first use and checks against this sha256.
+   */
+  rootDiskUnpacked?: OutputFile;
+  /**
    * The image's size in its compressed forms: initramfs + root disk + the kernel as Debian ships it
    * (the xz bzImage; a vmlinux boot file is derived from it at build time). Target: ≤ 60 MB.
    */

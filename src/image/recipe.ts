@@ -24,12 +24,21 @@ export type KernelBoot = (typeof KERNEL_BOOTS)[number];
  */
 export const ROOT_FILESYSTEMS = ['initramfs', 'squashfs', 'erofs'] as const;
 export type RootFilesystem = (typeof ROOT_FILESYSTEMS)[number];
-/** Compressors per root disk filesystem, as the kernel (6.1, Debian's config) can read them. */
-export const ROOT_COMPRESSIONS = { squashfs: ['zstd', 'xz', 'lz4', 'gzip'], erofs: ['lz4hc', 'lz4'] } as const;
+/**
+ * Compressors per root disk filesystem, as the kernel (6.1, Debian's config) can read them; `none`
+ * (erofs): the guest reads plain blocks, no decompression under emulation.
+ */
+export const ROOT_COMPRESSIONS = { squashfs: ['zstd', 'xz', 'lz4', 'gzip'], erofs: ['lz4hc', 'lz4', 'none'] } as const;
+/**
+ * How the root disk is kept in the image cache: as the guest reads it (`none`), or zstd-compressed
+ * (`zstd`: the image's compressed form; the host unpacks it once, digest-checked, at first use).
+ */
+export const ROOT_STORED = ['none', 'zstd'] as const;
+export type RootStored = (typeof ROOT_STORED)[number];
 export type RootSpec =
   | { filesystem: 'initramfs' }
-  | { filesystem: 'squashfs'; compression: (typeof ROOT_COMPRESSIONS.squashfs)[number] }
-  | { filesystem: 'erofs'; compression: (typeof ROOT_COMPRESSIONS.erofs)[number] };
+  | { filesystem: 'squashfs'; compression: (typeof ROOT_COMPRESSIONS.squashfs)[number]; stored?: RootStored }
+  | { filesystem: 'erofs'; compression: (typeof ROOT_COMPRESSIONS.erofs)[number]; stored?: RootStored };
 
 /** A selection of files from a package: a glob over package paths, optionally renamed. */
 export interface FileSelection {
@@ -65,7 +74,11 @@ export interface NodeModuleSpec {
 export interface Recipe {
   arch: GuestArch;
   debian: { architecture: string };
-  kernel: { metapackage: string; boot: KernelBoot };
+  /**
+   * stripModuleSignatures: drop the signature Debian appends to every module, so the kernel does not
+   * hash and RSA-verify each one at load (slow under tcg); unsigned modules load with a taint flag.
+   */
+  kernel: { metapackage: string; boot: KernelBoot; stripModuleSignatures?: boolean };
   initrd: { compression: Compression };
   /** Default: everything in the initramfs. */
   root: RootSpec;
@@ -89,7 +102,7 @@ export function parseRecipe(text: string, file: string): Recipe {
   const debian = r.object(root.debian, 'debian');
   r.only(debian, 'debian', ['architecture']);
   const kernel = r.object(root.kernel, 'kernel');
-  r.only(kernel, 'kernel', ['metapackage', 'boot']);
+  r.only(kernel, 'kernel', ['metapackage', 'boot', 'stripModuleSignatures']);
   const initrd = r.object(root.initrd, 'initrd');
   r.only(initrd, 'initrd', ['compression']);
   const node = r.object(root.node, 'node');
@@ -100,6 +113,8 @@ export function parseRecipe(text: string, file: string): Recipe {
     kernel: {
       metapackage: r.string(kernel.metapackage, 'kernel.metapackage'),
       boot: r.oneOf(kernel.boot, 'kernel.boot', KERNEL_BOOTS),
+      // absent is false, and left out so that recipes without it keep their input key
+      ...(kernel.stripModuleSignatures === undefined ? {} : { stripModuleSignatures: r.boolean(kernel.stripModuleSignatures, 'kernel.stripModuleSignatures') }),
     },
     initrd: { compression: r.oneOf(initrd.compression, 'initrd.compression', COMPRESSIONS) },
     root: rootSpec(r, root.root),
@@ -155,9 +170,11 @@ function rootSpec(r: Reader, value: unknown): RootSpec {
     r.only(spec, 'root', ['filesystem']);
     return { filesystem };
   }
-  r.only(spec, 'root', ['filesystem', 'compression']);
-  if (filesystem === 'squashfs') return { filesystem, compression: r.oneOf(spec.compression, 'root.compression', ROOT_COMPRESSIONS.squashfs) };
-  return { filesystem, compression: r.oneOf(spec.compression, 'root.compression', ROOT_COMPRESSIONS.erofs) };
+  r.only(spec, 'root', ['filesystem', 'compression', 'stored']);
+  // absent means `none`, and is left out so that existing recipes keep their input key
+  const stored = spec.stored === undefined ? {} : { stored: r.oneOf(spec.stored, 'root.stored', ROOT_STORED) };
+  if (filesystem === 'squashfs') return { filesystem, compression: r.oneOf(spec.compression, 'root.compression', ROOT_COMPRESSIONS.squashfs), ...stored };
+  return { filesystem, compression: r.oneOf(spec.compression, 'root.compression', ROOT_COMPRESSIONS.erofs), ...stored };
 }
 
 /** Small typed accessors that fail with the file and key in the message. */

@@ -27,6 +27,8 @@ export interface ResolvedKernel {
   /** `uname -r` of the kernel, e.g. 6.1.0-56-amd64: the directory under /lib/modules. */
   release: string;
   boot: KernelBoot;
+  /** Drop the modules' appended signatures (recipe kernel.stripModuleSignatures). */
+  stripModuleSignatures?: boolean;
 }
 
 export interface ResolvedRecipe {
@@ -62,7 +64,7 @@ export function resolveRecipe(recipe: Recipe, facts: ResolutionFacts): ResolvedR
   return {
     arch: recipe.arch,
     aptArchitecture: recipe.debian.architecture,
-    kernel: { ...kernel, boot: recipe.kernel.boot },
+    kernel: { ...kernel, boot: recipe.kernel.boot, ...(recipe.kernel.stripModuleSignatures ? { stripModuleSignatures: true } : {}) },
     compression: recipe.initrd.compression,
     root: recipe.root,
     debs: recipe.packages.map((p) => {

@@ -42,7 +42,7 @@ export function rootDiskKernelOptions(spec: RootDiskSpec): Array<{ option: strin
   }
   return [
     { option: 'CONFIG_EROFS_FS', values: ['y', 'm'] },
-    { option: 'CONFIG_EROFS_FS_ZIP', values: ['y'] },
+    ...(spec.compression === 'none' ? [] : [{ option: 'CONFIG_EROFS_FS_ZIP', values: ['y'] }]),
     { option: 'CONFIG_OVERLAY_FS', values: ['y', 'm'] },
   ];
 }
@@ -68,10 +68,10 @@ export function rootDiskCommand(spec: RootDiskSpec, treeDir: string, out: string
       ],
     };
   }
-  const compressor = spec.compression === 'lz4hc' ? 'lz4hc,12' : 'lz4';
+  const compressor = spec.compression === 'none' ? [] : [`-z${spec.compression === 'lz4hc' ? 'lz4hc,12' : 'lz4'}`, `-C${EROFS_PCLUSTER}`];
   return {
     command: 'mkfs.erofs',
-    args: ['--quiet', `-z${compressor}`, `-C${EROFS_PCLUSTER}`, '-T0', '--all-root', `-U${EROFS_UUID}`, '-x-1', out, treeDir],
+    args: ['--quiet', ...compressor, '-T0', '--all-root', `-U${EROFS_UUID}`, '-x-1', out, treeDir],
   };
 }
 

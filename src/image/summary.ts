@@ -10,7 +10,7 @@ export interface ImageSummary {
   rootDiskPath?: string;
   manifestPath: string;
   kernelArgs: string[];
-  sizes: { kernel: number; initrd: number; initrdUncompressed: number; rootDisk?: number; compressed: number };
+  sizes: { kernel: number; initrd: number; initrdUncompressed: number; rootDisk?: number; rootDiskUnpacked?: number; compressed: number };
   compression: ImageManifest['compression'];
   versions: { kernel: string; kernelPackage: string; node: string };
 }
@@ -21,6 +21,7 @@ export function describeImage(image: GuestImage, manifest: ImageManifest): Image
     initrd: manifest.files.initrd.size,
     initrdUncompressed: manifest.initrdRawSize,
     ...(manifest.files.rootDisk ? { rootDisk: manifest.files.rootDisk.size } : {}),
+    ...(manifest.rootDiskUnpacked ? { rootDiskUnpacked: manifest.rootDiskUnpacked.size } : {}),
     compressed: manifest.compressedSize,
   };
   return {
@@ -45,7 +46,9 @@ export function summaryLines(summary: ImageSummary): string[] {
     `${summary.arch} ${summary.digest}`,
     `kernel   ${summary.kernelPath} (${mb(sizes.kernel)}, ${summary.versions.kernelPackage})`,
     `initrd   ${summary.initrdPath} (${mb(sizes.initrd)} ${summary.compression}, ${mb(sizes.initrdUncompressed)} unpacked)`,
-    ...(summary.rootDiskPath && sizes.rootDisk ? [`root     ${summary.rootDiskPath} (${mb(sizes.rootDisk)})`] : []),
+    ...(summary.rootDiskPath && sizes.rootDisk
+      ? [`root     ${summary.rootDiskPath} (${sizes.rootDiskUnpacked === undefined ? mb(sizes.rootDisk) : `${mb(sizes.rootDiskUnpacked)}, stored as ${mb(sizes.rootDisk)} zstd`})`]
+      : []),
     `size     ${mb(sizes.compressed)} compressed (initramfs + root disk + the kernel as Debian ships it)`,
     `node     ${summary.versions.node}`,
     `manifest ${summary.manifestPath}`,

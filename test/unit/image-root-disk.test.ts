@@ -20,10 +20,24 @@ test('root names a filesystem and a compression the kernel can read', (t) => {
   t.deepEqual(parseRecipe(`${BASE}root: { filesystem: squashfs, compression: zstd }\n`, 'r.yaml').root, { filesystem: 'squashfs', compression: 'zstd' });
   t.deepEqual(parseRecipe(`${BASE}root: { filesystem: erofs, compression: lz4hc }\n`, 'r.yaml').root, { filesystem: 'erofs', compression: 'lz4hc' });
   const bad = (root: string) => t.throws(() => parseRecipe(`${BASE}root: ${root}\n`, 'r.yaml'), { instanceOf: TsdError })?.message ?? '';
-  t.regex(bad('{ filesystem: erofs, compression: zstd }'), /r\.yaml: root\.compression: must be one of lz4hc, lz4, got "zstd"/);
+  t.regex(bad('{ filesystem: erofs, compression: zstd }'), /r\.yaml: root\.compression: must be one of lz4hc, lz4, none, got "zstd"/);
+  t.regex(bad('{ filesystem: erofs, compression: none, stored: xz }'), /root\.stored: must be one of none, zstd/);
   t.regex(bad('{ filesystem: ext4 }'), /root\.filesystem: must be one of initramfs, squashfs, erofs/);
   t.regex(bad('{ filesystem: initramfs, compression: lz4 }'), /root\.compression: unknown key/);
   t.regex(bad('{ filesystem: squashfs }'), /root\.compression: must be one of zstd/);
+});
+
+test('a plain root disk can be stored zstd-compressed; without the key the spec is unchanged', (t) => {
+  t.deepEqual(parseRecipe(`${BASE}root: { filesystem: erofs, compression: none, stored: zstd }\n`, 'r.yaml').root, { filesystem: 'erofs', compression: 'none', stored: 'zstd' });
+  t.false('stored' in parseRecipe(`${BASE}root: { filesystem: erofs, compression: none }\n`, 'r.yaml').root);
+});
+
+test('a plain erofs is made without a compressor and needs no erofs decompression in the kernel', (t) => {
+  const plain = rootDiskCommand({ filesystem: 'erofs', compression: 'none' }, '/t', '/o/root.erofs');
+  t.false(plain.args.some((arg) => arg.startsWith('-z') || arg.startsWith('-C')));
+  for (const flag of ['-T0', '--all-root', '-x-1']) t.true(plain.args.includes(flag), flag);
+  const config = new Map([['CONFIG_EROFS_FS', 'm'], ['CONFIG_OVERLAY_FS', 'y']]);
+  t.notThrows(() => checkKernelSupport({ filesystem: 'erofs', compression: 'none' }, config, 'linux-image-x'));
 });
 
 test('the root disk commands pin owner, times, UUID and xattrs, so that output is reproducible', (t) => {
