@@ -43,8 +43,6 @@ export class GrpcCall {
       this.#ended = true;
       this.#wake?.();
     });
-    // A reset by the client shows as 'close' (the call is cancelled); nothing to report here.
-    stream.on('error', () => {});
   }
 
   /** Aborted when the client cancels or goes away before the call finished. */

@@ -44,9 +44,15 @@ export async function startGrpcServer(address: string, services: Partial<Record<
   // A socket left by a killed daemon would make listen fail with EADDRINUSE.
   await rm(address, { force: true });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new TsdError('unavailable', `cannot listen on ${address}: ${error.message}`, { cause: error })));
-    server.listen(address, () => resolve());
+    const failed = (error: Error): void => reject(new TsdError('unavailable', `cannot listen on ${address}: ${error.message}`, { cause: error }));
+    server.once('error', failed);
+    server.listen(address, () => {
+      server.off('error', failed);
+      resolve();
+    });
   });
+  // Later server errors (accept failing for lack of file descriptors, say) are reported, not fatal.
+  server.on('error', (error) => process.stderr.write(`tsd-containerd: gRPC server: ${error.message}\n`));
   return {
     address,
     async stop() {
@@ -83,6 +89,8 @@ const NO_CODEC: CallCodec = {
 };
 
 function serve(routes: Map<string, Route>, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  // A client's reset arrives as an 'error' on its stream: the call ends, the daemon does not.
+  stream.on('error', () => {});
   const contentType = headers['content-type'] ?? '';
   if (headers[':method'] !== 'POST' || !contentType.startsWith('application/grpc')) {
     stream.respond({ ':status': 415 }, { endStream: true });
