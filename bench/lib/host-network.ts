@@ -103,10 +103,10 @@ export function undoSince(before: NetworkSnapshot, owner: string): string[] {
     }
   }
   removed.push(...sweepDockerChains());
-  // iptables-nft makes `ip filter`, `ip nat`… tables on first use; one that did not exist before
-  // and now holds no rules is removed with the rest.
+  // iptables-nft makes `ip filter`, `ip nat`… tables on first use; one that holds no rule (ours,
+  // or left empty by an overlapping run) is removed with the rest: iptables makes it again on use.
   for (const table of nftTables()) {
-    if (before.nftTables.has(table) || !/^ip6? (filter|nat|mangle|raw|security)$/.test(table)) continue;
+    if (!/^ip6? (filter|nat|mangle|raw|security)$/.test(table)) continue;
     const listing = execFileSync(NFT, ['list', 'table', ...table.split(' ')], { encoding: 'utf8' });
     const hasRules = listing.split('\n').some((line) => /^\s+(?!type |policy |chain |})\S/.test(line));
     if (hasRules) continue;
