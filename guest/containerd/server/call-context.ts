@@ -3,7 +3,7 @@
  * (`containerd-namespace`, as containerd's clients send it) and the lease (`containerd-lease`)
  * under which created resources are held.
  */
-import type { IncomingHttpHeaders } from 'node:http2';
+import type { Metadata } from '@grpc/grpc-js';
 import { TsdError } from '../../api/errors.js';
 import { validateIdentifier } from '../metadata/identifiers.js';
 
@@ -18,9 +18,9 @@ export interface CallContext {
   requireNamespace(): string;
 }
 
-export function callContext(headers: IncomingHttpHeaders): CallContext {
-  const namespace = firstValue(headers, NAMESPACE_HEADER);
-  const lease = firstValue(headers, LEASE_HEADER);
+export function callContext(metadata: Metadata): CallContext {
+  const namespace = firstValue(metadata, NAMESPACE_HEADER);
+  const lease = firstValue(metadata, LEASE_HEADER);
   if (namespace !== undefined) validateIdentifier(namespace, 'namespace');
   return {
     namespace,
@@ -32,9 +32,9 @@ export function callContext(headers: IncomingHttpHeaders): CallContext {
   };
 }
 
-/** gRPC metadata arrives as HTTP/2 headers (lower-case names); a repeated one counts by its first value. */
-function firstValue(headers: IncomingHttpHeaders, key: string): string | undefined {
-  const value = headers[key];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text === undefined || text === '' ? undefined : text;
+function firstValue(metadata: Metadata, key: string): string | undefined {
+  const [value] = metadata.get(key);
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : value.toString('utf8');
+  return text === '' ? undefined : text;
 }

@@ -3,17 +3,17 @@
  * errdefs.ToGRPC uses, so its clients (ctr, dockerd) turn them back into the same errdefs errors:
  * not-found -> NotFound, already-exists -> AlreadyExists, conflict -> FailedPrecondition, ...
  */
+import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
 import { asTsdError, type ErrorCode } from '../../api/errors.js';
-import { GrpcCode } from './grpc-codes.js';
 
-export const GRPC_STATUS: Record<ErrorCode, GrpcCode> = {
-  'not-found': GrpcCode.NOT_FOUND,
-  'already-exists': GrpcCode.ALREADY_EXISTS,
-  'invalid-argument': GrpcCode.INVALID_ARGUMENT,
-  conflict: GrpcCode.FAILED_PRECONDITION,
-  unavailable: GrpcCode.UNAVAILABLE,
-  unsupported: GrpcCode.UNIMPLEMENTED,
-  internal: GrpcCode.INTERNAL,
+export const GRPC_STATUS: Record<ErrorCode, status> = {
+  'not-found': status.NOT_FOUND,
+  'already-exists': status.ALREADY_EXISTS,
+  'invalid-argument': status.INVALID_ARGUMENT,
+  conflict: status.FAILED_PRECONDITION,
+  unavailable: status.UNAVAILABLE,
+  unsupported: status.UNIMPLEMENTED,
+  internal: status.INTERNAL,
 };
 
 /** The errdefs word containerd appends to messages ("...: not found"), kept for familiar text. */
@@ -28,24 +28,22 @@ const ERRDEFS_SUFFIX: Partial<Record<ErrorCode, string>> = {
 
 /** An error that already carries a gRPC code (e.g. OutOfRange for a content write). */
 export class GrpcStatusError extends Error {
-  constructor(readonly grpcCode: GrpcCode, message: string) {
+  constructor(readonly grpcCode: status, message: string) {
     super(message);
   }
 }
 
-/** The status a call ends with: its code and the message for `grpc-message`. */
-export interface CallStatus {
-  code: GrpcCode;
-  details: string;
-}
-
-export function toServiceError(error: unknown): CallStatus {
-  if (error instanceof GrpcStatusError) return { code: error.grpcCode, details: error.message };
+export function toServiceError(error: unknown): ServiceError {
+  if (error instanceof GrpcStatusError) return serviceError(error.grpcCode, error.message);
   // A shim's status (guest/ttrpc's TtrpcError) goes out with the exact code and text it came with.
   const carried = (error as { grpcCode?: unknown } | null)?.grpcCode;
-  if (error instanceof Error && typeof carried === 'number') return { code: carried as GrpcCode, details: error.message };
+  if (error instanceof Error && typeof carried === 'number') return serviceError(carried as status, error.message);
   const tsd = asTsdError(error);
   const suffix = ERRDEFS_SUFFIX[tsd.code];
   const message = suffix && !tsd.message.endsWith(suffix) ? `${tsd.message}: ${suffix}` : tsd.message;
-  return { code: GRPC_STATUS[tsd.code], details: message };
+  return serviceError(GRPC_STATUS[tsd.code], message);
+}
+
+function serviceError(code: status, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }

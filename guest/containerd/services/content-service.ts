@@ -4,7 +4,7 @@
  * each message is STAT (report), WRITE (data at the current offset, or 0 to restart) or COMMIT
  * (verify size and digest, then store); every message gets one response.
  */
-import { GrpcCode as status } from '../server/grpc-codes.js';
+import { status } from '@grpc/grpc-js';
 import { TsdError } from '../../api/errors.js';
 import type { ContentInfo, IngestStatus } from '../content/content-store.js';
 import { toTimestamp, type Timestamp } from '../api/timestamps.js';

@@ -1,5 +1,5 @@
 /** containerd.services.introspection.v1.Introspection: the plugin table and the server's UUID. */
-import { GrpcCode as status } from '../server/grpc-codes.js';
+import { status } from '@grpc/grpc-js';
 import { anyFilter } from '../content/filters.js';
 import { unary, type ServiceHandlers } from '../server/handlers.js';
 import type { PluginRecord } from '../server/plugins.js';
