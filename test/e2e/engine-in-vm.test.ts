@@ -3,14 +3,19 @@
 // image's iproute2 and nftables), named volumes keep data between containers, containers on a user
 // network find each other by name, published ports (TCP and UDP, by host IP, -P) are opened on the
 // user's host by the guest dockerd's publish hook and the host agent and closed again when the
-// container stops, and `tsd machine stop` + `start` keeps images, volumes and stopped containers.
+// container stops, a host folder the machine shares binds at the same path (a missing path outside
+// the shares is refused, naming the machine file key), and `tsd machine stop` + `start` keeps
+// images, volumes and stopped containers.
 // Images come from the fixture registry on the host's loopback, reached from the guest as
 // 10.0.2.2 (QEMU user networking) through the machine's registryMirrors.
 // Two boots in all (each costs a minute or more under tcg): one for every check, and the
 // stop/start cycle of the last test.
 import test, { type ExecutionContext } from 'ava';
 import { createSocket } from 'node:dgram';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { NGINX_INDEX_HTML } from '../fixtures/nginx-rootfs.js';
 import { E2eMachine, type Run } from '../helpers/e2e-machine.js';
@@ -24,11 +29,14 @@ const STEP_TIMEOUT = 10 * 60_000;
 
 let machine: E2eMachine;
 let fixtures: FixtureRegistry | undefined;
+/** A host folder the machine shares (9p, same path in the guest). */
+let shared = '';
 
 test.before(async (t) => {
   t.timeout(TIMEOUT + 60_000);
   fixtures = await startFixtureRegistry();
   const port = fixtures.host.split(':')[1]!;
+  shared = await mkdtemp(join(tmpdir(), 'tsd-e2e-share-'));
   machine = await E2eMachine.prepare(
     'e2e-engine',
     [
@@ -36,7 +44,7 @@ test.before(async (t) => {
       'cpus: 2',
       'memory: 1GiB',
       'disk: 4',
-      'mounts: []',
+      `mounts: [{location: ${shared}, writable: true}]`,
       `registryMirrors: ["http://10.0.2.2:${port}"]`,
       `insecureRegistries: ["10.0.2.2:${port}"]`,
       '',
@@ -52,6 +60,7 @@ test.before(async (t) => {
 test.after.always(async () => {
   await machine?.cleanup();
   await fixtures?.stop();
+  if (shared) await rm(shared, { recursive: true, force: true });
 });
 
 /** docker …, asserting exit 0 with the serial log in the message; returns stdout. */
@@ -130,6 +139,19 @@ test.serial('a named volume keeps what one container wrote for the next one', as
   await docker(t, 'run', '--rm', '-v', `${volume}:/data`, 'busybox', 'sh', '-c', 'echo written by the first > /data/note');
   t.is(await docker(t, 'run', '--rm', '-v', `${volume}:/data:ro`, 'busybox', 'cat', '/data/note'), 'written by the first\n');
   await docker(t, 'volume', 'rm', volume);
+});
+
+test.serial('-v binds a shared host folder at the same path; a missing path outside the shares is refused', async (t) => {
+  t.timeout(STEP_TIMEOUT);
+  await writeFile(join(shared, 'from-host.txt'), 'written on the host\n');
+  const script = 'cat /src/from-host.txt; echo written in the container > /src/from-container.txt';
+  t.is(await docker(t, 'run', '--rm', '-v', `${shared}:/src`, 'busybox', 'sh', '-c', script), 'written on the host\n');
+  t.is(await readFile(join(shared, 'from-container.txt'), 'utf8'), 'written in the container\n');
+
+  const outside = `/tsd-e2e-not-shared-${machine.name}`;
+  const refused = await machine.docker('run', '--rm', '-v', `${outside}:/x`, 'busybox', 'true');
+  t.is(refused.code, 125, await machine.explain('docker run -v with a path outside the shares', refused));
+  t.regex(refused.stderr, new RegExp(`Mounts denied: the path ${outside} is not shared from the host .*key "mounts"`));
 });
 
 test.serial('two containers on a user-defined network reach each other by name', async (t) => {

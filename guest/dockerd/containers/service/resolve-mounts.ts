@@ -11,6 +11,7 @@ import type { MountPoint } from '../docker-types.js';
 import { ociMount, plannedMounts } from '../spec/mounts.js';
 import type { ContainerRecord } from '../store/container-record.js';
 import type { ContainerService } from './container-service.js';
+import { checkMissingBindSource, machineShares } from './machine-shares.js';
 import { resolveInRoot } from './secure-path.js';
 
 export async function resolveMounts(service: ContainerService, record: ContainerRecord, rootfs: string): Promise<{ oci: Spec['mounts'] & object; points: MountPoint[] }> {
@@ -25,6 +26,7 @@ export async function resolveMounts(service: ContainerService, record: Container
     }
     if (m.type === 'bind') {
       if (!existsSync(m.source)) {
+        checkMissingBindSource(m.source, machineShares());
         if (!m.createSource) throw new TsdError('invalid-argument', `invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
         await mkdir(m.source, { recursive: true });
       }
