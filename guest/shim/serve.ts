@@ -69,8 +69,14 @@ export async function serve(flags: ShimFlags): Promise<void> {
       rmSync(flags.socket, { force: true });
       if (groupDir) rmSync(join(groupDir, 'shim.log'), { force: true });
     };
-    if (groupDir) await withGroupLock(groupDir, release);
-    else await release();
+    try {
+      if (groupDir) await withGroupLock(groupDir, release);
+      else await release();
+    } catch (error) {
+      // e.g. the lock held for a minute: stay, and try again later rather than never
+      log('error', 'idle exit failed', { error: (error as Error).message });
+      exiting = false;
+    }
     if (!exiting) return schedule();
     if (groupDir) {
       try {
