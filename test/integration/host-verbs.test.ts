@@ -3,12 +3,13 @@
 // pull with progress, run (attached, detached, -i with stdin EOF, exit codes 125/127/N), ps, logs,
 // exec, stop/start/rm, images, inspect, and the bind-mount check against a machine's shares.
 import test from 'ava';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
+import { onPty } from '../helpers/tsd-pty.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSD = join(ROOT, 'bin', 'run.js');
@@ -180,50 +181,8 @@ test('bind mounts: a shared folder works, a path outside the machine\'s shares i
   t.regex(readOnly.stderr, /read-only .*add ":ro"/);
 });
 
-/** Drives `tsd ARGS` on a python pty: 30x100 at the start, 40x120 after a SIGWINCH; returns what it saw. */
-function onPty(args: string[]): Promise<string> {
-  const script = `
-import os, pty, sys, time, fcntl, termios, struct, signal, select
-def setsize(fd, rows, cols): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvpe(sys.argv[1], sys.argv[1:], os.environ)
-setsize(fd, 30, 100)
-out = b''
-def read_until(token, limit=60):
-    global out
-    end = time.time() + limit
-    while token not in out and time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try: out += os.read(fd, 4096)
-            except OSError: break
-read_until(b'# ')
-os.write(fd, b'stty size; echo $((6*7))x\\n')
-read_until(b'42x')
-setsize(fd, 40, 120); os.kill(pid, signal.SIGWINCH)
-for attempt in range(20):
-    if b'40 120' in out: break
-    os.write(fd, b'stty size\\n')
-    read_until(b'40 120', 2)
-os.write(fd, b'exit 5\\n')
-_, status = os.waitpid(pid, 0)
-try:
-    while True:
-        chunk = os.read(fd, 4096)
-        if not chunk: break
-        out += chunk
-except OSError: pass
-sys.stdout.write(out.decode(errors='replace'))
-sys.stdout.write('\\nEXIT %d\\n' % os.waitstatus_to_exitcode(status))
-`;
-  return new Promise<string>((resolve, reject) =>
-    execFile('python3', ['-c', script, process.execPath, TSD, ...args], { env, timeout: 120_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
-  );
-}
-
 test('run -it is an interactive shell on a pty that follows the window size', async (t) => {
-  const result = await onPty(['run', '-it', '--rm', '--network', 'none', 'busybox', 'sh']);
+  const result = await onPty(TSD, env, ['run', '-it', '--rm', '--network', 'none', 'busybox', 'sh']);
   t.regex(result, /30 100/);
   t.regex(result, /42x/);
   t.regex(result, /40 120/);
@@ -234,7 +193,7 @@ test('exec -it is an interactive shell in a running container, resized too', asy
   const name = `exec-tty-${process.pid}`;
   t.is((await tsd(['run', '-d', '--name', name, '--network', 'none', 'busybox', 'sleep', '1000'])).code, 0);
   t.teardown(() => tsd(['rm', '-f', name]));
-  const result = await onPty(['exec', '-it', name, 'sh']);
+  const result = await onPty(TSD, env, ['exec', '-it', name, 'sh']);
   t.regex(result, /30 100/);
   t.regex(result, /42x/);
   t.regex(result, /40 120/);
