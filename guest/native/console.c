@@ -54,13 +54,19 @@ static int send_fd(int sock, int fd, const char *name)
 	return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
 }
 
-/* Runs after pivot_root, so /dev/ptmx is the container's own devpts instance. */
-static int setup_console(void)
+/* Runs after pivot_root, so /dev/ptmx is the container's own devpts instance. rows and cols
+ * (process.consoleSize; 0 when not given) size the terminal before the process can read it,
+ * so its first size is right without waiting for a resize from the other end. */
+static int setup_console(unsigned short rows, unsigned short cols)
 {
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0) return -1;
 	int unlock = 0, n = -1;
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) return -1;
+	if (rows > 0 && cols > 0) {
+		struct winsize ws = { .ws_row = rows, .ws_col = cols };
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0) return -1;
+	}
 	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0) return -1;
 	char name[32];
@@ -79,7 +85,9 @@ int run_console_step(const struct step *s, int *handled)
 {
 	*handled = 1;
 	if (strcmp(s->argv[0], "console_connect") == 0 && s->argc == 2) return connect_console(s->argv[1]);
-	if (strcmp(s->argv[0], "console_setup") == 0 && s->argc == 1) return setup_console();
+	if (strcmp(s->argv[0], "console_setup") == 0 && s->argc == 1) return setup_console(0, 0);
+	if (strcmp(s->argv[0], "console_setup") == 0 && s->argc == 3)
+		return setup_console((unsigned short)strtoul(s->argv[1], NULL, 10), (unsigned short)strtoul(s->argv[2], NULL, 10));
 	*handled = 0;
 	return 0;
 }

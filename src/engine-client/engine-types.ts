@@ -9,6 +9,8 @@ export interface PortBinding {
 
 export interface HostConfig {
   Binds?: string[];
+  /** [height, width]: the terminal's size when the tty starts (API 1.42+). */
+  ConsoleSize?: [number, number];
   PortBindings?: Record<string, PortBinding[]>;
   PublishAllPorts?: boolean;
   AutoRemove?: boolean;

@@ -1,7 +1,7 @@
 // The whole engine in a machine's guest (x86_64, tcg), used through the real docker CLI on the
 // machine's socket: containers run there (containerd → shim → tsd-runc, networking through the
 // image's iproute2 and nftables), named volumes keep data between containers, containers on a user
-// network find each other by name, published ports (TCP and UDP, by host IP, -P) are opened on the
+// network find each other by name, `tsd run -it` is a shell on a pty, published ports (TCP and UDP, by host IP, -P) are opened on the
 // user's host by the guest dockerd's publish hook and the host agent and closed again when the
 // container stops, a host folder the machine shares binds at the same path (a missing path outside
 // the shares is refused, naming the machine file key), and `tsd machine stop` + `start` keeps
@@ -18,9 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { NGINX_INDEX_HTML } from '../fixtures/nginx-rootfs.js';
-import { E2eMachine, type Run } from '../helpers/e2e-machine.js';
+import { E2eMachine, TSD, type Run } from '../helpers/e2e-machine.js';
 import { freePort } from '../helpers/free-port.js';
 import { boundAddresses } from '../helpers/host-sockets.js';
+import { onPty } from '../helpers/tsd-pty.js';
 
 // image build (first time) + a tcg boot + pulls and container starts on a shared 2-core host,
 // generous: under tcg at a load of 10 the nginx pull alone has taken over 5 minutes
@@ -152,6 +153,17 @@ test.serial('-v binds a shared host folder at the same path; a missing path outs
   const refused = await machine.docker('run', '--rm', '-v', `${outside}:/x`, 'busybox', 'true');
   t.is(refused.code, 125, await machine.explain('docker run -v with a path outside the shares', refused));
   t.regex(refused.stderr, new RegExp(`Mounts denied: the path ${outside} is not shared from the host .*key "mounts"`));
+});
+
+test.serial('tsd run -it busybox sh is an interactive shell through the machine\'s socket, resized with the window', async (t) => {
+  t.timeout(STEP_TIMEOUT);
+  // The tsd verbs, pointed at this machine's socket (the host agent's forward into the guest).
+  const env = { ...machine.env, TSD_ENGINE_SOCKET: machine.dockerSocket };
+  const result = await onPty(TSD, env, ['run', '-it', '--rm', 'busybox', 'sh'], STEP_TIMEOUT);
+  t.regex(result, /30 100/);
+  t.regex(result, /42x/);
+  t.regex(result, /40 120/);
+  t.regex(result, /EXIT 5\n$/);
 });
 
 test.serial('two containers on a user-defined network reach each other by name', async (t) => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TSD = join(ROOT, 'bin', 'run.js');
+export const TSD = join(ROOT, 'bin', 'run.js');
 export const DOCKER = '/usr/local/bin/docker';
 /** One command's limit: the first start builds the image, then boots under tcg on a shared host. */
 const COMMAND_TIMEOUT_MS = 15 * 60_000;

@@ -217,6 +217,25 @@ async function attachEvents(count: number): Promise<void> {
 
 const running = async (name: string): Promise<string> => (await engine.dockerOk('inspect', '--format', '{{.State.Running}}', name)).trim();
 
+test.serial('HostConfig.ConsoleSize sizes the tty from its start (the window the CLI sends at create)', async (t) => {
+  const created = await engine.api('POST', '/containers/create', {
+    body: { Image: 'busybox', Tty: true, Cmd: ['stty', 'size'], HostConfig: { ConsoleSize: [33, 111] } },
+  });
+  t.is(created.status, 201, created.text);
+  const id = created.json<{ Id: string }>().Id;
+  t.teardown(() => engine.docker('rm', '-f', id));
+  t.is((await engine.api('POST', `/containers/${id}/start`)).status, 204);
+  t.is((await engine.dockerOk('wait', id)).trim(), '0');
+  t.is(await engine.dockerOk('logs', id), '33 111\r\n');
+  // exec gets the same from its own ConsoleSize
+  await engine.dockerOk('run', '-d', '--name', 'sized-exec', 'busybox', 'sleep', '300');
+  t.teardown(() => engine.docker('rm', '-f', 'sized-exec'));
+  const exec = await engine.api('POST', '/containers/sized-exec/exec', { body: { Cmd: ['stty', 'size'], Tty: true, AttachStdout: true, ConsoleSize: [21, 77] } });
+  t.is(exec.status, 201, exec.text);
+  const started = await engine.api('POST', `/exec/${exec.json<{ Id: string }>().Id}/start`, { body: { Detach: false, Tty: true, ConsoleSize: [21, 77] } });
+  t.is(started.text, '21 77\r\n');
+});
+
 test.serial('detach keys: ctrl-p ctrl-q leaves run -it, attach and exec -it; --detach-keys changes them; the container keeps running', async (t) => {
   const run = onTerminal('docker run -it --name dk busybox sh');
   await run.waitFor(/\/ # /);

@@ -63,6 +63,8 @@ export interface PortBinding {
 
 export interface HostConfig {
   Binds?: string[] | null;
+  /** [height, width] of the container's tty at start (API 1.42+; the CLI sends its window). */
+  ConsoleSize?: [number, number] | null;
   ContainerIDFile?: string;
   LogConfig?: { Type?: string; Config?: Record<string, string> };
   NetworkMode?: string;

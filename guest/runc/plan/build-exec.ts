@@ -4,7 +4,7 @@
  * identity and exec. Pure, like build-init.ts.
  */
 import type { LinuxNamespaceType, Process } from '../../api/oci-runtime-spec.js';
-import { lookpathSteps } from './build-init.js';
+import { consoleSetup, lookpathSteps } from './build-init.js';
 import { identitySteps, type SeccompLoad } from './identity.js';
 import { CLONE_NEW, NS_FILE, RLIMITS } from './linux-constants.js';
 import type { Step } from './steps.js';
@@ -33,7 +33,7 @@ export function buildExecPlan(input: ExecPlanInput): Step[] {
     if (input.namespaces.includes(type)) steps.push(['setns', `/proc/${input.initPid}/ns/${NS_FILE[type]}`, CLONE_NEW[type]]);
   }
   steps.push(['clone', 0], ['sync', 'setup']);
-  if (process.terminal) steps.push(['console_setup']);
+  if (process.terminal) steps.push(consoleSetup(process));
   for (const limit of process.rlimits ?? []) steps.push(['rlimit', RLIMITS[limit.type]!, BigInt(limit.soft), BigInt(limit.hard)]);
   steps.push(...identitySteps(process, input.seccomp, { setgroups: true }), ...lookpathSteps(process), ['ready'], ['closefds', input.preserveFds]);
   const args = process.args ?? [];

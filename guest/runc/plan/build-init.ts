@@ -3,7 +3,7 @@
  * the host arrives in `host`, the seccomp filter arrives compiled. The order of the steps is the
  * container's set-up order; README.md in guest/native/ shows it as a sequence.
  */
-import type { Hook, Spec } from '../../api/oci-runtime-spec.js';
+import type { Hook, Process, Spec } from '../../api/oci-runtime-spec.js';
 import type { StateJson } from '../state/record.js';
 import { deviceList, deviceSteps, devSymlinkSteps } from './devices.js';
 import type { HostView } from './host-view.js';
@@ -68,7 +68,7 @@ export function buildInitPlan(input: InitPlanInput): Step[] {
   steps.push(...hookSteps(spec.hooks?.createContainer, { ...input.state, status: 'creating' }));
 
   steps.push(input.noPivot ? ['chroot_move', rootfs] : ['pivot_root', rootfs]);
-  if (process.terminal) steps.push(['console_setup']);
+  if (process.terminal) steps.push(consoleSetup(process));
   if (spec.hostname !== undefined && created.has('uts')) steps.push(['hostname', spec.hostname]);
   if (spec.domainname !== undefined && created.has('uts')) steps.push(['domainname', spec.domainname]);
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
@@ -129,4 +129,11 @@ export function hookSteps(hooks: readonly Hook[] | undefined, state: StateJson):
     const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
     return ['hook', hook.path, hook.timeout ?? 0, `${before}"pid":`, after, args, hook.env ?? []];
   });
+}
+
+/** The terminal's set-up step, sized by process.consoleSize when given (as runc sizes its console). */
+export function consoleSetup(process: Process): Step {
+  const size = process.consoleSize;
+  if (size === undefined || size.height <= 0 || size.width <= 0) return ['console_setup'];
+  return ['console_setup', Math.min(size.height, 0xffff), Math.min(size.width, 0xffff)];
 }

@@ -44,6 +44,7 @@ export type Step =
   | readonly ['console_connect', socketPath: string]
   | readonly ['console_relay']
   | readonly ['console_setup']
+  | readonly ['console_setup', rows: number, cols: number]
   | readonly ['fifo_open', path: string]
   | readonly ['fifo_wait']
   | readonly ['lookpath', file: string, path: string]

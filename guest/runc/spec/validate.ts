@@ -100,6 +100,10 @@ export function validateSpec(value: Json, needProcess = true): Spec {
 function checkProcess(c: Checker, process: Json, required: boolean): void {
   if (!c.object(process, 'process', required)) return;
   c.boolean(process.terminal, 'process.terminal');
+  if (c.object(process.consoleSize, 'process.consoleSize')) {
+    c.integer(process.consoleSize.height, 'process.consoleSize.height', true);
+    c.integer(process.consoleSize.width, 'process.consoleSize.width', true);
+  }
   if (c.strings(process.args, 'process.args', required) && process.args.length === 0 && required) c.bad('process.args', 'must not be empty');
   c.strings(process.env, 'process.env');
   c.absolute(process.cwd, 'process.cwd', true);

@@ -21,8 +21,11 @@ export interface RunRequest {
 }
 
 export async function runContainer(client: EngineClient, request: RunRequest, stdio: Stdio): Promise<number> {
-  const id = await createContainer(client, request, stdio);
   const { body } = request;
+  // As the docker CLI does: the tty starts at the window's size (the resize after start comes too late
+  // for a shell that reads its size at once).
+  if (body.Tty && !request.detach && stdio.stdout.isTTY === true) body.HostConfig.ConsoleSize = [stdio.stdout.rows || 24, stdio.stdout.columns || 80];
+  const id = await createContainer(client, request, stdio);
   if (request.detach) {
     await startContainer(client, id, body.HostConfig.AutoRemove === true);
     stdio.stdout.write(`${id}\n`);

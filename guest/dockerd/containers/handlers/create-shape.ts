@@ -15,6 +15,7 @@ const HOST_CONFIG: Shape = {
     MemoryReservation: 'int', NanoCpus: 'int', CpuShares: 'int', CpuPeriod: 'int', CpuQuota: 'int', CpusetCpus: 'string', CpusetMems: 'string',
     PidsLimit: 'int', BlkioWeight: 'int', Ulimits: 'array', LogConfig: { name: 'LogConfig', fields: { Type: 'string', Config: 'map[string]string' } },
     Devices: 'array', DeviceCgroupRules: '[]string', IpcMode: 'string', PidMode: 'string', UTSMode: 'string', CgroupParent: 'string', OomKillDisable: 'bool',
+    ConsoleSize: 'array',
   },
 };
 

@@ -97,6 +97,9 @@ export function buildSpec(input: SpecInput): Spec {
     },
   };
   if (input.devices && input.devices.devices.length > 0) spec.linux!.devices = input.devices.devices;
+  // The CLI's window at create: the tty starts at that size (a resize after start would race the shell's first read).
+  const [height = 0, width = 0] = host.ConsoleSize ?? [];
+  if (config.Tty && height > 0 && width > 0) spec.process!.consoleSize = { height, width };
   if (config.Domainname) spec.domainname = config.Domainname;
   if (!spec.hostname) delete spec.hostname;
   if (!privileged && security.seccomp.kind !== 'unconfined') {
