@@ -8,25 +8,15 @@
 import { constants } from 'node:os';
 import { posix } from 'node:path';
 import { TsdError } from '../../api/errors.js';
+import type { ImageRuntimeConfig } from '../../api/oci-image-spec.js';
 import { changeLines, envLookup, jsonArray, nameValuePairs, shellWords } from './change-words.js';
 
 type Health = { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
 
-/** The fields of a container's Config that commit reads and writes (the rest passes through). */
-export interface CommitConfig {
-  User?: string;
-  ExposedPorts?: Record<string, Record<string, never>>;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  Volumes?: Record<string, Record<string, never>>;
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  StopSignal?: string;
-  ArgsEscaped?: boolean;
+/** The fields of a container's Config that commit reads and writes (the rest passes through): the
+ * image config's runtime part, with Docker's StartInterval in the healthcheck. */
+export interface CommitConfig extends Omit<ImageRuntimeConfig, 'Healthcheck'> {
   Healthcheck?: Health;
-  OnBuild?: string[] | null;
-  Shell?: string[];
 }
 
 const VALID = new Set(['cmd', 'entrypoint', 'healthcheck', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
