@@ -53,9 +53,10 @@ export class E2eMachine {
   }
 
   /** A temporary home with `machineYaml` written as its machine file (not created yet). */
-  static async prepare(prefix: string, machineYaml: string): Promise<E2eMachine> {
+  static async prepare(prefix: string, machineYaml: string, options: { name?: string } = {}): Promise<E2eMachine> {
     const home = await mkdtemp(join(tmpdir(), `tsd-${prefix}-`));
-    const machine = new E2eMachine(`${prefix}-${randomBytes(3).toString('hex')}`, home);
+    // `name` (e.g. "default", which the docker verbs start by themselves) is safe: TSD_HOME is private.
+    const machine = new E2eMachine(options.name ?? `${prefix}-${randomBytes(3).toString('hex')}`, home);
     await writeFile(machine.machineFile, machineYaml);
     return machine;
   }
