@@ -2,21 +2,19 @@
 // images from a local registry. Runs on the tsd stack (tsd-containerd + our shim + tsd-runc) like
 // the other container suites; TSD_CONTAINERS_STACK=debian runs it on Debian's containerd + runc.
 import test from 'ava';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import { startBusyboxEngine, type BusyboxEngine } from '../helpers/busybox-engine.js';
+import type { HostEngine } from '../helpers/host-engine.js';
 
-let fixtures: FixtureRegistry;
+let setup: BusyboxEngine | undefined;
 let engine: HostEngine;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
-  await engine.dockerOk('pull', 'busybox');
+  setup = await startBusyboxEngine();
+  engine = setup.engine;
 });
 
 test.after.always(async () => {
-  await engine?.stop();
-  await fixtures?.stop();
+  await setup?.stop();
 });
 
 test.serial('docker run --rm prints the output, exits 0 and leaves no container', async (t) => {

@@ -5,23 +5,21 @@ import test from 'ava';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import { startBusyboxEngine, type BusyboxEngine } from '../helpers/busybox-engine.js';
+import type { HostEngine } from '../helpers/host-engine.js';
 
-let fixtures: FixtureRegistry;
+let setup: BusyboxEngine | undefined;
 let engine: HostEngine;
 let scratch: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
-  await engine.dockerOk('pull', 'busybox');
+  setup = await startBusyboxEngine();
+  engine = setup.engine;
   scratch = await mkdtemp(join(tmpdir(), 'tsdtest-spec-'));
 });
 
 test.after.always(async () => {
-  await engine?.stop();
-  await fixtures?.stop();
+  await setup?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 

@@ -6,21 +6,19 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { stackFromEnv, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import { startBusyboxEngine, type BusyboxEngine } from '../helpers/busybox-engine.js';
+import type { HostEngine } from '../helpers/host-engine.js';
 
-let fixtures: FixtureRegistry;
+let setup: BusyboxEngine | undefined;
 let engine: HostEngine;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startHostEngine({ registry: fixtures.host, stack: stackFromEnv() });
-  await engine.dockerOk('pull', 'busybox');
+  setup = await startBusyboxEngine();
+  engine = setup.engine;
 });
 
 test.after.always(async () => {
-  await engine?.stop();
-  await fixtures?.stop();
+  await setup?.stop();
 });
 
 async function inspect(name: string, format: string): Promise<string> {
