@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { TsdError } from '../../../guest/api/errors.js';
+import { isPathInside } from '../../../guest/lib/path-inside.js';
 import type { MountSpec } from '../../config/machine-config.js';
 
 export interface MachineShares {
@@ -15,17 +16,12 @@ export interface MachineShares {
   mounts: MountSpec[];
 }
 
-function inside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
 /** Rewrites the binds whose source is a host path; throws a clear error for a path not shared. */
 export function mapBindsToGuest(binds: string[], sources: string[], shares: MachineShares): string[] {
   return binds.map((bind) => {
     const [source = '', ...rest] = bind.split(':');
     if (!sources.includes(source)) return bind; // a named volume
-    const share = shares.mounts.find((mount) => inside(source, mount.location));
+    const share = shares.mounts.find((mount) => isPathInside(source, mount.location));
     if (share === undefined) {
       const shared = shares.mounts.length === 0 ? 'none' : shares.mounts.map((mount) => mount.location).join(', ');
       throw new TsdError(

@@ -9,9 +9,9 @@
  * Host mode (no boot configuration from the host) has no shares to check.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { TsdError } from '../../../api/errors.js';
 import { GUEST_CONFIG_FW_CFG_NAME, type GuestMount } from '../../../api/guest-config.js';
+import { isPathInside } from '../../../lib/path-inside.js';
 
 const GUEST_CONFIG_PATH = `/sys/firmware/qemu_fw_cfg/by_name/${GUEST_CONFIG_FW_CFG_NAME}/raw`;
 
@@ -42,15 +42,10 @@ function readShares(configPath: string): MachineShares | null {
   }
 }
 
-function inside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
 /** Throws for a missing bind source outside every share; call only when the source does not exist. */
 export function checkMissingBindSource(source: string, shares: MachineShares | null): void {
   if (shares === null) return;
-  if (shares.mounts.some((m) => inside(source, m.guestPath))) return;
+  if (shares.mounts.some((m) => isPathInside(source, m.guestPath))) return;
   const shared = shares.mounts.length === 0 ? 'none' : shares.mounts.map((m) => m.guestPath).join(', ');
   throw new TsdError(
     'invalid-argument',
