@@ -4,7 +4,8 @@
 // network find each other by name, `tsd run -it` is a shell on a pty, published ports (TCP and UDP, by host IP, -P) are opened on the
 // user's host by the guest dockerd's publish hook and the host agent and closed again when the
 // container stops, a host folder the machine shares binds at the same path (a missing path outside
-// the shares is refused, naming the machine file key), and after `tsd machine stop` a tsd verb
+// the shares is refused, naming the machine file key), a running container outlives a dockerd
+// crash (the init restarts dockerd, which re-attaches it), and after `tsd machine stop` a tsd verb
 // starts the default machine again, which still has its images, volumes and stopped containers.
 // Images come from the fixture registry on the host's loopback, reached from the guest as
 // 10.0.2.2 (QEMU user networking) through the machine's registryMirrors.
@@ -256,6 +257,36 @@ test.serial('a host port already taken on the host is docker\'s "port is already
   const page = await curl(port);
   t.is(page.code, 0, await machine.explain(`curl http://127.0.0.1:${port}/`, page));
   await docker(t, 'rm', '-f', id);
+});
+
+test.serial('a running container survives a dockerd crash in the guest: the init restarts dockerd, which re-attaches it', async (t) => {
+  t.timeout(STEP_TIMEOUT);
+  const name = unique('survivor');
+  await docker(t, 'run', '-d', '--name', name, 'busybox', 'sh', '-c', 'while true; do echo tick; sleep 1; done');
+  const startedAt = (await docker(t, 'inspect', '--format', '{{.State.StartedAt}} {{.State.Pid}}', name)).trim();
+  // kill -9 the guest's dockerd (a process of this test's own VM), found by its bundle's path in
+  // /proc (the guest's busybox has no pgrep; '[/]' so the pattern does not match this shell).
+  const script = "for p in /proc/[0-9]*; do grep -q '[/]opt/tsd/dockerd.mjs' $p/cmdline 2>/dev/null && kill -9 ${p#/proc/} && echo killed; done";
+  const killed = await machine.tsd('machine', 'ssh', machine.name, '--', script);
+  t.is(killed.stdout, 'killed\n', await machine.explain('kill -9 the guest dockerd', killed));
+  // The supervisor starts it again (with backoff); poll until the API answers, no fixed sleep.
+  let after = '';
+  for (let attempt = 0; attempt < 120 && after === ''; attempt++) {
+    const result = await machine.docker('inspect', '--format', '{{.State.Status}} {{.State.StartedAt}} {{.State.Pid}}', name);
+    if (result.code === 0) after = result.stdout.trim();
+    else await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  t.is(after, `running ${startedAt}`, 'the same process, still running, after dockerd came back');
+  t.is(await docker(t, 'exec', name, 'echo', 'alive'), 'alive\n');
+  // Its output still reaches the log after the restart.
+  const before = (await docker(t, 'logs', name)).split('\n').length;
+  let grown = false;
+  for (let attempt = 0; attempt < 60 && !grown; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    grown = (await docker(t, 'logs', name)).split('\n').length > before;
+  }
+  t.true(grown, 'new log lines after the restart');
+  await docker(t, 'rm', '-f', name);
 });
 
 test.serial('tsd machine stop, then a tsd verb starting the default machine: images, named volumes with their data and stopped containers are kept', async (t) => {
