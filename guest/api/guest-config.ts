@@ -6,6 +6,8 @@
  * /sys/firmware/qemu_fw_cfg/by_name/<GUEST_CONFIG_FW_CFG_NAME>/raw (module qemu_fw_cfg).
  */
 export const GUEST_CONFIG_FW_CFG_NAME = 'opt/dev.tsd/guest-config';
+/** Where the guest reads it (module qemu_fw_cfg). */
+export const GUEST_CONFIG_PATH = `/sys/firmware/qemu_fw_cfg/by_name/${GUEST_CONFIG_FW_CFG_NAME}/raw`;
 export const GUEST_CONFIG_VERSION = 1;
 
 export interface GuestMount {

@@ -4,9 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { TsdError } from '../api/errors.js';
-import { GUEST_CONFIG_FW_CFG_NAME, GUEST_CONFIG_VERSION, type GuestConfig, type GuestMount } from '../api/guest-config.js';
-
-export const GUEST_CONFIG_PATH = `/sys/firmware/qemu_fw_cfg/by_name/${GUEST_CONFIG_FW_CFG_NAME}/raw`;
+import { GUEST_CONFIG_FW_CFG_NAME, GUEST_CONFIG_PATH, GUEST_CONFIG_VERSION, type GuestConfig, type GuestMount } from '../api/guest-config.js';
 
 export async function readGuestConfig(path = GUEST_CONFIG_PATH): Promise<GuestConfig> {
   let text: string;

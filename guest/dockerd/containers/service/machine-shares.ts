@@ -10,23 +10,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { TsdError } from '../../../api/errors.js';
-import { GUEST_CONFIG_FW_CFG_NAME, type GuestMount } from '../../../api/guest-config.js';
+import { GUEST_CONFIG_PATH, type GuestMount } from '../../../api/guest-config.js';
 import { isPathInside } from '../../../lib/path-inside.js';
-
-const GUEST_CONFIG_PATH = `/sys/firmware/qemu_fw_cfg/by_name/${GUEST_CONFIG_FW_CFG_NAME}/raw`;
 
 export interface MachineShares {
   machineName: string;
   mounts: Pick<GuestMount, 'guestPath'>[];
 }
 
-let cached: MachineShares | null | undefined;
+let cached: { shares: MachineShares | null } | undefined;
 
 /** The machine's shares from the boot configuration, or null outside a machine (read once). */
 export function machineShares(configPath = GUEST_CONFIG_PATH): MachineShares | null {
   if (configPath !== GUEST_CONFIG_PATH) return readShares(configPath);
-  cached ??= readShares(configPath);
-  return cached;
+  cached ??= { shares: readShares(configPath) };
+  return cached.shares;
 }
 
 function readShares(configPath: string): MachineShares | null {
