@@ -72,6 +72,8 @@ export function daemonJson(config: GuestConfig): Record<string, unknown> {
     'insecure-registries': config.insecureRegistries,
     // QEMU's DNS forwarder: containers reach it through the engine's NAT, as the guest does
     dns: [SLIRP.dns],
+    // the guest's containers outlive a restart of its dockerd (the init restarts it after a crash)
+    'live-restore': true,
   };
 }
 
