@@ -35,4 +35,6 @@ export interface GuestConfig {
   provision: string[];
   registryMirrors: string[];
   insecureRegistries: string[];
+  /** IPv4 resolvers for the engine's daemon.json `dns` (the machine file's `dns`); absent or empty: QEMU's forwarder. */
+  dns?: string[];
 }
