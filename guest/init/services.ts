@@ -70,8 +70,8 @@ export function daemonJson(config: GuestConfig): Record<string, unknown> {
     'data-root': `${GUEST_DATA_MOUNT}/docker`,
     'registry-mirrors': config.registryMirrors,
     'insecure-registries': config.insecureRegistries,
-    // QEMU's DNS forwarder: containers reach it through the engine's NAT, as the guest does
-    dns: [SLIRP.dns],
+    // the machine file's `dns`, else QEMU's DNS forwarder: containers reach it through the engine's NAT, as the guest does
+    dns: config.dns?.length ? config.dns : [SLIRP.dns],
     // the guest's containers outlive a restart of its dockerd (the init restarts it after a crash)
     'live-restore': true,
   };
