@@ -3,6 +3,7 @@
  * (guest/api/guest-config.ts). Validation is strict: a wrong field names itself.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { TsdError } from '../api/errors.js';
 import { GUEST_CONFIG_FW_CFG_NAME, GUEST_CONFIG_PATH, GUEST_CONFIG_VERSION, type GuestConfig, type GuestMount } from '../api/guest-config.js';
 
@@ -48,6 +49,8 @@ export function parseGuestConfig(text: string): GuestConfig {
     provision: strings(c.provision, 'provision'),
     registryMirrors: strings(c.registryMirrors, 'registryMirrors'),
     insecureRegistries: strings(c.insecureRegistries, 'insecureRegistries'),
+    // absent in configs written before the key existed
+    ...(c.dns === undefined ? {} : { dns: addresses(c.dns, 'dns') }),
   };
 }
 
@@ -79,6 +82,14 @@ function array(value: unknown, where: string): unknown[] {
 function strings(value: unknown, where: string): string[] {
   return array(value, where).map((item, index) => {
     if (typeof item !== 'string') throw new TsdError('invalid-argument', `guest config ${where}[${index}] must be a string`);
+    return item;
+  });
+}
+
+/** IPv4 addresses only: dockerd refuses anything else in daemon.json `dns` and would not start. */
+function addresses(value: unknown, where: string): string[] {
+  return strings(value, where).map((item, index) => {
+    if (isIP(item) !== 4) throw new TsdError('invalid-argument', `guest config ${where}[${index}] must be an IPv4 address: ${item}`);
     return item;
   });
 }

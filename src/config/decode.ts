@@ -35,6 +35,7 @@ const TOP_LEVEL: KeyReaders = {
     r.list(node, path, (item, itemPath) => readPortForward(r, item, itemPath), 'port forwards'),
   registryMirrors: (r, node, path) => r.list(node, path, r.string, 'URLs'),
   insecureRegistries: (r, node, path) => r.list(node, path, r.string, 'host:port strings'),
+  dns: (r, node, path) => r.list(node, path, r.string, 'IP addresses'),
   env: (r, node, path) => readEnv(r, node, path),
   provision: (r, node, path) => r.list(node, path, r.string, 'shell commands'),
 };

@@ -31,6 +31,7 @@ export function defaultMachineConfig(host: HostInfo = currentHost()): MachineCon
     portForwards: [],
     registryMirrors: [],
     insecureRegistries: [],
+    dns: [],
     env: {},
     provision: [],
   };
@@ -48,6 +49,7 @@ export function applyDefaults(file: MachineFile, host: HostInfo = currentHost())
     portForwards: (file.portForwards ?? defaults.portForwards).map(resolvePortForward),
     registryMirrors: [...(file.registryMirrors ?? defaults.registryMirrors)],
     insecureRegistries: [...(file.insecureRegistries ?? defaults.insecureRegistries)],
+    dns: [...(file.dns ?? defaults.dns)],
     env: { ...(file.env ?? defaults.env) },
     provision: [...(file.provision ?? defaults.provision)],
   };

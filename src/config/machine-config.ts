@@ -36,6 +36,11 @@ export interface MachineConfig {
   registryMirrors: string[];
   /** host:port of registries reached over plain HTTP. */
   insecureRegistries: string[];
+  /**
+   * IPv4 resolvers the guest's engine forwards containers' lookups to (daemon.json `dns`);
+   * empty: QEMU's DNS forwarder (10.0.2.3), which uses the host's resolvers.
+   */
+  dns: string[];
   env: Record<string, string>;
   /** Shell commands run in the guest at each boot, after the data disk is mounted. */
   provision: string[];

@@ -23,6 +23,7 @@ export const MACHINE_KEYS = [
   'portForwards',
   'registryMirrors',
   'insecureRegistries',
+  'dns',
   'env',
   'provision',
 ] as const satisfies readonly (keyof MachineConfig)[];

@@ -1,6 +1,6 @@
 /**
- * Checks of the network keys after defaults: port forwards, registry mirrors and insecure
- * registries. The URL rules are dockerd's own for `registry-mirrors` (http or https, no
+ * Checks of the network keys after defaults: port forwards, registry mirrors, insecure
+ * registries and DNS servers. The URL rules are dockerd's own for `registry-mirrors` (http or https, no
  * credentials, no query or fragment), so that a file tsd accepts is one the engine accepts.
  */
 import net from 'node:net';
@@ -91,4 +91,20 @@ function isCidr(text: string): boolean {
   if (rest.length > 0 || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
   const family = net.isIP(ip!);
   return family !== 0 && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * dockerd's `dns` takes IP addresses only (no names, no ports). IPv6 is refused: the guest's
+ * network and the engine's forwarder are IPv4 only, so such a server would never be asked.
+ */
+export function validateDns(servers: readonly string[]): Issue[] {
+  const example = 'such as "10.0.2.3" (QEMU\'s forwarder, the default) or "192.168.1.1"';
+  return servers.flatMap((server, i) => {
+    const family = net.isIP(server);
+    if (family === 4) return [];
+    const message = family === 6
+      ? `${JSON.stringify(server)} is an IPv6 address; the guest's network is IPv4 only: give an IPv4 resolver ${example}`
+      : `expected an IPv4 address ${example}, found ${JSON.stringify(server)}`;
+    return [{ path: `dns[${i}]`, message }];
+  });
 }

@@ -11,7 +11,7 @@ import { formatSize } from './sizes.js';
 import { keyPath, locate, type ConfigIssue, type SourceMap } from './source.js';
 import { listOf } from './suggest.js';
 import { validateMounts } from './validate-mounts.js';
-import { validateInsecureRegistries, validatePortForwards, validateRegistryMirrors } from './validate-network.js';
+import { validateDns, validateInsecureRegistries, validatePortForwards, validateRegistryMirrors } from './validate-network.js';
 
 export const MAX_CPUS = 255;
 export const MIN_DISK_GIB = 1;
@@ -30,6 +30,7 @@ export function validateMachineConfig(config: MachineConfig, host: HostInfo, sou
     ...validatePortForwards(config.portForwards),
     ...validateRegistryMirrors(config.registryMirrors),
     ...validateInsecureRegistries(config.insecureRegistries),
+    ...validateDns(config.dns),
     ...validateEnv(config.env),
     ...validateProvision(config.provision),
   ];

@@ -21,5 +21,6 @@ export function buildGuestConfig(name: string, config: MachineConfig, keys: Mach
     provision: [...config.provision],
     registryMirrors: [...config.registryMirrors],
     insecureRegistries: [...config.insecureRegistries],
+    dns: [...config.dns],
   };
 }

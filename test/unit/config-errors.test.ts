@@ -30,7 +30,7 @@ test('unknown keys are errors with the nearest valid key', (t) => {
   // Nothing close: no guess, still the list of valid keys.
   t.is(
     issueOf(t, 'kubernetes: true\n').message,
-    'unknown key; valid keys: arch, accel, cpus, memory, disk, mounts, portForwards, registryMirrors, insecureRegistries, env, provision',
+    'unknown key; valid keys: arch, accel, cpus, memory, disk, mounts, portForwards, registryMirrors, insecureRegistries, dns, env, provision',
   );
 });
 

@@ -49,6 +49,7 @@ test('a full machine file parses into a complete config', (t) => {
     ],
     registryMirrors: ['http://10.0.2.2:5000'],
     insecureRegistries: ['10.0.2.2:5000'],
+    dns: [],
     env: { HTTP_PROXY: 'http://10.0.2.2:3128', EMPTY: '' },
     provision: ['sysctl -w vm.max_map_count=262144', 'mkdir -p /var/lib/cache\ntouch /var/lib/cache/ready\n'],
   });
@@ -82,6 +83,7 @@ test('defaults follow the host: arch, min(cpus, 4), home and temp shared writabl
     portForwards: [],
     registryMirrors: [],
     insecureRegistries: [],
+    dns: [],
     env: {},
     provision: [],
   });
