@@ -3,12 +3,17 @@
  * decides: a binding is open once its host listener is bound, and closed on unpublish or when the
  * machine stops (closeAll). Publishing a binding that is open again only retargets it: after an
  * engine restart the engine republishes what its running containers need.
+ *
+ * Data path: QEMU's slirp (a run-time hostfwd, slirp-route.ts says when it can serve) when the
+ * table has the machine's QEMU monitor; otherwise, and wherever slirp cannot, the SSH channel.
  */
 import { isIP } from 'node:net';
 import { TsdError } from '../../guest/api/errors.js';
 import { describeBinding, type PortMapping, type PublishedPort } from '../../guest/api/host-ports.js';
 import type { GuestOpener } from './guest-opener.js';
 import type { HostListener } from './host-listener.js';
+import { listenSlirp, type SlirpMonitor } from './slirp-listener.js';
+import { slirpRoute } from './slirp-route.js';
 import { listenTcp } from './tcp-listener.js';
 import { listenUdp } from './udp-listener.js';
 
@@ -19,7 +24,12 @@ export class PortTable {
   /** Requests are applied one at a time, so that two publishes of one port cannot race. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opener: GuestOpener, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly opener: GuestOpener,
+    private readonly log: (line: string) => void,
+    /** The machine's QEMU monitor, for slirp forwards; without it every port rides on SSH. */
+    private readonly slirp?: SlirpMonitor,
+  ) {}
 
   publish(mapping: PortMapping): Promise<PublishedPort> {
     return this.serialize(() => this.publishNow(validateMapping(mapping)));
@@ -57,12 +67,22 @@ export class PortTable {
       this.log(`republished ${keyOf(port)} → ${port.guestAddress}:${port.guestPort}`);
       return port;
     }
-    const listen = port.proto === 'tcp' ? listenTcp : listenUdp;
-    const listener = await listen(port, this.opener, this.log);
+    const { listener, via } = await this.listen(port);
     const bound = { ...port, hostPort: listener.hostPort };
     this.open.set(keyOf(bound), { port: bound, listener });
-    this.log(`published ${keyOf(bound)} → ${bound.guestAddress}:${bound.guestPort}`);
+    this.log(`published ${keyOf(bound)} → ${bound.guestAddress}:${bound.guestPort} (${via})`);
     return bound;
+  }
+
+  private async listen(port: PublishedPort): Promise<{ listener: HostListener; via: string }> {
+    const route = slirpRoute(port);
+    if (this.slirp !== undefined && route.slirp) {
+      const listener = await listenSlirp(port, route, this.slirp, this.log);
+      if (listener !== undefined) return { listener, via: `slirp hostfwd ${route.rule}` };
+    }
+    const listen = port.proto === 'tcp' ? listenTcp : listenUdp;
+    const why = this.slirp === undefined ? 'no QEMU monitor' : route.slirp ? 'QEMU refused the hostfwd' : route.why;
+    return { listener: await listen(port, this.opener, this.log), via: `SSH channel: ${why}` };
   }
 
   private serialize<T>(work: () => Promise<T>): Promise<T> {

@@ -11,6 +11,9 @@ import type { RunningAccel } from '../state.js';
 
 export type X86MachineType = 'microvm' | 'q35';
 
+/** The id of the machine's user-mode (slirp) netdev; QMP's hostfwd_add/remove name it. */
+export const SLIRP_NETDEV_ID = 'net0';
+
 export interface LaunchMount {
   tag: string;
   hostPath: string;
@@ -93,7 +96,7 @@ function netArgs(spec: QemuLaunchSpec, virtio: Board['virtio']): string[] {
     `hostfwd=tcp:127.0.0.1:${spec.sshPort}-:${GUEST_SSH_PORT}`,
     ...spec.portForwards.map((f) => `hostfwd=${f.proto}:${f.hostIp}:${f.hostPort}-:${f.guestPort}`),
   ];
-  return ['-netdev', ['user', 'id=net0', ...forwards].join(','), '-device', `virtio-net-${virtio},netdev=net0`];
+  return ['-netdev', ['user', `id=${SLIRP_NETDEV_ID}`, ...forwards].join(','), '-device', `virtio-net-${virtio},netdev=${SLIRP_NETDEV_ID}`];
 }
 
 function diskArgs(spec: QemuLaunchSpec, virtio: Board['virtio']): string[] {

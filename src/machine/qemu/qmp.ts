@@ -6,6 +6,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { TsdError } from '../../../guest/api/errors.js';
+import { SLIRP_NETDEV_ID } from './argv.js';
 
 /** The commands tsd uses, with their arguments and results. */
 export interface QmpCommands {
@@ -30,12 +31,15 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private greeted: Pending | undefined;
+  /** Set once the socket closed: later commands fail at once instead of waiting forever. */
+  private closed = false;
 
   private constructor(private readonly socket: Socket) {
     super();
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('close', () => {
+      this.closed = true;
       const error = new TsdError('unavailable', 'QMP connection closed');
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
@@ -64,6 +68,9 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
   }
 
   execute<C extends QmpCommand>(command: C, args: QmpCommands[C]['args']): Promise<QmpCommands[C]['result']> {
+    if (this.closed || this.socket.destroyed || this.socket.writableEnded) {
+      return Promise.reject(new TsdError('unavailable', `QMP connection closed (${command} not sent)`));
+    }
     const id = String(this.nextId++);
     const message = Object.keys(args).length === 0 ? { execute: command, id } : { execute: command, arguments: args, id };
     return new Promise((resolve, reject) => {
@@ -81,12 +88,14 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [] }> {
     return output;
   }
 
+  /** Adds a slirp forward on the machine's netdev, e.g. `tcp:0.0.0.0:8080-10.0.2.15:8080`. */
   hostfwdAdd(rule: string): Promise<string> {
-    return this.humanCommand(`hostfwd_add net0 ${rule}`);
+    return this.humanCommand(`hostfwd_add ${SLIRP_NETDEV_ID} ${rule}`);
   }
 
+  /** Removes one by its host side, e.g. `tcp:0.0.0.0:8080`; fails when no such rule exists. */
   hostfwdRemove(rule: string): Promise<string> {
-    return this.humanCommand(`hostfwd_remove net0 ${rule}`);
+    return this.humanCommand(`hostfwd_remove ${SLIRP_NETDEV_ID} ${rule}`);
   }
 
   close(): void {
