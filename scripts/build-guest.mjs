@@ -3,6 +3,7 @@
 // guest (and host mode) start one file with no module resolution: startup time is the product's cost.
 // Add an entry here when a guest program appears. Native packages stay external (koffi loads a .node).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** name -> entry point. Output: dist/guest/<name>.mjs */
@@ -17,6 +18,42 @@ const ENTRIES = {
 
 // '*.node': ssh2's optional crypto addon is built for the host's Node; the guest falls back to JS crypto.
 const external = ['koffi', 'cpu-features', '*.node'];
+// A character right after a backslash is left as it is: escaping it would change what the backslash escapes.
+const asciiOnly = (text) =>
+  text.replace(/[^\x00-\x7f]/g, (char, at) => (text[at - 1] === '\\' ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
+
+// dist/guest/runc.cjs, what bin/tsd-runc runs when it exists: tsd-runc's runtime (guest/runc/main.ts)
+// as a CommonJS script, embedded in guest/runc/boot.ts, which runs it through vm.Script with a V8 code
+// cache of what an invocation compiled (docs/runc.md). runc.mjs stays the plain ESM bundle.
+const runcBody = await build({
+  entryPoints: ['guest/runc/main.ts'],
+  write: false,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external,
+  // import() of koffi becomes require(): vm.Script has no module loader for import().
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__tsdImportMetaUrl' },
+  banner: { js: 'var __tsdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: 'warning',
+});
+const runcBodyText = asciiOnly(runcBody.outputFiles[0].text);
+await build({
+  entryPoints: ['guest/runc/boot.ts'],
+  outfile: 'dist/guest/runc.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  define: {
+    TSD_RUNC_BODY: JSON.stringify(runcBodyText),
+    TSD_RUNC_BODY_HASH: JSON.stringify(createHash('sha256').update(runcBodyText).digest('hex').slice(0, 16)),
+  },
+});
+
 const missing = Object.values(ENTRIES).filter((entry) => !existsSync(entry));
 if (missing.length > 0) throw new Error(`guest entry points missing: ${missing.join(', ')}`);
 await Promise.all(
@@ -51,9 +88,7 @@ await Promise.all(
 for (const name of Object.keys(ENTRIES)) {
   const file = `dist/guest/${name}.mjs`;
   const text = readFileSync(file, 'utf8');
-  // A character right after a backslash is left as it is: escaping it would change what the backslash escapes.
-  const ascii = text.replace(/[^\x00-\x7f]/g, (char, at) =>
-    text[at - 1] === '\\' ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = asciiOnly(text);
   if (ascii !== text) writeFileSync(file, ascii);
 }
 

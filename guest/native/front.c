@@ -61,10 +61,12 @@ static const char *node_binary(char *buf, size_t size)
 }
 
 /* The bundle, found from where this binary really is (symlinks resolved): dist/native/<arch>/ in
- * a checkout (bin/tsd-runc links there) → dist/guest/runc.mjs; /opt/tsd/bin/ in the guest → /opt/tsd/runc.mjs. */
+ * a checkout (bin/tsd-runc links there) → dist/guest/runc.cjs; /opt/tsd/bin/ in the guest → /opt/tsd/runc.cjs.
+ * runc.cjs runs the runtime with a V8 code cache (guest/runc/boot.ts); runc.mjs, the plain ES
+ * module bundle, is the fallback where only it was installed. */
 static void bundle_path(char *out, size_t size)
 {
-	static const char *const CANDIDATES[] = {"/../../guest/runc.mjs", "/../runc.mjs", "/../dist/guest/runc.mjs"};
+	static const char *const CANDIDATES[] = {"/../../guest/runc.cjs", "/../../guest/runc.mjs", "/../runc.cjs", "/../runc.mjs", "/../dist/guest/runc.cjs", "/../dist/guest/runc.mjs"};
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;

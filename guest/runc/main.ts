@@ -74,7 +74,9 @@ function usage(): string {
 }
 
 // Exit explicitly: stdout and stderr are synchronous for files and pipes on Linux, and nothing else may keep us alive.
-const code = await main(process.argv.slice(2));
-mark('done');
-reportTiming();
-process.exit(code);
+// No top-level await: the build runs this file as a CommonJS script (boot.ts).
+void main(process.argv.slice(2)).then((code) => {
+  mark('done');
+  reportTiming();
+  process.exit(code);
+});
