@@ -241,17 +241,19 @@ test.serial('user networks: embedded DNS answers names only on the shared networ
     const r2 = await service.attach(id2, `/var/run/netns/${n2}`, spec('beta', { networkMode: front.Name }));
     await service.attach(id3, `/var/run/netns/${n3}`, spec('gamma', { networkMode: back.Name }));
     const gateway = front.IPAM.Config[0]!.Gateway;
-    t.is(r2.resolvConf.split('\n').find((line) => line.startsWith('nameserver')), `nameserver ${gateway}`);
+    // Docker's address: 127.0.0.11 in the container's netns is DNAT-ed to the network's DNS on the gateway.
+    t.regex(r2.resolvConf, /^(search .*\n)?nameserver 127\.0\.0\.11\noptions (.* )?ndots:0\n$/);
     t.deepEqual(r1.settings.Networks[front.Name]?.DNSNames, ['alpha', 'db', id1.slice(0, 12)]);
 
-    t.deepEqual(await queryFrom(n2, gateway, 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress]);
-    t.deepEqual(await queryFrom(n2, gateway, 'DB'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'DB'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, gateway, 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress], 'the gateway address answers too');
     // gamma is on the other network: not resolved here, so the query goes upstream (the fake answers 10.9.9.9).
-    t.deepEqual(await queryFrom(n2, gateway, 'gamma'), ['10.9.9.9']);
-    t.deepEqual(await queryFrom(n2, gateway, 'example.test'), ['10.9.9.9']);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'gamma'), ['10.9.9.9']);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'example.test'), ['10.9.9.9']);
     // Over TCP too: local names, and forwarding over TCP.
-    t.deepEqual(await queryFrom(n2, gateway, 'alpha', 'tcp'), [r1.settings.Networks[front.Name]!.IPAddress]);
-    t.deepEqual(await queryFrom(n2, gateway, 'example.test', 'tcp'), ['10.9.9.10']);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'alpha', 'tcp'), [r1.settings.Networks[front.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'example.test', 'tcp'), ['10.9.9.10']);
 
     // A container's own --dns servers are its upstreams (here a resolver on another loopback address, port 53).
     const ownUpstream = createSocket('udp4');
@@ -264,8 +266,8 @@ test.serial('user networks: embedded DNS answers names only on the shared networ
     try {
       const [n4, id4] = [await netns('d4'), randomBytes(32).toString('hex')];
       await service.attach(id4, `/var/run/netns/${n4}`, spec('delta', { networkMode: front.Name, dns: [ownAddress] }));
-      t.deepEqual(await queryFrom(n4, gateway, 'example.test'), ['10.8.8.8']);
-      t.deepEqual(await queryFrom(n4, gateway, 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress], 'container names still answered locally');
+      t.deepEqual(await queryFrom(n4, '127.0.0.11', 'example.test'), ['10.8.8.8']);
+      t.deepEqual(await queryFrom(n4, '127.0.0.11', 'alpha'), [r1.settings.Networks[front.Name]!.IPAddress], 'container names still answered locally');
       await service.release(id4);
     } finally {
       ownUpstream.close();
@@ -276,6 +278,9 @@ test.serial('user networks: embedded DNS answers names only on the shared networ
     t.true((await inNs(n2, ['ip', '-o', 'link'])).includes('eth1'));
     const backGateway = back.IPAM.Config[0]!.Gateway;
     t.deepEqual(await queryFrom(n2, backGateway, 'gamma'), [service.settings(id3)!.Networks[back.Name]!.IPAddress]);
+    // 127.0.0.11 (front's DNS, beta's first network) answers for both of beta's networks, as Docker's per-container resolver does.
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'gamma'), [service.settings(id3)!.Networks[back.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n1, '127.0.0.11', 'gamma'), ['10.9.9.9'], 'alpha (front only) still does not see back');
     // ICC off on back: beta cannot reach gamma (isolated ports), but the gateway is reachable.
     echoServer(n3, 'tcp', 7000);
     const gammaIp = service.settings(id3)!.Networks[back.Name]!.IPAddress;
@@ -299,6 +304,12 @@ test.serial('user networks: embedded DNS answers names only on the shared networ
     t.is(onFront?.message, `error while removing network: network ${front.Name} id ${front.Id} has active endpoints`);
     await service.disconnect(back.Name, id2);
     t.false((await inNs(n2, ['ip', '-o', 'link'])).includes('eth1'));
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'gamma'), ['10.9.9.9'], 'after disconnect back\'s names are gone');
+    // Disconnected from front, its first network: 127.0.0.11 follows to back's DNS.
+    await service.connect(back.Name, id2, {});
+    await service.disconnect(front.Name, id2);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'gamma'), [service.settings(id3)!.Networks[back.Name]!.IPAddress]);
+    t.deepEqual(await queryFrom(n2, '127.0.0.11', 'alpha'), ['10.9.9.9']);
     for (const id of [id1, id2, id3]) await service.release(id);
     await service.removeNetwork(front.Name);
     await service.removeNetwork(back.Id);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { TsdError } from '../../api/errors.js';
 import type { AttachResult, ContainerNetworkSpec, EndpointRequest, Networking, NetworkSettings, PortPublisher } from './api.js';
 import { parseResolvConf, renderHosts, renderResolvConf } from './container-files.js';
+import { pointEmbeddedDns, removeEmbeddedDns } from './dns/container-redirect.js';
 import { EmbeddedDns, type Upstream } from './dns/dns-server.js';
 import { NameDirectory } from './dns/name-directory.js';
 import { modeOf, networkSettings, networksOf, type ContainerRecord, type LiveEndpoint } from './endpoint-record.js';
@@ -53,11 +54,7 @@ export class NetworkService implements Networking {
       { network: (id) => this.table.all().find((record) => record.Id === id), endpointsOn: (id) => this.endpointsOn(id) },
       () => this.engineUpstreams(),
     );
-    this.dns = new EmbeddedDns(
-      (networkId, name) => names.lookup(networkId, name),
-      (networkId, clientIp) => names.upstreams(networkId, clientIp),
-      (networkId, address) => names.reverse(networkId, address),
-    );
+    this.dns = new EmbeddedDns(names);
   }
 
   async start(): Promise<void> {
@@ -149,7 +146,10 @@ export class NetworkService implements Networking {
       }
       record.networks[network.Id] = request;
       try {
-        if (record.netnsPath !== undefined) await this.attachEndpoint(record, network, false);
+        if (record.netnsPath !== undefined) {
+          await this.attachEndpoint(record, network, false);
+          await this.redirectDns(record);
+        }
       } catch (error) {
         delete record.networks[network.Id];
         throw error;
@@ -175,6 +175,7 @@ export class NetworkService implements Networking {
       if (endpoint) this.disconnected(network.Id, record.id);
       delete record.endpoints[network.Id];
       delete record.networks[network.Id];
+      if (endpoint && record.netnsPath && existsSync(record.netnsPath)) await this.redirectDns(record);
       await this.store.put(record.id, record);
     });
   }
@@ -242,11 +243,12 @@ export class NetworkService implements Networking {
   private async attachRecord(record: ContainerRecord): Promise<AttachResult> {
     const mode = modeOf(record.spec);
     const netnsPath = record.netnsPath!;
-    const hostConf = parseResolvConf(this.hostResolv);
+    // Docker: the container's Dns, else the daemon's; search and options are the container's.
+    const resolvInput = { hostText: this.hostResolv, dns: record.spec.dns?.length ? record.spec.dns : this.options.dns, dnsSearch: record.spec.dnsSearch, dnsOptions: record.spec.dnsOptions };
     if (mode.kind === 'host' || mode.kind === 'container') {
       await this.store.put(record.id, record);
       const hosts = await readFile('/etc/hosts', 'utf8').catch(() => renderHosts([]));
-      return { settings: this.settingsOf(record), resolvConf: renderResolvConf({ host: hostConf, dns: record.spec.dns, dnsSearch: record.spec.dnsSearch, dnsOptions: record.spec.dnsOptions }), hosts };
+      return { settings: this.settingsOf(record), resolvConf: renderResolvConf({ ...resolvInput, hostNetwork: mode.kind === 'host' }), hosts };
     }
     // (each endpoint's batch inside the netns brings lo up too; `none` has no endpoint)
     if (mode.kind === 'none') await loopbackUp(netnsPath);
@@ -262,19 +264,14 @@ export class NetworkService implements Networking {
       const requests = portRequests(record.spec.portBindings, record.spec.publishAll === true, record.spec.exposedPorts);
       record.ports = await publishPorts(requests, primary.ip, this.allocator, this.publisher, this.options.publishHook);
     }
+    const userNetwork = this.firstUserEndpoint(record);
+    if (userNetwork) await pointEmbeddedDns(netnsPath, { gateway: userNetwork.gateway, source: userNetwork.ip });
     await this.store.put(record.id, record);
-    const userNetwork = endpoints.find((endpoint) => this.table.find(endpoint.networkId).Name !== 'bridge');
     const hostname = record.spec.hostname || record.id.slice(0, 12);
     const names = record.spec.domainname ? [`${hostname}.${record.spec.domainname}`, hostname] : [hostname];
     return {
       settings: this.settingsOf(record),
-      resolvConf: renderResolvConf({
-        host: hostConf,
-        embedded: userNetwork?.gateway,
-        dns: record.spec.dns,
-        dnsSearch: record.spec.dnsSearch,
-        dnsOptions: record.spec.dnsOptions,
-      }),
+      resolvConf: renderResolvConf({ ...resolvInput, embedded: userNetwork !== undefined }),
       hosts: renderHosts(primary ? [{ ip: primary.ip, names }] : [], record.spec.extraHosts, primary?.gateway),
     };
   }
@@ -314,6 +311,18 @@ export class NetworkService implements Networking {
     });
     record.endpoints[network.Id] = endpoint;
     this.options.events?.('connect', { id: network.Id, name: network.Name }, record.id);
+  }
+
+  /** The container's first endpoint on a user network: its 127.0.0.11 goes to that network's DNS. */
+  private firstUserEndpoint(record: ContainerRecord): LiveEndpoint | undefined {
+    return Object.values(record.endpoints).find((endpoint) => this.table.all().find((network) => network.Id === endpoint.networkId)?.Name !== 'bridge');
+  }
+
+  /** After connect/disconnect: 127.0.0.11 follows the first user network left (none: plain loopback again). */
+  private async redirectDns(record: ContainerRecord): Promise<void> {
+    const target = this.firstUserEndpoint(record);
+    if (target) await pointEmbeddedDns(record.netnsPath!, { gateway: target.gateway, source: target.ip });
+    else await removeEmbeddedDns(record.netnsPath!);
   }
 
   private async detachRecord(record: ContainerRecord): Promise<void> {

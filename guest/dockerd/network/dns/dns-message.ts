@@ -47,12 +47,12 @@ export function readQuestion(packet: Buffer): Question | undefined {
   };
 }
 
-/** An authoritative answer to `query` with the given IPv4 addresses (none: NOERROR/NODATA or the rcode). */
+/** An answer to `query` with the given IPv4 addresses (none: NOERROR/NODATA or the rcode). */
 export function buildAnswer(query: Buffer, question: Question, addresses: string[], rcode: number = RCODE.ok, ttl = 600): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(question.id, 0);
-  // QR, AA, RD copied, RA (we forward), rcode
-  header.writeUInt16BE(0x8000 | 0x0400 | (question.recursionDesired ? 0x0100 : 0) | 0x0080 | (rcode & 0xf), 2);
+  // QR, RD copied, RA (we forward), rcode; not AA: Docker's resolver does not claim authority either
+  header.writeUInt16BE(0x8000 | (question.recursionDesired ? 0x0100 : 0) | 0x0080 | (rcode & 0xf), 2);
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(addresses.length, 6);
   const answers = addresses.map((address) => {
@@ -68,7 +68,7 @@ export function buildAnswer(query: Buffer, question: Question, addresses: string
   return Buffer.concat([header, query.subarray(12, question.end), ...answers]);
 }
 
-/** An authoritative PTR answer (reverse lookup of a container address) naming `target`. */
+/** A PTR answer (reverse lookup of a container address) naming `target`. */
 export function buildPtrAnswer(query: Buffer, question: Question, target: string, ttl = 600): Buffer {
   const header = buildAnswer(query, question, []);
   header.writeUInt16BE(1, 6);

@@ -1,23 +1,31 @@
 /**
- * The embedded DNS of user-defined networks: UDP and TCP on the bridge's gateway address, port 53.
- * Which listener a query arrives on says which network the asker is on, so names resolve only
- * among containers sharing that network. Unknown names go to the upstreams unchanged (over the
+ * The embedded DNS of user-defined networks: UDP and TCP on the bridge's gateway address, port 53;
+ * containers reach it as 127.0.0.11 (container-redirect.ts rewrites that address in their netns,
+ * keeping their own source address). The listener a query arrives on and its source address say
+ * which container asks, so names resolve only among containers sharing a network with it. Unknown names go to the upstreams unchanged (over the
  * transport the query came by, so truncated UDP answers can be retried over TCP) and the first
  * answer comes back; upstream silence becomes SERVFAIL.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
-import { buildAnswer, buildPtrAnswer, CLASS_IN, RCODE, readQuestion, reverseAddress, TYPE_A, TYPE_PTR } from './dns-message.js';
+import { buildAnswer, buildPtrAnswer, CLASS_IN, RCODE, readQuestion, reverseAddress, TYPE_A, TYPE_AAAA, TYPE_PTR } from './dns-message.js';
 
 export interface Upstream {
   host: string;
   port: number;
 }
 
-/** Names → addresses on one network; undefined when the network has no such name. */
-export type Lookup = (networkId: string, name: string) => string[] | undefined;
-/** Address → name on one network (reverse lookups); undefined when no container there has it. */
-export type ReverseLookup = (networkId: string, address: string) => string | undefined;
+/** What the server asks the engine; `networkId` is the listener's network, `clientIp` the asker's address on it. */
+export interface Names {
+  /** Addresses of a container name or alias the asker can see; undefined when it has no such name. */
+  lookup(networkId: string, clientIp: string, name: string): string[] | undefined;
+  /** "<name>.<network>" of a container address the asker can see (PTR). */
+  reverse(networkId: string, clientIp: string, address: string): string | undefined;
+  /** The asker's upstreams (its own --dns servers, else the engine's). */
+  upstreams(networkId: string, clientIp: string): Upstream[];
+  /** true: single-label names the asker does not know get NXDOMAIN, not forwarding (Docker's ndots rule). */
+  keepsSingleLabels(networkId: string, clientIp: string): boolean;
+}
 
 const FORWARD_TIMEOUT_MS = 4000;
 
@@ -31,10 +39,7 @@ export class EmbeddedDns {
   private readonly listeners = new Map<string, Listeners>();
 
   constructor(
-    private readonly lookup: Lookup,
-    /** The asker's upstreams (its own --dns servers, else the engine's). */
-    private readonly upstreams: (networkId: string, clientIp: string) => Upstream[],
-    private readonly reverse: ReverseLookup = () => undefined,
+    private readonly names: Names,
     private readonly port = 53,
   ) {}
 
@@ -95,16 +100,21 @@ export class EmbeddedDns {
     await Promise.all([...this.listeners.keys()].map((id) => this.stop(id)));
   }
 
-  private async respond(networkId: string, packet: Buffer, transport: 'udp' | 'tcp', clientIp: string): Promise<Buffer | undefined> {
+  private async respond(networkId: string, packet: Buffer, transport: 'udp' | 'tcp', clientAddress: string): Promise<Buffer | undefined> {
     const question = readQuestion(packet);
     if (!question) return undefined;
-    const addresses = question.class === CLASS_IN ? this.lookup(networkId, question.name) : undefined;
+    const clientIp = clientAddress.replace(/^::ffff:/, '');
+    const addresses = question.class === CLASS_IN ? this.names.lookup(networkId, clientIp, question.name) : undefined;
     // A known container: A records; other types (AAAA…) get an empty NOERROR so resolvers stop asking.
     if (addresses) return buildAnswer(packet, question, question.type === TYPE_A ? addresses : []);
     const reversed = question.class === CLASS_IN && question.type === TYPE_PTR ? reverseAddress(question.name) : undefined;
-    const target = reversed ? this.reverse(networkId, reversed) : undefined;
+    const target = reversed ? this.names.reverse(networkId, clientIp, reversed) : undefined;
     if (target) return buildPtrAnswer(packet, question, target);
-    for (const upstream of this.upstreams(networkId, clientIp.replace(/^::ffff:/, ''))) {
+    const addressQuery = question.type === TYPE_A || question.type === TYPE_AAAA;
+    if (addressQuery && !question.name.includes('.') && this.names.keepsSingleLabels(networkId, clientIp)) {
+      return buildAnswer(packet, question, [], RCODE.nameError);
+    }
+    for (const upstream of this.names.upstreams(networkId, clientIp)) {
       const answer = transport === 'udp' ? await forwardUdp(packet, upstream) : await forwardTcp(packet, upstream);
       if (answer) return answer;
     }
