@@ -23,14 +23,14 @@ test('user: names and ids through the container passwd/group files', (t) => {
 test('binds: host paths, named and anonymous volumes, modes', (t) => {
   t.deepEqual(parseBind('/srv/data/:/data:ro,rshared'), { type: 'bind', source: '/srv/data', destination: '/data', readOnly: true, propagation: 'rshared', createSource: true, fromBinds: true });
   t.deepEqual(parseBind('cache:/cache'), { type: 'volume', name: 'cache', destination: '/cache', readOnly: false, anonymous: false, noCopy: false });
-  t.deepEqual(parseBind('/anon'), { type: 'volume', name: '', destination: '/anon', readOnly: false, anonymous: true, noCopy: false });
+  t.deepEqual(parseBind('/anon'), { type: 'volume', name: '', destination: '/anon', readOnly: false, anonymous: true, noCopy: false, bare: true });
   t.throws(() => parseBind('/a:/b:bogus'), { message: "invalid volume specification: '/a:/b:bogus': invalid mode: bogus" });
   t.throws(() => parseBind('/a:relative'), { message: /mount path must be absolute/ });
   t.throws(() => parseBind('/a:/'), { message: /destination can't be '\/'/ });
 });
 
 test('mounts: --mount types, with Docker wording for wrong fields', (t) => {
-  t.deepEqual(parseMountSpec({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1 << 20, Mode: 0o700 } }), { type: 'tmpfs', destination: '/t', options: ['nosuid', 'nodev', 'noexec', 'size=1024k', 'mode=700'] });
+  t.deepEqual(parseMountSpec({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1 << 20, Mode: 0o700 } }), { type: 'tmpfs', destination: '/t', options: ['nosuid', 'nodev', 'noexec', 'size=1024k', 'mode=700'], fromMounts: true });
   t.throws(() => parseMountSpec({ Type: 'bind', Target: '/t' }), { message: 'invalid mount config for type "bind": field Source must not be empty' });
   t.throws(() => parseMountSpec({ Type: 'tmpfs', Source: '/x', Target: '/t' }), { message: 'invalid mount config for type "tmpfs": field Source must not be specified' });
   t.throws(() => parseMountSpec({ Type: 'weird' as 'bind', Target: '/t' }), { message: 'invalid mount config for type "weird": mount type unknown' });

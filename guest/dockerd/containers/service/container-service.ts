@@ -20,6 +20,7 @@ import { ContainerStore } from '../store/container-store.js';
 import { generateName, normalizeName } from '../store/names.js';
 import type { ContainerDeps } from './deps.js';
 import { findVolumesFromSources, volumesFromMounts } from './volumes-from.js';
+import { createMountPoints } from './resolve-mounts.js';
 import { LiveContainer } from './live-container.js';
 import { join } from 'node:path';
 
@@ -108,6 +109,8 @@ export class ContainerService {
         Internal: { snapshotKey: id, snapshotter: image.snapshotter, runtime: this.deps.runtime.runtime, manuallyStopped: false, hasBeenStarted: false, anonymousVolumes: [], inheritedMounts },
       };
       await this.deps.networking()?.prepare(id, this.networkSpec(record, endpointsFor(host.NetworkMode ?? 'bridge', networking?.EndpointsConfig)));
+      // Docker registers mount points (and creates the volumes) at create: inspect shows them.
+      record.Mounts = await createMountPoints(this, record);
       await this.save(record);
       this.event(record, 'create');
       return { Id: id, Warnings: [] };

@@ -18,14 +18,11 @@ import { defaultSeccompProfile } from '../spec/default-seccomp.js';
 import { capabilitiesInMask } from '../spec/capabilities.js';
 import type { CapabilityName } from '../../../api/oci-runtime-spec.js';
 import { hostsFile, resolvConf } from '../spec/etc-files.js';
-import { resolveUserInRootfs } from '../spec/user.js';
 import { dockerTime, type ContainerRecord } from '../store/container-record.js';
 import type { ContainerService } from './container-service.js';
 import { startHealthcheck } from './healthcheck.js';
 import { hostDevices } from './host-devices.js';
-import { resolveMounts } from './resolve-mounts.js';
-import { withRootfs } from './rootfs-mount.js';
-import { resolveInRoot } from './secure-path.js';
+import { prepareStartFilesystem } from './start-rootfs.js';
 import { removeContainer } from './remove.js';
 
 const CGROUP_V2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
@@ -67,13 +64,8 @@ export async function startContainer(service: ContainerService, record: Containe
     const rootfsMounts = await containerd.snapshots.mounts(record.Internal.snapshotKey);
     const config = record.Config;
     const host = record.HostConfig;
-    const { user, mounts } = await withRootfs(rootfsMounts, execDir, async (rootfs) => {
-      const resolved = await resolveUserInRootfs(rootfs, config.User ?? '', host.GroupAdd ?? []);
-      // Docker creates a missing WorkingDir, owned by the container's user.
-      if (config.WorkingDir) await mkdir(await resolveInRoot(rootfs, config.WorkingDir), { recursive: true });
-      // Volumes are resolved while the rootfs is mounted: a new volume gets the image's files (copy-up).
-      return { user: resolved, mounts: await resolveMounts(service, record, rootfs) };
-    });
+    // The user, WorkingDir and volumes, read from the snapshot's layers (mounted only when needed).
+    const { user, mounts } = await prepareStartFilesystem(service, record, rootfsMounts, execDir);
     await writeEtcFiles(service, record);
     const devices = await hostDevices(host);
     const spec = buildSpec({

@@ -11,8 +11,11 @@ import type { HostConfig, MountSpec } from '../docker-types.js';
 
 export type PlannedMount =
   | { type: 'bind'; source: string; destination: string; readOnly: boolean; propagation: string; createSource: boolean; fromBinds: boolean }
-  | { type: 'volume'; name: string; destination: string; readOnly: boolean; anonymous: boolean; noCopy: boolean }
-  | { type: 'tmpfs'; destination: string; options: string[] };
+  | { type: 'volume'; name: string; destination: string; readOnly: boolean; anonymous: boolean; noCopy: boolean; bare?: boolean }
+  | { type: 'tmpfs'; destination: string; options: string[]; fromMounts?: boolean };
+// bare: a `-v /path` entry (or an image VOLUME): Docker's mount point has no Mode for it.
+// fromMounts: a `--mount type=tmpfs`, which Docker keeps as a mount point (inspect's Mounts,
+// --volumes-from); a HostConfig.Tmpfs entry is not one.
 
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -38,7 +41,7 @@ export function parseBind(spec: string): PlannedMount {
   const parts = spec.split(':');
   if (parts.length === 1) {
     // "-v /data" is an anonymous volume.
-    return { type: 'volume', name: '', destination: checkDestination(parts[0]!, spec), readOnly: false, anonymous: true, noCopy: false };
+    return { type: 'volume', name: '', destination: checkDestination(parts[0]!, spec), readOnly: false, anonymous: true, noCopy: false, bare: true };
   }
   if (parts.length > 3 || parts.some((p) => p === '')) throw invalidSpec(spec);
   const [source, target, modeText = ''] = parts as [string, string, string?];
@@ -100,7 +103,7 @@ export function parseMountSpec(m: MountSpec): PlannedMount {
         if (size > 0) options.push(`size=${Math.ceil(size / 1024)}k`);
       }
       if (m.TmpfsOptions?.Mode) options.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
-      return { type: 'tmpfs', destination, options };
+      return { type: 'tmpfs', destination, options, fromMounts: true };
     }
     default:
       throw bad('mount type unknown');
