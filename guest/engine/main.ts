@@ -89,7 +89,10 @@ async function writeDaemonJson(target: string, root: string, userFile: string | 
     }
     user = JSON.parse(text) as Record<string, unknown>;
   }
-  const merged = { ...networkDefaults(root), ...user };
+  // live-restore on unless the user's file says otherwise: like the guest VM's dockerd, the
+  // launcher restarts a dockerd that dies, and the containers run on across that (dockerd's own
+  // default, and this engine's when run alone, is off).
+  const merged = { ...networkDefaults(root), 'live-restore': true, ...user };
   await writeFileAtomic(target, JSON.stringify(merged, null, 2) + '\n');
 }
 

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { TsdError } from '../../api/errors.js';
+import { validateLogOptions } from '../containers/io/log-attrs.js';
 import { LOG_LEVELS, type AddressPool, type EngineConfig, type LogLevel } from './engine-config.js';
 
 /** daemon.json key → config field, for every key this engine understands. */
@@ -19,6 +20,8 @@ export const DAEMON_JSON_KEYS = {
   'insecure-registries': 'insecureRegistries',
   'docker-hub-origin': 'dockerHubOrigin',
   'live-restore': 'liveRestore',
+  'log-driver': 'logDriver',
+  'log-opts': 'logOpts',
   bridge: 'bridge',
   bip: 'bip',
   'default-address-pools': 'defaultAddressPools',
@@ -60,6 +63,8 @@ export function parseDaemonJson(text: string): Partial<Record<DaemonJsonKey, unk
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     values[key as DaemonJsonKey] = validateValue(key as DaemonJsonKey, value);
   }
+  // The options are checked against the driver's list, as dockerd checks them at start.
+  if (values['log-opts']) validateLogOptions((values['log-driver'] as string | undefined) ?? 'json-file', values['log-opts'] as Record<string, string>);
   return values;
 }
 
@@ -114,6 +119,16 @@ export function validateValue(key: DaemonJsonKey, value: unknown): unknown {
     case 'docker-hub-origin':
     case 'debug':
       return typeof value === 'boolean' ? value : fail(`want true or false, got ${JSON.stringify(value)}`);
+    case 'log-driver': {
+      const driver = string();
+      return driver === 'json-file' || driver === 'none' ? driver : fail(`logger: no log driver named '${driver}' is registered`);
+    }
+    case 'log-opts': {
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+        fail(`want an object of strings, got ${JSON.stringify(value)}`);
+      }
+      return { ...(value as Record<string, string>) };
+    }
     case 'log-level': {
       const level = string();
       return LOG_LEVELS.includes(level as LogLevel) ? level : fail(`"${level}" is not one of ${LOG_LEVELS.join(', ')}`);

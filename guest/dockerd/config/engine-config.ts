@@ -25,7 +25,16 @@ export interface EngineConfig {
    * dockerd). Tests and air-gapped machines set it false so that nothing leaves for the internet.
    */
   dockerHubOrigin: boolean;
+  /**
+   * Keep containers running while dockerd is down (daemon.json `live-restore`). Off (dockerd's
+   * default): a SIGTERM of dockerd stops the running containers, and containers found running at
+   * start (after a crash) are stopped, then their restart policies apply.
+   */
   liveRestore: boolean;
+  /** Default log driver of new containers (`log-driver`): json-file or none. */
+  logDriver: string;
+  /** Default options of that driver (`log-opts`), added to a new container's where it sets none. */
+  logOpts: Record<string, string>;
   /** Name of the default bridge's Linux interface (docker0 in Docker). */
   bridge: string;
   /** The default bridge's address and prefix (`172.17.0.1/16`); empty = pick from the pools. */
@@ -49,6 +58,8 @@ export const DEFAULT_CONFIG: EngineConfig = {
   insecureRegistries: [],
   dockerHubOrigin: true,
   liveRestore: false,
+  logDriver: 'json-file',
+  logOpts: {},
   bridge: 'docker0',
   bip: '',
   defaultAddressPools: [

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG, type EngineConfig } from './engine-config.js';
 
 export const USAGE = `usage: dockerd [-H unix:///PATH]... [--data-root DIR] [--exec-root DIR] [--containerd SOCK]
   [--config-file FILE] [--registry-mirror URL]... [--insecure-registry HOST[:PORT]]... [--bridge NAME]
-  [--bip CIDR] [--dns IP]... [--live-restore] [--no-docker-hub-origin] [-D|--debug] [-l|--log-level LEVEL]`;
+  [--bip CIDR] [--dns IP]... [--live-restore] [--log-driver NAME] [--log-opt KEY=VALUE]... [--no-docker-hub-origin] [-D|--debug] [-l|--log-level LEVEL]`;
 
 /** Parses argv (without node and script) and the config file it names into the engine's configuration. */
 export async function loadEngineConfig(argv: string[], defaults: EngineConfig = DEFAULT_CONFIG): Promise<EngineConfig> {
@@ -32,6 +32,8 @@ export async function loadEngineConfig(argv: string[], defaults: EngineConfig = 
         bip: { type: 'string' },
         dns: { type: 'string', multiple: true },
         'live-restore': { type: 'boolean' },
+        'log-driver': { type: 'string' },
+        'log-opt': { type: 'string', multiple: true },
         'no-docker-hub-origin': { type: 'boolean' },
         debug: { type: 'boolean', short: 'D' },
         'log-level': { type: 'string', short: 'l' },
@@ -54,6 +56,8 @@ export async function loadEngineConfig(argv: string[], defaults: EngineConfig = 
     bip: values.bip,
     dns: values.dns,
     'live-restore': values['live-restore'],
+    'log-driver': values['log-driver'],
+    'log-opts': values['log-opt'] ? keyValues(values['log-opt']) : undefined,
     'docker-hub-origin': values['no-docker-hub-origin'] ? false : undefined,
     debug: values.debug,
     'log-level': values['log-level'],
@@ -81,6 +85,17 @@ export function mergeConfig(
   }
   if (config.debug) config.logLevel = 'debug';
   return config;
+}
+
+/** `--log-opt max-size=10m` (repeated) → { "max-size": "10m" }. */
+function keyValues(pairs: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new TsdError('invalid-argument', `invalid key/value pair format in driver options: ${pair}`);
+    result[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return result;
 }
 
 function show(value: unknown): string {

@@ -23,6 +23,7 @@ import { ContainerService } from './service/container-service.js';
 import type { VolumeMounts } from './service/deps.js';
 import { localVolumes } from './service/local-volumes.js';
 import { restoreContainers } from './service/restore.js';
+import { shutdownContainers } from './service/shutdown.js';
 import { ContainerStore } from './store/container-store.js';
 import { summaryView } from './handlers/inspect-view.js';
 import { containerSizes } from './service/sizes.js';
@@ -48,6 +49,7 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
     execRoot: config.execRoot,
     dns: config.dns,
     liveRestore: config.liveRestore,
+    logDefaults: () => ({ driver: config.logDriver, options: config.logOpts }),
     containerd: { snapshots: ctx.containerd.snapshots, containers: new ContainersClient(connection), tasks: new TasksClient(connection) },
     images: ctx.images,
     publish: (event) => ctx.events.publish(event),
@@ -91,6 +93,8 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
       },
     });
   }
+  // Registered after the network module's hook, so it runs before it (hooks run in reverse).
+  ctx.onClose(() => shutdownContainers(service, config.liveRestore));
   // Restoring talks to containerd, which may still be starting: do it in the background.
   void connection.waitReady(120_000).then(() => restoreContainers(service)).catch((error: Error) => console.error(`dockerd: restoring containers failed: ${error.message}`));
   return service;

@@ -5,11 +5,21 @@ import { queryBool } from '../../http/json-body.js';
 import type { ApiRequest, Router } from '../../router.js';
 import type { LogStream } from '../io/json-log.js';
 import { parseLogTime, parseTail, type LogQuery } from '../io/log-reader.js';
+import { parseLogRotation } from '../io/log-options.js';
 import type { ContainerService } from '../service/container-service.js';
 import type { ContainerRecord } from '../store/container-record.js';
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../io/detach-keys.js';
 import { OutputBatcher, outputContentType, writeOutput } from './stream-output.js';
 import { streamLog, type EntryFormat } from './log-stream.js';
+
+/** The log's max-file (how many rotated files to read); a config that cannot start reads the current file only. */
+function logMaxFiles(record: ContainerRecord): number {
+  try {
+    return parseLogRotation(record.HostConfig.LogConfig?.Config ?? {}).maxFiles;
+  } catch {
+    return 1;
+  }
+}
 
 function streamsOf(req: ApiRequest): Set<LogStream> {
   const streams = new Set<LogStream>();
@@ -25,13 +35,15 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     if (streams.size === 0) throw new TsdError('invalid-argument', 'You must choose at least one stream');
     if (record.HostConfig.LogConfig?.Type === 'none') throw new TsdError('invalid-argument', 'configured logging driver does not support reading');
     const query: LogQuery = { streams, sinceNs: parseLogTime(req.query.get('since'), 'since'), untilNs: parseLogTime(req.query.get('until'), 'until'), tail: parseTail(req.query.get('tail')) };
-    const follow = queryBool(req.query, 'follow') && query.untilNs === 0n;
+    // With `until`, following ends at the first entry after it (see log-stream.ts), as in Docker.
+    const follow = queryBool(req.query, 'follow');
     const format: EntryFormat = { timestamps: queryBool(req.query, 'timestamps'), details: queryBool(req.query, 'details') };
     const tty = !!record.Config.Tty;
     res.writeHead(200, { 'Content-Type': outputContentType(tty, req.apiVersion) });
     res.flushHeaders();
     const out = new OutputBatcher(res, tty);
-    await streamLog(record.LogPath, query, format, out, follow && record.State.Running ? service.live(record.ID) : undefined);
+    const live = follow && record.State.Running ? service.live(record.ID) : undefined;
+    await streamLog(record.LogPath, query, format, out, { maxFiles: logMaxFiles(record), live });
     if (!out.gone) res.end();
   });
 
@@ -48,7 +60,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     service.event(record, 'attach');
     if (replay && record.LogPath) {
       const out = new OutputBatcher(socket, tty);
-      await streamLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }, { timestamps: false, details: false }, out);
+      await streamLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }, { timestamps: false, details: false }, out, { maxFiles: logMaxFiles(record) });
       if (out.gone) return;
     }
     if (!wantStream) {

@@ -3,8 +3,11 @@
  * "attrs": {…} (only when log options ask for extra attributes), "time": "<RFC 3339 nanos>"}, in DATA_ROOT/containers/<id>/<id>-json.log. Output is split at
  * newlines; a partial line is written when it reaches 16 KiB or the stream ends (Docker's rules).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { rotateLogFiles } from './log-files.js';
+import { compressLogFile } from './log-gzip.js';
+import { NO_ROTATION, type LogRotation } from './log-options.js';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -63,25 +66,34 @@ export class LineSplitter {
 
 /**
  * Writes one container's output to its json-file log: each chunk read from the FIFOs becomes one
- * file write of all its lines. Readers following the log (`docker logs -f`) are told after each
- * write has reached the file, and read it from there.
+ * file write of all its lines (split where a rotation falls between them). Writes, rotations and
+ * the readers' `exclusive` sections run one after another on one queue, so a reader never sees a
+ * half-made rotation. Readers following the log (`docker logs -f`) are told after each write has
+ * reached the file, and read it from there; `rotations` tells them the file was replaced.
+ *
+ * Rotation is Docker's: before an entry is written, a file that has reached max-size is rotated,
+ * so a file holds at least one entry and ends at most one entry past max-size.
  */
 export class JsonLogWriter {
-  readonly #file: WriteStream;
   readonly #splitters: Record<LogStream, LineSplitter> = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   // A multi-byte character may be cut between two reads: decode per stream, across chunks.
   readonly #decoders: Record<LogStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   readonly #listeners = new Set<() => void>();
   #pending = 0;
   #idle: Array<() => void> = [];
+  #queue: Promise<void>;
+  #file: FileHandle | undefined;
+  #size = 0;
+  #lastTime: string | undefined;
+  /** How many times the current file was replaced since this writer opened it. */
+  rotations = 0;
 
   /** `,"attrs":{…}` when log options asked for attributes, else empty: the same on every line. */
   readonly #attrs: string;
 
-  constructor(readonly path: string, attrs: Record<string, string> = {}) {
+  constructor(readonly path: string, attrs: Record<string, string> = {}, readonly rotation: LogRotation = NO_ROTATION) {
     this.#attrs = Object.keys(attrs).length > 0 ? `,"attrs":${JSON.stringify(attrs)}` : '';
-    this.#file = createWriteStream(path, { flags: 'a', mode: 0o640 });
-    this.#file.on('error', () => undefined);
+    this.#queue = this.#openCurrent('a').catch(() => undefined);
   }
 
   write(stream: LogStream, chunk: Buffer): void {
@@ -106,20 +118,88 @@ export class JsonLogWriter {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.#file.end(resolve));
+  /** Runs `action` between two writes: no rotation happens while it runs (readers open the files here). */
+  exclusive<T>(action: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(action);
+    this.#queue = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.#file?.close().catch(() => undefined);
+    this.#file = undefined;
   }
 
   #append(stream: LogStream, lines: string[]): void {
     if (lines.length === 0) return;
-    let text = '';
+    const entries: string[] = [];
+    let last = '';
     // Written out rather than JSON.stringify of a LogEntry: the same bytes, without an object per line.
-    for (const line of lines) text += `{"log":${JSON.stringify(line)},"stream":"${stream}"${this.#attrs},"time":"${logTime()}"}\n`;
+    for (const line of lines) {
+      last = logTime();
+      entries.push(`{"log":${JSON.stringify(line)},"stream":"${stream}"${this.#attrs},"time":"${last}"}\n`);
+    }
     this.#pending++;
-    this.#file.write(text, () => {
-      this.#pending--;
-      for (const listener of this.#listeners) listener();
-      if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    });
+    this.#queue = this.#queue
+      .then(() => this.#writeEntries(entries, last))
+      .catch(() => undefined) // a full disk loses lines, as Docker's driver does; the container runs on
+      .then(() => {
+        this.#pending--;
+        for (const listener of this.#listeners) listener();
+        if (this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      });
   }
+
+  async #writeEntries(entries: string[], lastTime: string): Promise<void> {
+    const { maxSize } = this.rotation;
+    if (maxSize < 0) {
+      const text = entries.join('');
+      await this.#writeText(text, Buffer.byteLength(text));
+      this.#lastTime = lastTime;
+      return;
+    }
+    let batch = '';
+    let batchBytes = 0;
+    for (const entry of entries) {
+      if (this.#size + batchBytes >= maxSize) {
+        await this.#writeText(batch, batchBytes);
+        batch = '';
+        batchBytes = 0;
+        await this.#rotate();
+      }
+      batch += entry;
+      batchBytes += Buffer.byteLength(entry);
+      this.#lastTime = entryTime(entry);
+    }
+    await this.#writeText(batch, batchBytes);
+  }
+
+  async #writeText(text: string, bytes: number): Promise<void> {
+    if (bytes === 0) return;
+    if (!this.#file) await this.#openCurrent('a');
+    await this.#file!.write(text);
+    this.#size += bytes;
+  }
+
+  async #openCurrent(flags: 'a' | 'w'): Promise<void> {
+    this.#file = await open(this.path, flags, 0o640);
+    this.#size = flags === 'a' ? (await this.#file.stat()).size : 0;
+  }
+
+  async #rotate(): Promise<void> {
+    const { maxFiles, compress } = this.rotation;
+    await this.#file?.close().catch(() => undefined);
+    this.#file = undefined;
+    await rotateLogFiles(this.path, maxFiles, compress);
+    // Truncating as well: a rotation that could not rename still starts an empty file.
+    await this.#openCurrent('w');
+    this.rotations++;
+    if (compress && maxFiles > 1) await compressLogFile(`${this.path}.1`, this.#lastTime).catch(() => undefined);
+  }
+}
+
+/** The "time" of one serialized entry (its last field). */
+function entryTime(entry: string): string {
+  return entry.slice(entry.lastIndexOf('"time":"') + 8, -3);
 }

@@ -73,12 +73,23 @@ export class LogCursor {
     }
   }
 
-  /** Moves to the start of the last `lines` lines (reading backwards, one block at a time). */
-  async seekTail(lines: number): Promise<void> {
+  /** A cursor at the start of an already open file (a rotated one). */
+  static of(file: FileHandle): LogCursor {
+    return new LogCursor(file, 0);
+  }
+
+  /**
+   * Moves to the start of the last `lines` lines (reading backwards, one block at a time); returns
+   * how many lines that is (fewer when the file has fewer: the rest is in older files).
+   */
+  async seekTail(lines: number): Promise<number> {
     let end = (await this.file.stat()).size;
     this.position = end;
-    if (lines < 0) return void (this.position = 0);
-    if (lines === 0 || end === 0) return;
+    if (lines < 0) {
+      this.position = 0;
+      return -1;
+    }
+    if (lines === 0 || end === 0) return 0;
     // The newline before the last `lines` complete lines is the (lines + 1)th from the end.
     let wanted = lines + 1;
     while (end > 0) {
@@ -86,11 +97,15 @@ export class LogCursor {
       const { bytesRead } = await this.file.read(this.#buffer, 0, end - start, start);
       for (let at = bytesRead - 1; at >= 0; at--) {
         if (this.#buffer[at] !== NEWLINE) continue;
-        if (--wanted === 0) return void (this.position = start + at + 1);
+        if (--wanted === 0) {
+          this.position = start + at + 1;
+          return lines;
+        }
       }
       end = start;
     }
     this.position = 0;
+    return lines + 1 - wanted;
   }
 
   async next(): Promise<LogEntry[] | null> {

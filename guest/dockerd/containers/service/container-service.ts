@@ -9,6 +9,7 @@ import type { ContainerNetworkSpec } from '../../network/api.js';
 import type { CreateContainerBody } from '../docker-types.js';
 import { withHostDefaults, validateHostConfig } from '../spec/host-defaults.js';
 import { validateLogOptions } from '../io/log-attrs.js';
+import { mergeDaemonLogConfig } from '../io/log-options.js';
 import { deviceCgroupRules, normalizeDevices } from '../spec/devices.js';
 import { plannedMounts } from '../spec/mounts.js';
 import { containerArgs, mergeImageConfig } from '../spec/process-args.js';
@@ -60,6 +61,7 @@ export class ContainerService {
     if (!body.Image || typeof body.Image !== 'string') throw new TsdError('invalid-argument', 'image name must not be empty');
     const name = requestedName ? normalizeName(requestedName) : generateName((n) => this.store.nameTaken(n));
     const host = withHostDefaults(body.HostConfig);
+    host.LogConfig = mergeDaemonLogConfig(body.HostConfig?.LogConfig, this.deps.logDefaults?.() ?? { driver: 'json-file', options: {} });
     validateHostConfig(host);
     validateLogOptions(host.LogConfig?.Type ?? 'json-file', host.LogConfig?.Config ?? {});
     validateResources(host, this.deps.cpuCount);

@@ -34,6 +34,8 @@ export interface ContainerDeps {
   /** Upstream DNS servers from daemon.json (`dns`). */
   dns: string[];
   liveRestore: boolean;
+  /** daemon.json's log-driver and log-opts, read at each create (a reload may change them). */
+  logDefaults?: () => { driver: string; options: Record<string, string> };
   containerd: { snapshots: SnapshotsClient; containers: ContainersClient; tasks: TasksClient };
   images: { forContainer(nameOrId: string): Promise<ImageForContainer> };
   publish(event: EventInput): void;

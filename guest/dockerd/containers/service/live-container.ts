@@ -20,6 +20,8 @@ export class LiveContainer extends EventEmitter {
   /** Bumped per run, so a stale exit monitor does not act on a newer run. */
   generation = 0;
   restartTimer: NodeJS.Timeout | undefined;
+  /** Set while the engine stops it for its own shutdown (live-restore off): no restart follows. */
+  shuttingDown = false;
   /** Health checker of the current run. */
   stopHealth: (() => void) | undefined;
 

@@ -1,18 +1,21 @@
 /**
- * At engine start: reconcile each stored container with containerd. A task still running (live
- * restore, or containerd kept it) gets its FIFOs reopened and its exit monitored again; a task
- * that exited while the engine was down is recorded as exited; then restart policies apply
- * (always, and unless-stopped when not stopped by a user, as Docker does at daemon start).
+ * At engine start: reconcile each stored container with containerd. A task still running gets its
+ * FIFOs reopened and its exit monitored again; with live-restore it runs on, without it is stopped
+ * (stop signal, stop timeout, SIGKILL — dockerd's restore). A task that exited while the engine was
+ * down is recorded as exited. Then restart policies apply as at Docker's daemon start
+ * (restartsAtEngineStart).
  */
 import type { ContainerRecord } from '../store/container-record.js';
 import type { ContainerService } from './container-service.js';
 import { ProcessStdio, stdioPaths } from '../io/stdio.js';
 import { attachOutput, containerExecDir, handleExit, monitorExit, startContainer } from './run.js';
 import { startHealthcheck } from './healthcheck.js';
+import { restartsAtEngineStart, shutdownContainer } from './shutdown.js';
 
 export async function restoreContainers(service: ContainerService): Promise<void> {
   const { tasks } = service.deps.containerd;
   const toStart: ContainerRecord[] = [];
+  const toStop: ContainerRecord[] = [];
   for (const record of service.store.all()) {
     let task;
     try {
@@ -43,6 +46,9 @@ export async function restoreContainers(service: ContainerService): Promise<void
       live.stopHealth = startHealthcheck(service, record);
       await service.save(record);
       void monitorExit(service, record, live.generation);
+      if (service.deps.liveRestore) continue;
+      // live-restore off: it should not have outlived the engine; stop it (not as a user would).
+      toStop.push(record);
       continue;
     }
     if (record.State.Running || record.State.Restarting) {
@@ -51,10 +57,11 @@ export async function restoreContainers(service: ContainerService): Promise<void
       await handleExit(service, record, live.generation, task?.exitStatus ?? 255).catch(() => undefined);
       if (record.State.Restarting) continue; // handleExit scheduled it
     }
-    const policy = record.HostConfig.RestartPolicy?.Name;
-    if (!record.State.Running && record.Internal.hasBeenStarted && !record.Internal.manuallyStopped && (policy === 'always' || policy === 'unless-stopped')) {
-      toStart.push(record);
-    }
+    if (restartsAtEngineStart(record)) toStart.push(record);
   }
+  await Promise.all(toStop.map((record) => shutdownContainer(service, record).catch((error: Error) => {
+    console.error(`dockerd: restore ${record.ID.slice(0, 12)}: stopping it (live-restore is off): ${error.message}`);
+  })));
+  for (const record of toStop) if (restartsAtEngineStart(record)) toStart.push(record);
   for (const record of toStart) await startContainer(service, record).catch(() => undefined);
 }

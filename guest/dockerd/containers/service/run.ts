@@ -11,6 +11,7 @@ import { TsdError } from '../../../api/errors.js';
 import { runcOptions } from '../../containerd/containers.js';
 import { JsonLogWriter } from '../io/json-log.js';
 import { extraAttributes } from '../io/log-attrs.js';
+import { logRotationAtStart } from '../io/log-options.js';
 import { ProcessStdio, stdioPaths } from '../io/stdio.js';
 import { RUNC_RUNTIME } from '../runtime-options.js';
 import { buildSpec } from '../spec/build-spec.js';
@@ -182,7 +183,7 @@ async function attachNetwork(service: ContainerService, record: ContainerRecord,
 export function attachOutput(service: ContainerService, record: ContainerRecord, stdio: ProcessStdio): void {
   const live = service.live(record.ID);
   live.stdio = stdio;
-  if (record.LogPath && !live.log) live.log = new JsonLogWriter(record.LogPath, logAttributes(record));
+  if (record.LogPath && !live.log) live.log = new JsonLogWriter(record.LogPath, logAttributes(record), logRotationAtStart(record.HostConfig.LogConfig?.Config ?? {}));
   const log = live.log;
   stdio.on('data', (stream: 'stdout' | 'stderr', chunk: Buffer) => {
     log?.write(stream, chunk);
@@ -263,7 +264,8 @@ export async function handleExit(service: ContainerService, record: ContainerRec
   record.State = { ...record.State, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode, OOMKilled: oomKilled, FinishedAt: dockerTime() };
   if (record.State.Health) record.State.Health = { ...record.State.Health, Status: 'unhealthy' };
   if (oomKilled) service.event(record, 'oom');
-  const restart = shouldRestart(record, exitCode);
+  // An engine shutdown's stop is no exit to restart from (the policy applies at the next start).
+  const restart = !live.shuttingDown && shouldRestart(record, exitCode);
   if (restart) {
     record.State.Status = 'restarting';
     record.State.Restarting = true;
