@@ -7,13 +7,13 @@ import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { DebianContainerd, SHIM_RUNTIME } from '../helpers/debian-containerd.js';
+import { startBusyboxContainerd, type BusyboxContainerd } from '../helpers/busybox-containerd.js';
+import { SHIM_RUNTIME, type DebianContainerd } from '../helpers/debian-containerd.js';
 import { shimProtos, TASK_SERVICE } from '../../guest/shim/shim-protos.js';
 import { GrpcCode, ServiceClient, TtrpcClient, type TtrpcError } from '../../guest/ttrpc/index.js';
 
 let containerd: DebianContainerd;
-let fixtures: FixtureRegistry;
+let setup: BusyboxContainerd;
 let image: string;
 const R = ['--runtime', SHIM_RUNTIME];
 // The shims containerd starts inherit its environment: no idle grace period here, so the group
@@ -22,15 +22,12 @@ process.env['TSD_SHIM_IDLE_SECONDS'] = '0';
 const unique = (name: string): string => `${name}-${process.pid}`;
 
 test.before(async () => {
-  containerd = await DebianContainerd.start();
-  fixtures = await startFixtureRegistry({ nginx: false });
-  image = `${fixtures.host}/library/busybox:latest`;
-  await containerd.ctrOk(['images', 'pull', '--plain-http', image]);
+  setup = await startBusyboxContainerd();
+  ({ containerd, image } = setup);
 });
 
 test.after.always(async () => {
-  await containerd?.stop();
-  await fixtures?.stop();
+  await setup?.stop();
 });
 
 function bundleFile(id: string, file: string): string {

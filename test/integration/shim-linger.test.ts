@@ -8,8 +8,8 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { DebianContainerd, CTR, SHIM_RUNTIME } from '../helpers/debian-containerd.js';
+import { startBusyboxContainerd, type BusyboxContainerd } from '../helpers/busybox-containerd.js';
+import { CTR, SHIM_RUNTIME, type DebianContainerd } from '../helpers/debian-containerd.js';
 
 /** The grace period the shims get (containerd passes its environment on to them). */
 const LINGER_SECONDS = 15;
@@ -20,19 +20,16 @@ process.env['TSD_SHIM_IDLE_SECONDS'] = String(LINGER_SECONDS);
 const R = ['--runtime', SHIM_RUNTIME];
 const unique = (name: string): string => `${name}-${process.pid}`;
 let containerd: DebianContainerd;
-let fixtures: FixtureRegistry;
+let setup: BusyboxContainerd;
 let image: string;
 
 test.before(async () => {
-  containerd = await DebianContainerd.start();
-  fixtures = await startFixtureRegistry({ nginx: false });
-  image = `${fixtures.host}/library/busybox:latest`;
-  await containerd.ctrOk(['images', 'pull', '--plain-http', image]);
+  setup = await startBusyboxContainerd();
+  ({ containerd, image } = setup);
 });
 
 test.after.always(async () => {
-  await containerd?.stop();
-  await fixtures?.stop();
+  await setup?.stop();
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
