@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=guest/native
 sources=("$src/main.c" "$src/fs.c" "$src/identity.c" "$src/console.c" "$src/hook.c")
-front_sources=("$src/front.c" "$src/front-fast.c")
+front_sources=("$src/front.c" "$src/front-fast.c" "$src/front-helper.c")
 flags=(-static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11)
 declare -A compilers=([x86_64]=x86_64-linux-gnu-gcc [aarch64]=aarch64-linux-gnu-gcc)
 # The native compiler may be installed only as plain `gcc`.

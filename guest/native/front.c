@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 	struct front f = {.root = "/run/tsd-runc"};
 	const char *trace = getenv("TSD_RUNC_FRONT_DEBUG"), *why = "not a fast verb", *value;
 	f.trace = trace && !strcmp(trace, "1");
-	int i = 1;
+	int i = 1, verb_at = -1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"); i++) {
 		why = "a global flag the runtime handles";
 		int k = global_flag(argv, argc, &i, &value);
@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		goto node;
+	verb_at = i;
 	/* start ID | delete [-f|--force] ID | kill ID [SIGNAL NUMBER] */
 	const char *verb = argv[i];
 	int force = 0, first = i + 1, j = first, last = argc - 1, sig = SIGTERM;
@@ -227,5 +228,7 @@ int main(int argc, char **argv)
 node:
 	if (f.trace)
 		fprintf(stderr, "tsd-runc front: node (%s)\n", why);
+	if (verb_at > 0 && (!strcmp(argv[verb_at], "create") || !strcmp(argv[verb_at], "run")))
+		front_start_helper(f.trace);
 	exec_node(argv, argc);
 }

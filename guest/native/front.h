@@ -27,6 +27,9 @@ enum fast fast_start(const struct front *f, const char *id, const char **why);
 enum fast fast_delete(const struct front *f, const char *id, int force, const char **why);
 enum fast fast_kill(const struct front *f, const char *id, int sig, const char **why);
 
+/* create and run: start the helper for Node and pass it its sync socket (front-helper.c). */
+void front_start_helper(int trace);
+
 /* One log entry exactly as the Node runtime writes it (guest/runc/cli/log.ts). */
 void front_log(const struct front *f, const char *level, const char *msg);
 

@@ -89,7 +89,7 @@ unsigned long parse_ulong(const char *text, int base)
  * Reading ahead is safe: the runtime sends nothing after the plan until the helper speaks.
  */
 static char plan_buf[65536];
-static size_t plan_have, plan_off;
+static size_t plan_have, plan_off, plan_total;
 
 static void plan_read(void *out, size_t n)
 {
@@ -97,8 +97,11 @@ static void plan_read(void *out, size_t n)
 		if (plan_off == plan_have) {
 			ssize_t r = read(sync_fd, plan_buf, sizeof(plan_buf));
 			if (r < 0 && errno == EINTR) continue;
+			/* Started by the front end for a runtime that then had nothing to run (--help, a bad config). */
+			if (r == 0 && plan_total == 0) _exit(0);
 			if (r <= 0) fail("plan", r == 0 ? EPIPE : errno, "read");
 			plan_have = (size_t)r;
+			plan_total += (size_t)r;
 			plan_off = 0;
 		}
 		size_t take = plan_have - plan_off < n ? plan_have - plan_off : n;
@@ -153,7 +156,11 @@ static int is(const struct step *s, const char *name, int argc)
 	return 1;
 }
 
-static int wait_and_exit(pid_t child, int relay_sock)
+/*
+ * report_fd >= 0 (plan step report_exit): the runtime is not this process's parent (the front end
+ * started it) and cannot wait for it, so the status also goes to the runtime as "exit N".
+ */
+static int wait_and_exit(pid_t child, int relay_sock, int report_fd)
 {
 	/* Attached mode: the runtime forwards signals to the container itself, so ignore them here. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -162,8 +169,13 @@ static int wait_and_exit(pid_t child, int relay_sock)
 	int status;
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR) _exit(125);
-	if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
-	_exit(WEXITSTATUS(status));
+	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	if (report_fd >= 0) {
+		char line[32];
+		int n = snprintf(line, sizeof line, "exit %d\n", code);
+		(void)!send(report_fd, line, n, MSG_NOSIGNAL); /* a runtime that is gone hears nothing */
+	}
+	_exit(code);
 }
 
 /* exec FILE N ARG×N ENV...: PATH lookup uses the container's environment, like runc. */
@@ -304,10 +316,11 @@ static int init_main(int fd)
 	sync_fd = fd;
 	uint32_t count;
 	struct step *steps = read_plan(&count);
-	int attached = 0, relay_sock = -1;
+	int attached = 0, report_exit = 0, relay_sock = -1;
 	for (uint32_t i = 0; i < count; i++) {
 		struct step *s = &steps[i];
 		if (is(s, "attached", 1)) { attached = 1; continue; }
+		if (is(s, "report_exit", 1)) { report_exit = 1; continue; }
 		if (is(s, "setns", 3)) {
 			int nsfd = open(s->argv[1], O_RDONLY | O_CLOEXEC);
 			if (nsfd < 0) fail("setns", errno, s->argv[1]);
@@ -357,8 +370,9 @@ static int init_main(int fd)
 			sync_send("pid %d", pid);
 			if (write(go[1], &pid, sizeof(pid)) != sizeof(pid)) fail("clone", errno, "pipe");
 			close(go[1]);
+			if (attached && report_exit) wait_and_exit(pid, relay_sock, sync_fd);
 			close(sync_fd);
-			if (attached) wait_and_exit(pid, relay_sock);
+			if (attached) wait_and_exit(pid, relay_sock, -1);
 			_exit(0);
 		}
 		fail(s->argv[0], EINVAL, "step not allowed before clone");

@@ -9,8 +9,10 @@ import { Logger } from './cli/log.js';
 import { VERB_SUMMARY, VERBS } from './cli/verbs.js';
 import { StateStore } from './state/store.js';
 import { mark, reportTiming } from './cli/timing.js';
+import { takePreforkedHelperFromEnv } from './process/preforked.js';
 
 mark('main');
+takePreforkedHelperFromEnv();
 
 export const DEFAULT_ROOT = '/run/tsd-runc';
 const VERSION = '0.1.0';

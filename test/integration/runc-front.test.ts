@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { makeBusyboxBundle } from '../helpers/busybox-bundle.js';
 import { RuncCli, processAlive } from '../helpers/runc-cli.js';
 
@@ -287,38 +288,96 @@ test('the runtime\'s own delete removes the cgroup directories recorded at creat
   }
 });
 
-test('the guest image layout: /usr/bin/tsd-runc → /opt/tsd/bin/tsd-runc runs /opt/tsd/runc.mjs with the helper beside it', async (t) => {
-  // The same files and links the image builder installs (src/image/artifacts.ts, images/rootfs), under a temporary root.
-  const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-  const root = mkdtempSync(join(tmpdir(), 'tsdtest-front-layout-'));
-  const opt = join(root, 'opt/tsd');
-  mkdirSync(join(opt, 'bin'), { recursive: true });
-  mkdirSync(join(opt, 'native', arch), { recursive: true });
-  mkdirSync(join(root, 'usr/bin'), { recursive: true });
-  copyFileSync(resolve(`dist/native/${arch}/tsd-runc`), join(opt, 'bin/tsd-runc'));
-  copyFileSync(resolve('dist/guest/runc.mjs'), join(opt, 'runc.mjs'));
-  copyFileSync(resolve(`dist/native/${arch}/tsd-runc-helper`), join(opt, 'native', arch, 'tsd-runc-helper'));
-  for (const file of ['bin/tsd-runc', `native/${arch}/tsd-runc-helper`]) chmodSync(join(opt, file), 0o755);
-  symlinkSync(join(opt, 'bin/tsd-runc'), join(root, 'usr/bin/tsd-runc'));
-  const runc = new RuncCli(join(root, 'usr/bin/tsd-runc'));
-  const bundle = makeBusyboxBundle(['sh', '-c', 'echo in-guest-layout']);
-  const cid = id('layout');
+const HELPER_STARTED = /^tsd-runc front: helper started \(pid (\d+)\)$/m;
+const helperPid = (stderr: string) => Number(HELPER_STARTED.exec(stderr)?.[1] ?? 0);
+
+test('create and run: the front end starts the helper; Node gets the container\'s status from it; unused, it exits', async (t) => {
+  const { runc, cid, bundle, done } = withRuntime('prefork', ['sh', '-c', 'echo out; exit 3']);
   try {
-    const version = await runc.run(['--version']);
-    t.regex(version.stdout, /^tsd-runc version \d+\.\d+\.\d+\n/, version.stderr);
     const run = await runc.run(['run', '--bundle', bundle.dir, cid]);
-    t.is(run.code, 0, run.stderr);
-    t.is(run.stdout, 'in-guest-layout\n');
-    await runc.ok(['create', '--bundle', bundle.dir, cid]);
-    const start = await runc.run(['start', cid]);
-    t.regex(start.stderr, FAST('start'));
-    await waitUntil('the container to stop', () => !existsSync(join(runc.root, cid, 'exec.fifo')));
-    const del = await runc.run(['delete', '--force', cid]);
-    t.regex(del.stderr, FAST('delete'));
+    t.is(run.code, 3, run.stderr);
+    t.is(run.stdout, 'out\n');
+    t.is(plain(run.stderr), '');
+    const pid = helperPid(run.stderr);
+    t.true(pid > 0, run.stderr);
+    await waitUntil('the helper to be gone', () => !processAlive(pid));
+    t.deepEqual(runc.leftovers(), []);
+
+    // Node ends without a plan (--help; a config it refuses): the helper exits by itself, silently.
+    const help = await runc.run(['run', '--help']);
+    t.is(help.code, 0);
+    t.is(plain(help.stderr), '');
+    await waitUntil('the unused helper to exit', () => !processAlive(helperPid(help.stderr)));
+    const missing = await runc.run(['create', '--bundle', join(bundle.dir, 'nope'), cid]);
+    t.is(missing.code, 1);
+    t.is(plain(missing.stderr).trim().split('\n').length, 1, missing.stderr);
+    await waitUntil('the unused helper to exit', () => !processAlive(helperPid(missing.stderr)));
+
+    // Detached: run -d returns while the container runs; its status is the runtime's to report.
+    const detached = await runc.run(['run', '-d', '--bundle', bundle.dir, cid]);
+    t.is(detached.code, 0, detached.stderr);
+    t.true(helperPid(detached.stderr) > 0);
+    await waitUntil('the container to exit', () => JSON.parse(readFileSync(join(runc.root, cid, 'state.json'), 'utf8')).pid > 0 && !processAlive(JSON.parse(readFileSync(join(runc.root, cid, 'state.json'), 'utf8')).pid));
+    t.is((await runc.state(cid)).status, 'stopped');
+    await runc.ok(['delete', cid]);
     t.deepEqual(runc.leftovers(), []);
   } finally {
-    await runc.cleanup();
-    bundle.remove();
-    rmSync(root, { recursive: true, force: true });
+    await done();
   }
 });
+
+test('without the front end (node runc.mjs) the runtime starts the helper itself', async (t) => {
+  const { runc, cid, bundle, done } = withRuntime('spawned', ['sh', '-c', 'echo out; exit 4']);
+  try {
+    const result = await new Promise<{ code: number; stdout: string }>((resolvePromise) => {
+      const child = spawn(process.execPath, [resolve('dist/guest/runc.mjs'), '--root', runc.root, 'run', '--bundle', bundle.dir, cid], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout }));
+    });
+    t.is(result.code, 4);
+    t.is(result.stdout, 'out\n');
+    t.deepEqual(runc.leftovers(), []);
+  } finally {
+    await done();
+  }
+});
+
+for (const entries of [['runc.mjs'], ['runc.mjs', 'runc.cjs']]) {
+  test(`the guest image layout: /usr/bin/tsd-runc → /opt/tsd/bin/tsd-runc runs /opt/tsd/${entries.at(-1)} with the helper beside it`, async (t) => {
+    // The same files and links the image builder installs (src/image/artifacts.ts, images/rootfs), under a temporary root.
+    const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+    const root = mkdtempSync(join(tmpdir(), 'tsdtest-front-layout-'));
+    const opt = join(root, 'opt/tsd');
+    mkdirSync(join(opt, 'bin'), { recursive: true });
+    mkdirSync(join(opt, 'native', arch), { recursive: true });
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    copyFileSync(resolve(`dist/native/${arch}/tsd-runc`), join(opt, 'bin/tsd-runc'));
+    for (const entry of entries) copyFileSync(resolve('dist/guest', entry), join(opt, entry));
+    copyFileSync(resolve(`dist/native/${arch}/tsd-runc-helper`), join(opt, 'native', arch, 'tsd-runc-helper'));
+    for (const file of ['bin/tsd-runc', `native/${arch}/tsd-runc-helper`]) chmodSync(join(opt, file), 0o755);
+    symlinkSync(join(opt, 'bin/tsd-runc'), join(root, 'usr/bin/tsd-runc'));
+    const runc = new RuncCli(join(root, 'usr/bin/tsd-runc'));
+    const bundle = makeBusyboxBundle(['sh', '-c', 'echo in-guest-layout']);
+    const cid = id('layout');
+    try {
+      const version = await runc.run(['--version']);
+      t.regex(version.stdout, /^tsd-runc version \d+\.\d+\.\d+\n/, version.stderr);
+      const run = await runc.run(['run', '--bundle', bundle.dir, cid]);
+      t.is(run.code, 0, run.stderr);
+      t.is(run.stdout, 'in-guest-layout\n');
+      t.regex(run.stderr, HELPER_STARTED);
+      await runc.ok(['create', '--bundle', bundle.dir, cid]);
+      const start = await runc.run(['start', cid]);
+      t.regex(start.stderr, FAST('start'));
+      await waitUntil('the container to stop', () => !existsSync(join(runc.root, cid, 'exec.fifo')));
+      const del = await runc.run(['delete', '--force', cid]);
+      t.regex(del.stderr, FAST('delete'));
+      t.deepEqual(runc.leftovers(), []);
+    } finally {
+      await runc.cleanup();
+      bundle.remove();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+}

@@ -6,6 +6,7 @@
  */
 export type Step =
   | readonly ['attached']
+  | readonly ['report_exit']
   | readonly ['setns', path: string, nstype: number]
   | readonly ['mkfifo', path: string, mode: number]
   | readonly ['clone', flags: number]

@@ -6,6 +6,7 @@
  *   pid <n>            container process      (nothing; the runtime records it)
  *   sync <point>       stopped at a point     ack | abort
  *   ready              set-up done; the sync fd is closed next
+ *   exit <status>      (report_exit, attached) the container ended: its status, as the exit code it would have
  *   error <step> <errno> <detail>             (the helper exits)
  */
 import type { SyncPoint } from '../plan/steps.js';
@@ -14,6 +15,7 @@ export type HelperMessage =
   | { type: 'pid'; pid: number }
   | { type: 'sync'; point: SyncPoint }
   | { type: 'ready' }
+  | { type: 'exit'; status: number }
   | { type: 'error'; step: string; errno: number; detail: string };
 
 export const ACK = 'ack\n';
@@ -29,6 +31,8 @@ export function parseHelperMessage(line: string): HelperMessage {
       return { type, point: rest[0] };
     case 'ready':
       return { type };
+    case 'exit':
+      return { type, status: Number(rest[0]) };
     case 'error':
       return { type, step: rest[0] ?? '?', errno: Number(rest[1]), detail: rest.slice(2).join(' ') };
   }

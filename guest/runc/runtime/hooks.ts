@@ -2,7 +2,6 @@
  * OCI hooks: each runs with the container state as JSON on stdin, in order; a timeout kills it.
  * Which hooks are fatal is the caller's business (poststart and poststop only warn).
  */
-import { spawn } from 'node:child_process';
 import { TsdError } from '../../api/errors.js';
 import type { Hook, HookName, Spec } from '../../api/oci-runtime-spec.js';
 import type { StateJson } from '../state/record.js';
@@ -20,6 +19,8 @@ export async function runHooks(spec: Spec, name: HookName, state: StateJson): Pr
 function runHook(hook: Hook, state: StateJson): Promise<void> {
   return new Promise((resolve, reject) => {
     const [argv0, ...args] = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+    // Loaded only when a hook runs: most creates have none, and child_process costs a few ms of CPU.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const child = spawn(hook.path, args, {
       argv0,
       // Like runc (Go's exec.Cmd): no env list means the runtime's own environment.

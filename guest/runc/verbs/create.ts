@@ -32,7 +32,7 @@ export const verb: Verb = {
   async run(ctx: Context, flags, args) {
     requireArgs('create', args, 1);
     const { run } = await createContainer(ctx, createOptions(args[0]!, flags, 'create'));
-    run.helper.unref();
+    run.release();
     return 0;
   },
 };

@@ -73,7 +73,7 @@ export const verb: Verb = {
     });
     if (flags['pid-file']) writePidFile(flags['pid-file'] as string, run.pid);
     if (detach) {
-      run.helper.unref();
+      run.release();
       return 0;
     }
     const forward = (signal: NodeJS.Signals) => killQuietly(run.pid, signal);

@@ -30,7 +30,7 @@ export const verb: Verb = {
     if (!detach) for (const signal of FORWARDED) process.on(signal, forward);
     await runPoststart(ctx, await loadContainer(ctx, id));
     if (detach) {
-      run.helper.unref();
+      run.release();
       return 0;
     }
     const status = await run.exitCode;
