@@ -21,7 +21,7 @@ export interface FetchedInputs {
   nodeModuleDirs: Map<string, string>;
   /** Applet paths of the guest's busybox (`busybox --list-full`, relative: bin/sh, sbin/modprobe…). */
   busyboxApplets: string[];
-  /** dist/guest: the bundled guest programs (*.mjs). */
+  /** dist/guest: the bundled guest programs (*.mjs, and tsd-runc's runc.cjs). */
   bundlesDir: string;
   /** images/rootfs: files copied as they are (/init, /etc/passwd…). */
   rootfsDir: string;
@@ -36,7 +36,8 @@ const EMPTY_DIRECTORIES = ['/dev', '/proc', '/sys', '/run', '/tmp', '/mnt', '/ro
 
 export async function guestBundles(bundlesDir: string): Promise<string[]> {
   const names = await readdir(bundlesDir).catch(() => [] as string[]);
-  const bundles = names.filter((name) => name.endsWith('.mjs')).sort();
+  // .cjs: tsd-runc's code-cached entry (runc.cjs, guest/runc/boot.ts), which its front end prefers to runc.mjs.
+  const bundles = names.filter((name) => name.endsWith('.mjs') || name.endsWith('.cjs')).sort();
   const missing = REQUIRED_BUNDLES.filter((name) => !bundles.includes(name));
   if (missing.length > 0) {
     throw new TsdError('not-found', `${join(bundlesDir, missing[0]!)} does not exist: run \`npm run build\` first (it bundles the guest programs)`);
