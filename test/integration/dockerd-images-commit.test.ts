@@ -8,41 +8,32 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { chainIds } from '../../guest/dockerd/images/chain-id.js';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
+import type { FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
-import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import type { HostEngine } from '../helpers/host-engine.js';
+import { startImageEngine, type ImageEngine } from '../helpers/image-engine.js';
 
+let setup: ImageEngine;
 let fixtures: FixtureRegistry;
 let engine: HostEngine;
 let debian: DebianDockerd;
 let dir: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startHostEngine({
-    daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`], 'insecure-registries': [fixtures.host], 'docker-hub-origin': false },
-  });
+  setup = await startImageEngine();
+  ({ fixtures, engine } = setup);
   await engine.dockerOk('pull', 'busybox');
 });
 
 test.after.always(async () => {
-  await engine?.stop();
+  await setup?.stop();
   await debian?.stop();
-  await fixtures?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function ctr(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/ctr', ['--address', join(engine.dir, 'engine', 'containerd.sock'), '--namespace', 'moby', ...args]);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ctr ${args.join(' ')} exited ${code}`))));
-  });
-}
+const ctr = (...args: string[]): Promise<string> => setup.ctr(...args);
 
 async function registryGet(path: string, accept?: string): Promise<Buffer> {
   const response = await fetch(`http://${fixtures.host}${path}`, { headers: accept ? { accept } : {} });

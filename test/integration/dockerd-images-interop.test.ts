@@ -4,33 +4,32 @@ import test from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startDebianDockerd, type DebianDockerd } from '../helpers/debian-dockerd.js';
-import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import type { HostEngine } from '../helpers/host-engine.js';
+import { startImageEngine, type ImageEngine } from '../helpers/image-engine.js';
 
-let fixtures: FixtureRegistry;
+let setup: ImageEngine;
 let engine: HostEngine;
 let debian: DebianDockerd;
 let dir: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
+  setup = await startImageEngine();
+  engine = setup.engine;
   dir = await mkdtemp(join(tmpdir(), 'tsdtest-interop-'));
   debian = await startDebianDockerd({
     dir,
     args: [
       '--bridge', 'none',
       '--containerd-namespace', `tsd-h3-${process.pid}`, '--containerd-plugins-namespace', `tsd-h3-${process.pid}-plugins`,
-      '--registry-mirror', `http://${fixtures.host}`,
+      '--registry-mirror', `http://${setup.fixtures.host}`,
     ],
   });
-  engine = await startHostEngine({ daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`], 'docker-hub-origin': false } });
 });
 
 test.after.always(async () => {
-  await engine?.stop();
+  await setup?.stop();
   await debian?.stop();
-  await fixtures?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

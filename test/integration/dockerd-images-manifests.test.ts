@@ -4,25 +4,24 @@
 // it; older API versions do not get the fields.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { startFixtureRegistry, FIXTURE_REPOSITORIES, type FixtureRegistry } from '../fixtures/fixture-images.js';
-import { startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import { FIXTURE_REPOSITORIES, type FixtureRegistry } from '../fixtures/fixture-images.js';
+import type { HostEngine } from '../helpers/host-engine.js';
+import { startImageEngine, type ImageEngine } from '../helpers/image-engine.js';
 
+let setup: ImageEngine;
 let fixtures: FixtureRegistry;
 let engine: HostEngine;
 let name: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
-  engine = await startHostEngine({
-    daemonJson: { 'registry-mirrors': [`http://${fixtures.host}`], 'insecure-registries': [fixtures.host], 'docker-hub-origin': false },
-  });
+  setup = await startImageEngine();
+  ({ fixtures, engine } = setup);
   name = `${fixtures.host}/${FIXTURE_REPOSITORIES.multiArch}:latest`;
   await engine.dockerOk('pull', '--platform', 'linux/amd64', name);
 });
 
 test.after.always(async () => {
-  await engine?.stop();
-  await fixtures?.stop();
+  await setup?.stop();
 });
 
 interface ManifestSummary {

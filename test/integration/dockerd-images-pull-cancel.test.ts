@@ -7,40 +7,38 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
-import { startFixtureRegistry, FIXTURE_REPOSITORIES, type FixtureRegistry } from '../fixtures/fixture-images.js';
+import { FIXTURE_REPOSITORIES, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { startGateProxy, type GateProxy } from '../helpers/gate-proxy.js';
-import { DOCKER_CLI, startHostEngine, type HostEngine } from '../helpers/host-engine.js';
+import { DOCKER_CLI, type HostEngine } from '../helpers/host-engine.js';
+import { startImageEngine, type ImageEngine } from '../helpers/image-engine.js';
 
-let fixtures: FixtureRegistry;
+let setup: ImageEngine;
 let gate: GateProxy;
 let engine: HostEngine;
 let layer: string;
 
 test.before(async () => {
-  fixtures = await startFixtureRegistry({ nginx: false });
+  setup = await startImageEngine({ mirror: startGate });
+  engine = setup.engine;
+});
+
+test.after.always(async () => {
+  await setup?.stop();
+  await gate?.stop();
+});
+
+/** The gate in front of the registry, holding the busybox layer's response mid-stream. */
+async function startGate(fixtures: FixtureRegistry): Promise<string> {
   const manifest = (await (await fetch(`http://${fixtures.host}/v2/${FIXTURE_REPOSITORIES.busybox}/manifests/latest`, {
     headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
   })).json()) as { layers: Array<{ digest: string; size: number }> };
   layer = manifest.layers[0]!.digest;
   // 600 KiB out, then hold: past the engine's first "Downloading" progress step (512 KiB).
   gate = await startGateProxy(fixtures.host, (req) => req.method === 'GET' && (req.url ?? '').endsWith(`/blobs/${layer}`), 600 * 1024);
-  engine = await startHostEngine({ daemonJson: { 'registry-mirrors': [`http://${gate.host}`], 'docker-hub-origin': false } });
-});
-
-test.after.always(async () => {
-  await engine?.stop();
-  await gate?.stop();
-  await fixtures?.stop();
-});
-
-function ctr(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/ctr', ['--address', join(engine.dir, 'engine', 'containerd.sock'), '--namespace', 'moby', ...args]);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ctr ${args.join(' ')} exited ${code}`))));
-  });
+  return gate.host;
 }
+
+const ctr = (...args: string[]): Promise<string> => setup.ctr(...args);
 
 /** Polls `check` (bounded: 30 s) until it holds. */
 async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
