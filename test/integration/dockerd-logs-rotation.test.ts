@@ -142,6 +142,22 @@ test.serial('-f follows the log across rotations: every line once, in order, unt
   t.true((await logFiles(id)).size > 5, 'the log was rotated several times while followed');
 });
 
+test.serial('docker logs of a running container that keeps rotating: each read is gap-free and in order', async (t) => {
+  const id = (await engine.dockerOk('run', '-d', '--name', 'rot-busy', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=5', 'busybox', 'sh', '-c',
+    'i=0; while true; do i=$((i+1)); echo $i; usleep 2000; done')).trim();
+  // Reads start once all five files exist: from then on every rotation drops a file under them.
+  for (let i = 0; i < 600 && !(await logFiles(id)).has('-json.log.4'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.true((await logFiles(id)).has('-json.log.4'));
+  let last = 0;
+  for (let read = 0; read < 8; read++) {
+    const numbers = (await engine.dockerOk('logs', 'rot-busy')).trim().split('\n').filter(Boolean).map(Number);
+    numbers.forEach((n, i) => i > 0 && t.is(n, numbers[i - 1]! + 1, `read ${read}, line ${i}`));
+    t.true(numbers.at(-1)! >= last, 'each read ends at or after the previous one');
+    last = numbers.at(-1)!;
+  }
+  await engine.dockerOk('rm', '-f', 'rot-busy');
+});
+
 test.serial('bad values fail the start with dockerd\'s messages; an unknown option fails the create', async (t) => {
   const cases: Array<[string[], string]> = [
     [['max-size=abc'], "failed to initialize logging driver: invalid size: 'abc'"],

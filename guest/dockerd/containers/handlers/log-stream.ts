@@ -42,6 +42,8 @@ export interface StreamOptions {
   maxFiles: number;
   /** Follow the log while this run's output lasts (docker logs -f of a running container). */
   live?: LiveContainer;
+  /** The log's writer when the container runs: files are opened between its writes (no rotation then). */
+  writer?: JsonLogWriter;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface StreamOptions {
  */
 export async function streamLog(path: string, query: LogQuery, format: EntryFormat, out: OutputBatcher, options: StreamOptions = { maxFiles: 1 }): Promise<void> {
   const { live } = options;
-  const writer = live?.log;
+  const writer = live?.log ?? options.writer;
   // Listening before the first read: an append in between is not lost.
   const follow = live && writer && !live.stdio?.ended ? watch(live, writer, out) : undefined;
   const openAll = async () => ({

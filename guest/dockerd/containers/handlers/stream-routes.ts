@@ -43,7 +43,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     res.flushHeaders();
     const out = new OutputBatcher(res, tty);
     const live = follow && record.State.Running ? service.live(record.ID) : undefined;
-    await streamLog(record.LogPath, query, format, out, { maxFiles: logMaxFiles(record), live });
+    await streamLog(record.LogPath, query, format, out, { maxFiles: logMaxFiles(record), live, writer: service.live(record.ID).log });
     if (!out.gone) res.end();
   });
 
@@ -60,7 +60,7 @@ export function addStreamRoutes(router: Router, service: ContainerService): void
     service.event(record, 'attach');
     if (replay && record.LogPath) {
       const out = new OutputBatcher(socket, tty);
-      await streamLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }, { timestamps: false, details: false }, out, { maxFiles: logMaxFiles(record) });
+      await streamLog(record.LogPath, { streams, sinceNs: 0n, untilNs: 0n, tail: -1 }, { timestamps: false, details: false }, out, { maxFiles: logMaxFiles(record), writer: service.live(record.ID).log });
       if (out.gone) return;
     }
     if (!wantStream) {
