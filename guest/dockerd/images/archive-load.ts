@@ -5,6 +5,11 @@
  * original manifest of an image it is kept (same digest, so RepoDigests survive a round trip),
  * otherwise a Docker schema2 manifest is made. Images are unpacked and named from RepoTags;
  * an image without tags stays as `moby-dangling@…` and is reported by ID.
+ *
+ * With `platform` (API 1.48 `docker load --platform`) only the archive's images of that platform
+ * (strict match, as save and inspect do) are loaded and unpacked. An image of the archive that
+ * has none is moby's 404 "image NAME was loaded, but doesn't provide the requested platform
+ * ([os/arch])"; moby has named it by then (its import keeps the index), we load nothing of it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -29,6 +34,9 @@ import { extractArchive, type ExtractedArchive } from './archive-extract.js';
 import { setImageName } from './image-names.js';
 import { DANGLING_PREFIX } from './image-record.js';
 import { unpackImage } from './unpack.js';
+import { imageForPlatform } from './platform-select.js';
+import { formatPlatform, platformRank } from '../../containerd/registry/platforms.js';
+import type { PlatformSpec } from '../../containerd/registry/types.js';
 
 interface ManifestEntry {
   Config: string;
@@ -41,11 +49,12 @@ export interface LoadResult {
   loaded: Array<{ tag?: string; id: string }>;
 }
 
-export async function loadImages(ctx: EngineContext, input: AsyncIterable<Buffer>): Promise<LoadResult> {
+export async function loadImages(ctx: EngineContext, input: AsyncIterable<Buffer>, options: { platform?: PlatformSpec } = {}): Promise<LoadResult> {
   const dir = join(ctx.config.execRoot, `load-${Date.now()}-${randomBytes(4).toString('hex')}`);
   try {
     const archive = await extractArchive(input, dir);
-    const entries = await readManifestJson(archive);
+    const all = await readManifestJson(archive);
+    const entries = options.platform ? await entriesForPlatform(archive, all, options.platform) : all;
     const originals = await originalManifests(archive);
     const loaded: LoadResult['loaded'] = [];
     await ctx.containerd.leases.with('load', async (lease) => {
@@ -66,7 +75,7 @@ export async function loadImages(ctx: EngineContext, input: AsyncIterable<Buffer
         await storeTarget(store, archive, target, layers, configDigest);
         const record = { name: 'load', labels: {}, target: target.descriptor, createdAt: new Date(), updatedAt: new Date() };
         const image = await ctx.images.load(record);
-        await unpackImage(ctx.containerd, image);
+        await unpackImage(ctx.containerd, options.platform ? await imageForPlatform(ctx, image, options.platform) : image);
         const tags = entry.RepoTags ?? [];
         for (const tag of tags) {
           const ref = parseReference(tag);
@@ -84,6 +93,27 @@ export async function loadImages(ctx: EngineContext, input: AsyncIterable<Buffer
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The entries of `wanted`'s platform (read from their configs); an image with none is moby's 404. */
+async function entriesForPlatform(archive: ExtractedArchive, entries: ManifestEntry[], wanted: PlatformSpec): Promise<ManifestEntry[]> {
+  const kept: ManifestEntry[] = [];
+  const images = new Map<string, boolean>();
+  for (const entry of entries) {
+    const configBytes = await readFile(need(archive, entry.Config, 'config'));
+    const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    const platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+    const matches = platformRank(wanted, platform) === 0;
+    if (matches) kept.push(entry);
+    // The images of the archive are its names (an untagged entry is an image of its own, by ID).
+    const names = entry.RepoTags?.length ? entry.RepoTags.map((tag) => familiarReference(parseReference(tag))) : [sha256(configBytes)];
+    for (const name of names) images.set(name, (images.get(name) ?? false) || matches);
+  }
+  const lacking = [...images].filter(([, provided]) => !provided).map(([name]) => name);
+  const platforms = `[${formatPlatform(wanted)}]`;
+  if (lacking.length === 1) throw new TsdError('not-found', `image ${lacking[0]} was loaded, but doesn't provide the requested platform (${platforms})`);
+  if (lacking.length > 1) throw new TsdError('not-found', `images [${lacking.join(', ')}] were loaded, but don't provide the requested platform (${platforms})`);
+  return kept;
 }
 
 function need(archive: ExtractedArchive, path: string, what: string): string {
@@ -198,7 +228,12 @@ async function storeTarget(store: ContentStore, _archive: ExtractedArchive, targ
   manifest.layers.forEach((layer, i) => (labels[`containerd.io/gc.ref.content.l.${i}`] = layer.digest));
   await storeBytes(store, target.manifest.descriptor, target.manifest.bytes, labels);
   if (target.index) {
-    await storeBytes(store, target.descriptor, target.index.bytes, { 'containerd.io/gc.ref.content.m.0': target.manifest.descriptor.digest });
+    // Every child is referenced (as containerd labels an index), not only this entry's: the index
+    // is stored once per entry of the archive, and each platform loaded must stay alive.
+    const children = (JSON.parse(target.index.bytes.toString('utf8')) as ImageIndex).manifests ?? [];
+    const indexLabels: Record<string, string> = {};
+    children.forEach((child, i) => (indexLabels[`containerd.io/gc.ref.content.m.${i}`] = child.digest));
+    await storeBytes(store, target.descriptor, target.index.bytes, indexLabels);
   }
 }
 

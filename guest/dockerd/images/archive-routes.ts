@@ -32,9 +32,15 @@ export async function handleSave(ctx: EngineContext, req: ApiRequest, res: Serve
 
 export async function handleLoad(ctx: EngineContext, req: ApiRequest, res: ServerResponse): Promise<void> {
   queryBool(req.query, 'quiet'); // validated; the CLI decides what to print either way
+  // `platform` from API 1.48, once (several are 1.52's); a bad one is a 400 before any output.
+  const platformTexts = req.apiVersion.major > 1 || req.apiVersion.minor >= 48 ? req.query.getAll('platform') : [];
+  if (platformTexts.length > 1) throw new TsdError('invalid-argument', 'multiple platform parameters are not supported in this API version; use API version 1.52 or later');
+  const platform = platformTexts[0] !== undefined ? decodePlatformQuery(platformTexts[0]) : undefined;
   const stream = startJsonStream(res);
+  // moby answers a platform the archive lacks in the stream (200, then the error), after loading.
+  if (platform) stream.open();
   try {
-    const result = await loadImages(ctx, req.raw);
+    const result = await loadImages(ctx, req.raw, { platform });
     for (const item of result.loaded) {
       stream.send({ stream: item.tag ? `Loaded image: ${item.tag}\n` : `Loaded image ID: ${item.id}\n` });
     }
