@@ -1,7 +1,7 @@
 /**
  * Mounts a container's snapshot on a temporary directory for the engine's own reads and writes
- * (user lookup in /etc/passwd, creating WorkingDir, docker cp, diff, export), like dockerd does,
- * and always unmounts it. Mount descriptions come from containerd; this is the only place that
+ * (docker cp, export; a start only when a volume takes the image's content or the layers cannot
+ * be read exactly, see start-rootfs.ts), like dockerd does, and always unmounts it. Mount descriptions come from containerd; this is the only place that
  * turns them into mounts, with the real mount(8).
  */
 import { execFile } from 'node:child_process';
