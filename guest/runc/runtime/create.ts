@@ -80,7 +80,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
       state: stateJson(record, 'creating'),
     });
     mark('plan-built');
-    ctx.log.debug(`plan:\n${describePlan(plan)}`);
+    if (ctx.log.debugEnabled) ctx.log.debug(`plan:\n${describePlan(plan)}`);
     const run = await startHelper(plan, {
       stdio: ['inherit', 'inherit', 'inherit'],
       preserveFds: options.preserveFds,

@@ -64,7 +64,7 @@ export const verb: Verb = {
       preserveFds,
       seccomp,
     });
-    ctx.log.debug(`plan:\n${describePlan(plan)}`);
+    if (ctx.log.debugEnabled) ctx.log.debug(`plan:\n${describePlan(plan)}`);
     const run = await startHelper(plan, {
       stdio: ['inherit', 'inherit', 'inherit'],
       preserveFds,
