@@ -43,8 +43,17 @@ interface Run {
   dataDisk: number;
   engineStarted: number;
   initReady: number;
+  /** Guest side: the init's readiness check first connected to sshd's port / the Engine API socket. */
+  sshdAnswers: number;
+  engineAnswers: number;
   ssh: number;
   engine: number;
+  /** Host side, ms after QEMU's spawn: the agent wrote "running", the CLI returned, `docker version` answered. */
+  running: number;
+  cliReturned: number;
+  dockerVersion: number;
+  /** ms from launching `tsd machine start` to QEMU's spawn (the CLI and the agent before QEMU). */
+  beforeSpawn: number;
   attempt: number;
 }
 
@@ -62,17 +71,28 @@ function qemuCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** When a process started, in ms since the epoch (/proc/PID/stat field 22, clock ticks of 10 ms since boot). */
+function processStartMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+  return btime * 1000 + ticks * 10;
+}
+
 function once(index: number): Run {
   // Outside the timing: the image must already match dist/ (on a shared tree someone may have
   // rebuilt the guest bundles since the last run, and the timed start would build the image).
   tsd('image', 'build');
   const begin = Date.now();
   tsd('machine', 'start', NAME);
+  const cliReturned = Date.now();
   const socket = join(dir, 'docker.sock');
   execFileSync('/usr/local/bin/docker', ['-H', `unix://${socket}`, 'version'], { env, stdio: 'ignore' });
   const startToDocker = Date.now() - begin;
-  const qemuCpu = qemuCpuMs((JSON.parse(readFileSync(join(dir, 'qemu.pid'), 'utf8')) as { pid: number }).pid);
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { timings: Record<string, number>; attempt: number };
+  const qemuPid = (JSON.parse(readFileSync(join(dir, 'qemu.pid'), 'utf8')) as { pid: number }).pid;
+  const qemuCpu = qemuCpuMs(qemuPid);
+  const spawned = processStartMs(qemuPid);
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { timings: Record<string, number>; attempt: number; startedAtMs: number };
   const log = readFileSync(join(dir, 'serial.log'), 'utf8').replaceAll('\r', '');
   if (KEEP_LOGS !== undefined) {
     mkdirSync(KEEP_LOGS, { recursive: true });
@@ -93,8 +113,14 @@ function once(index: number): Run {
     dataDisk: serialAt(log, /tsd-init: step mount-data-disk: done/),
     engineStarted: serialAt(log, /tsd-init: step start-engine: done/),
     initReady: serialAt(log, /tsd-init: ready/),
+    sshdAnswers: serialAt(log, /tsd-init: answers: ssh/),
+    engineAnswers: serialAt(log, /tsd-init: answers: Engine API/),
     ssh: state.timings.ssh!,
     engine: state.timings.engine!,
+    running: state.startedAtMs - spawned,
+    cliReturned: cliReturned - spawned,
+    dockerVersion: begin + startToDocker - spawned,
+    beforeSpawn: spawned - begin,
     attempt: state.attempt,
   };
 }
@@ -131,6 +157,7 @@ try {
     `| QEMU's CPU time from spawn to that \`docker version\` | ${stats(col('qemuCpu'))} |`,
     `| host load (1-min average) at that moment | ${stats(col('load'), (v) => v.toFixed(1))} |`,
     `| \`tsd machine stop\` (ACPI powerdown → QEMU exit) | ${stats(col('stop'))} |`,
+    `| from launching \`tsd machine start\` to QEMU's spawn (CLI, agent) | ${stats(col('beforeSpawn'))} |`,
     '',
     'Where the start goes (seconds after QEMU is spawned, wall clock as the agent saw it; the kernel/init rows add the guest\'s own timestamps to the moment of the first console byte, so they are approximate):',
     '',
@@ -143,9 +170,14 @@ try {
     `| sshd started (its Node starting) | ${stats(runs.map((r) => r.console + r.sshdStarted))} |`,
     `| data disk mounted | ${stats(runs.map((r) => r.console + r.dataDisk))} |`,
     `| containerd and dockerd started | ${stats(runs.map((r) => r.console + r.engineStarted))} |`,
+    `| guest: sshd's port accepts | ${stats(runs.map((r) => r.console + r.sshdAnswers))} |`,
+    `| guest: the Engine API socket accepts | ${stats(runs.map((r) => r.console + r.engineAnswers))} |`,
     `| guest init ready (services started) | ${stats(runs.map((r) => r.console + r.initReady))} |`,
     `| SSH session established | ${stats(col('ssh'))} |`,
     `| Engine API answers /_ping | ${stats(col('engine'))} |`,
+    `| agent: machine running (clock set, socket forwarded) | ${stats(col('running'))} |`,
+    `| \`tsd machine start\` returned | ${stats(col('cliReturned'))} |`,
+    `| first \`docker version\` OK | ${stats(col('dockerVersion'))} |`,
     '',
   ].join('\n');
   const docPath = join(ROOT, 'docs/benchmarks.md');

@@ -1,13 +1,11 @@
 /**
  * The boot, step by step. Order matters: kernel filesystems → modules (devices and fw_cfg appear)
- * → the host's configuration → clock, name, network → data disk → shared folders → env →
+ * → the host's configuration → name, network → data disk → shared folders → env →
  * provision → services. Fatal steps are the ones nothing later could work without.
  */
-import { readFile } from 'node:fs/promises';
 import { TsdError } from '../api/errors.js';
 import type { GuestConfig } from '../api/guest-config.js';
 import { DATA_DISK_SERIAL, GUEST_DATA_MOUNT, GUEST_LOG_DIR } from '../api/guest-layout.js';
-import { setWallClock } from '../sys/clock.js';
 import { BASE_MOUNTS, mountAll } from './base-mounts.js';
 import type { LogLine } from './console-log.js';
 import { ensureExt4, mountExt4, waitForDisk } from './data-disk.js';
@@ -54,17 +52,13 @@ function daemonEnv(config: GuestConfig): NodeJS.ProcessEnv {
   return { ...serviceEnv(config), NODE_COMPILE_CACHE: NODE_COMPILE_CACHE_DIR };
 }
 
-/** The wall clock now, from the host's clock at QEMU's start and the time the guest has been up. */
-export function clockAtBoot(hostTimeMs: number, uptimeMs: number): number {
-  return Math.round(hostTimeMs + (Number.isFinite(uptimeMs) && uptimeMs > 0 ? uptimeMs : 0));
-}
-
 /**
  * The services start as soon as what they need is there, and Node's start-up in each (the
  * slowest part of the boot under tcg) overlaps the init's remaining steps: sshd right after the
- * config (keys, env), the engine after the data disk. The clock is set last: the kernel already
- * took it from the RTC at boot (to the second), set-clock only refines it, and it is the one
- * boot step that loads koffi.
+ * config (keys, env), the engine after the data disk. The init does not set the clock: the kernel
+ * took it from the RTC at boot (to the second), and the host agent sets it to the millisecond
+ * through the SSH server as soon as SSH answers (src/agent/clock.ts). A set-clock step here cost
+ * a koffi load (~1 s of a vCPU under tcg) while the engine was starting.
  */
 export const BOOT_STEPS: Step<BootContext>[] = [
   { name: 'mount-kernel-filesystems', fatal: true, run: (c) => mountAll(BASE_MOUNTS, c.log) },
@@ -151,14 +145,9 @@ export const BOOT_STEPS: Step<BootContext>[] = [
       c.log(`power button: ${devices.join(', ')}`);
     },
   },
-  { name: 'wait-for-services', fatal: false, run: () => waitUntilReady(serviceReadiness(GUEST_LOG_DIR), 60_000) },
   {
-    name: 'set-clock',
+    name: 'wait-for-services',
     fatal: false,
-    run: async (c) => {
-      // hostTimeMs is the host's clock when QEMU started; the kernel has been up about as long since.
-      const uptimeMs = Number.parseFloat(await readFile('/proc/uptime', 'utf8')) * 1000;
-      setWallClock(clockAtBoot(requireConfig(c).hostTimeMs, uptimeMs));
-    },
+    run: (c) => waitUntilReady(serviceReadiness(GUEST_LOG_DIR), 60_000, 50, (check) => c.log(`answers: ${check.description}`)),
   },
 ];

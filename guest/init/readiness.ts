@@ -24,11 +24,21 @@ export function canConnect(target: NetConnectOpts): Promise<boolean> {
   });
 }
 
-export async function waitUntilReady(checks: ReadinessCheck[], timeoutMs: number, intervalMs = 50): Promise<void> {
+/** Waits until every check connects; onReady hears of each as it does (the console line the boot benchmark reads). */
+export async function waitUntilReady(
+  checks: ReadinessCheck[],
+  timeoutMs: number,
+  intervalMs = 50,
+  onReady: (check: ReadinessCheck) => void = () => {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(checks);
   while (pending.size > 0) {
-    for (const check of [...pending]) if (await canConnect(check.target)) pending.delete(check);
+    for (const check of [...pending]) {
+      if (!(await canConnect(check.target))) continue;
+      pending.delete(check);
+      onReady(check);
+    }
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
       const failed = [...pending].map((check) => `${check.description} (see ${check.hint})`).join('; ');

@@ -1,6 +1,6 @@
 /**
  * The guest's SSH server: public-key authentication for root only, session channels (exec, shell,
- * pty, env, window-change, signal), direct-streamlocal channels to unix sockets, direct-tcpip to
+ * pty, env, window-change, signal, the set-clock subsystem), direct-streamlocal channels to unix sockets, direct-tcpip to
  * guest addresses, reverse unix-socket forwards and UDP relay sessions (the host-ports channel).
  * Everything else (passwords, tcpip-forward, sftp and other subsystems) is refused.
  */
@@ -12,6 +12,8 @@ import { runWithoutPty, type RunningProcess } from './exec-process.js';
 import { runWithPty, type PtyProcess } from './pty-process.js';
 import { sessionEnv } from './session-env.js';
 import { parseUdpRelaySubsystem } from '../api/host-ports.js';
+import { parseSetClockSubsystem } from '../api/guest-clock.js';
+import { serveSetClock } from './set-clock.js';
 import { cancelForClient, listenForClient } from './reverse-streamlocal.js';
 import { forwardToTcp, forwardToUnixSocket } from './streamlocal.js';
 import { relayUdp } from './udp-relay.js';
@@ -141,6 +143,8 @@ function handleSession(session: Session, options: SshServerOptions): void {
   session.on('exec', (accept, _reject, info) => start(accept(), info.command));
   session.on('shell', (accept) => start(accept(), undefined));
   session.on('subsystem', (accept, reject, info) => {
+    const clockMs = parseSetClockSubsystem(info.name);
+    if (clockMs !== undefined) return serveSetClock(accept(), clockMs);
     const target = parseUdpRelaySubsystem(info.name);
     if (target === undefined) reject();
     else relayUdp(accept(), target, options.log);

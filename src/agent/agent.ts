@@ -71,6 +71,8 @@ export class HostAgent {
     const { arch, accel } = this.plan.spec;
     let booted: BootedMachine | undefined;
     let attempt = 0;
+    // The guest clock is set as soon as SSH answers, while the engine starts (off the path to running).
+    let clockSet: Promise<void> = Promise.resolve();
     while (booted === undefined) {
       attempt += 1;
       try {
@@ -80,6 +82,7 @@ export class HostAgent {
           keys,
           (phase, sshPort) => this.setState({ state: 'starting', phase, attempt, accel, arch, sshPort }),
           (qemu) => (this.booting = qemu),
+          (ssh) => (clockSet = this.syncClock(ssh)),
         );
       } catch (error) {
         if (this.stopping) return;
@@ -106,7 +109,7 @@ export class HostAgent {
       booted.ssh,
     );
     this.ssh = ssh;
-    await this.syncClock(booted.ssh);
+    await clockSet;
     this.forward = await SocketForward.listen({
       hostPath: this.paths.dockerSocket,
       open: async () => (await ssh.current()).openStreamLocal(GUEST_DOCKER_SOCKET),
@@ -124,7 +127,10 @@ export class HostAgent {
   }
 
   private async syncClock(ssh: Parameters<typeof setGuestClock>[0]): Promise<void> {
-    await setGuestClock(ssh).catch((error: Error) => this.log(`could not set the guest clock: ${error.message}`));
+    await setGuestClock(ssh).then(
+      (guestTime) => this.log(`guest clock set: ${guestTime}`),
+      (error: Error) => this.log(`could not set the guest clock: ${error.message}`),
+    );
   }
 
   private async onControl(request: ControlRequest): Promise<ControlResponse> {

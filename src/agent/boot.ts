@@ -1,6 +1,6 @@
 /**
  * One boot attempt, in named steps: write the guest config (with the host's clock), spawn QEMU,
- * wait for QMP, for SSH, then for the Engine API. On failure everything started is torn down and
+ * wait for QMP, for SSH (then onSsh), then for the Engine API. On failure everything started is torn down and
  * a ReadinessError says which step failed; the caller decides about the one retry.
  */
 import { writeFile } from 'node:fs/promises';
@@ -50,6 +50,8 @@ export async function bootOnce(
   keys: MachineKeys,
   onPhase: (phase: StartPhase, sshPort: number) => Promise<void>,
   onSpawn: (qemu: QemuProcess) => void,
+  /** Called as soon as SSH answers, while the engine is still starting (work that needs only SSH starts here). */
+  onSsh: (ssh: GuestSsh) => void = () => {},
 ): Promise<BootedMachine> {
   const sshPort = await freeLoopbackPort();
   const guestConfig: GuestConfig = { ...plan.guestConfig, hostTimeMs: Date.now() };
@@ -74,6 +76,7 @@ export async function bootOnce(
       { silentMs: () => consoleWatch.silentMs(), limitMs: plan.bootStallMs ?? plan.bootTimeoutMs },
     );
     const sshMs = Date.now() - started;
+    onSsh(ssh);
     await onPhase('engine', sshPort);
     const connected = ssh;
     await waitReady(CHECKS.engine, plan.engineTimeoutMs, qemu, async () => {

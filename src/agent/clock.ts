@@ -4,12 +4,30 @@
  * So the agent sets it over SSH after boot and whenever the host's wall clock jumps relative to
  * the monotonic clock (which does not advance during sleep).
  */
-import { GUEST_NODE_PATH, GUEST_TSD_DIR } from '../../guest/api/guest-layout.js';
+import { setClockSubsystem } from '../../guest/api/guest-clock.js';
 import type { GuestSsh } from '../ssh/client.js';
 
-export async function setGuestClock(ssh: GuestSsh): Promise<void> {
-  const result = await ssh.exec(`${GUEST_NODE_PATH} ${GUEST_TSD_DIR}/init.mjs set-time ${Date.now()}`);
-  if (result.code !== 0) throw new Error(`set-time exited with ${result.code}: ${result.stderr.trim()}`);
+/**
+ * Sets the guest's clock to the host's through the guest SSH server's set-clock subsystem
+ * (guest/api/guest-clock.ts): one round trip, no program started in the guest. Resolves with the
+ * guest's time as it reported it.
+ */
+export function setGuestClock(ssh: GuestSsh): Promise<string> {
+  return new Promise((resolve, reject) => {
+    ssh.client.subsys(setClockSubsystem(Date.now()), (error, channel) => {
+      if (error) return reject(new Error(`set-clock: ${error.message}`));
+      let stdout = '';
+      let stderr = '';
+      let code: number | undefined;
+      channel.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      channel.on('exit', (status: number | null) => (code = status ?? undefined));
+      channel.on('close', () => {
+        if (code === 0) resolve(stdout.trim());
+        else reject(new Error(`set-clock exited with ${code ?? 'no status'}: ${stderr.trim() || 'no message'}`));
+      });
+    });
+  });
 }
 
 export interface ClockWatch {

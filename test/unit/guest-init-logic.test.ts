@@ -13,7 +13,7 @@ import { countKeyPresses, hasKeyCapability, INPUT_EVENT_SIZE, KEY_POWER } from '
 import { RotatingLog } from '../../guest/init/rotating-log.js';
 import { ninepOptions } from '../../guest/init/shares.js';
 import { runSteps, type Step } from '../../guest/init/steps.js';
-import { BOOT_STEPS, clockAtBoot } from '../../guest/init/boot-plan.js';
+import { BOOT_STEPS } from '../../guest/init/boot-plan.js';
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_RELATIME } from '../../guest/sys/mount.js';
 import { mountArgv, mountOptions } from '../../guest/init/busybox-mount.js';
 import { mountPoints } from '../../guest/init/base-mounts.js';
@@ -45,7 +45,7 @@ test('the boot plan mounts first, reads the config before using it and starts ea
   const at = (name: string) => names.indexOf(name);
   t.is(names[0], 'mount-kernel-filesystems');
   t.true(at('load-kernel-modules') < at('read-config'), 'fw_cfg needs its module');
-  for (const later of ['set-clock', 'set-hostname', 'mount-shared-folders', 'provision', 'start-sshd', 'start-engine']) t.true(at('read-config') < at(later));
+  for (const later of ['set-hostname', 'mount-shared-folders', 'provision', 'start-sshd', 'start-engine']) t.true(at('read-config') < at(later));
   t.true(at('write-environment') < at('start-sshd'), 'sshd reads the env file');
   t.true(at('set-hostname') < at('start-sshd'));
   t.true(at('mount-data-disk') < at('provision'));
@@ -162,11 +162,6 @@ test('RotatingLog rotates by size and keeps the configured generations', async (
   t.is(await readFile(`${path}.1`, 'utf8'), 'cccccccc');
   t.is(await readFile(`${path}.2`, 'utf8'), 'bbbbbbbb');
   await t.throwsAsync(readFile(`${path}.3`, 'utf8'));
-});
-
-test('the clock at boot is the host time at QEMU start plus the guest uptime', (t) => {
-  t.is(clockAtBoot(1_790_000_000_000, 12_345.6), 1_790_000_012_346);
-  t.is(clockAtBoot(1_790_000_000_000, Number.NaN), 1_790_000_000_000);
 });
 
 test('the engine starts containerd before dockerd, and dockerd gets a daemon.json our dockerd accepts', (t) => {
