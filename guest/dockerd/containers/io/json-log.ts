@@ -178,7 +178,8 @@ export class JsonLogWriter {
   async #writeText(text: string, bytes: number): Promise<void> {
     if (bytes === 0) return;
     if (!this.#file) await this.#openCurrent('a');
-    await this.#file!.write(text);
+    // writeFile: every byte, in as many writes as it takes (one write() may be short).
+    await this.#file!.writeFile(text);
     this.#size += bytes;
   }
 
