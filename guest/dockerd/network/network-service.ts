@@ -34,6 +34,16 @@ export async function startNetworking(options: NetworkingOptions): Promise<Netwo
   return service;
 }
 
+/**
+ * The resolv.conf containers inherit. Like Docker: behind systemd-resolved (only 127.0.0.53 in
+ * /etc/resolv.conf) the real upstreams are in /run/systemd/resolve/resolv.conf.
+ */
+async function hostResolvConf(path?: string): Promise<string> {
+  const text = await readFile(path ?? '/etc/resolv.conf', 'utf8').catch(() => '');
+  if (path !== undefined || parseResolvConf(text).nameservers.join(' ') !== '127.0.0.53') return text;
+  return await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => text);
+}
+
 export class NetworkService implements Networking {
   readonly table: NetworkTable;
   private readonly store: JsonDir<ContainerRecord>;
@@ -58,7 +68,7 @@ export class NetworkService implements Networking {
   }
 
   async start(): Promise<void> {
-    this.hostResolv = await readFile(this.options.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => '');
+    this.hostResolv = await hostResolvConf(this.options.resolvConfPath);
     await this.table.load();
     // Outbound NAT needs forwarding (Docker sets it too).
     await setSysctl('net/ipv4/ip_forward', '1');
