@@ -1,6 +1,7 @@
 // Pure logic of json-file rotation and its configuration: go-units sizes, Docker's option errors,
 // the daemon.json / flag log defaults merged into a container's LogConfig, Go's time format in
-// the gzip header, and which stopped containers start with the engine.
+// the gzip header, which stopped containers start with the engine, and the guest VM's daemon.json
+// keeping live-restore on.
 import test from 'ava';
 import { goTime } from '../../guest/dockerd/containers/io/log-gzip.js';
 import { mergeDaemonLogConfig, parseHumanSize, parseLogRotation } from '../../guest/dockerd/containers/io/log-options.js';
@@ -8,6 +9,8 @@ import { restartsAtEngineStart } from '../../guest/dockerd/containers/service/sh
 import type { ContainerRecord } from '../../guest/dockerd/containers/store/container-record.js';
 import { parseDaemonJson } from '../../guest/dockerd/config/daemon-json.js';
 import { loadEngineConfig } from '../../guest/dockerd/config/engine-flags.js';
+import type { GuestConfig } from '../../guest/api/guest-config.js';
+import { daemonJson } from '../../guest/init/services.js';
 
 test('sizes are go-units decimal sizes: suffixes k/m/g with optional i and b, any case', (t) => {
   t.is(parseHumanSize('512'), 512);
@@ -82,4 +85,10 @@ test('at engine start: always restarts (even after a user stop), unless-stopped 
   const never = record('always', false);
   never.Internal.hasBeenStarted = false;
   t.false(restartsAtEngineStart(never), 'a container never started stays created');
+});
+
+test('the guest VM\'s daemon.json turns live-restore on (its containers outlive a dockerd restart), and our dockerd reads it so', (t) => {
+  const config = { registryMirrors: [], insecureRegistries: [] } as unknown as GuestConfig;
+  const parsed = parseDaemonJson(JSON.stringify(daemonJson(config)));
+  t.is(parsed['live-restore'], true);
 });
