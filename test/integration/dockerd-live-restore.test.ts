@@ -110,10 +110,10 @@ test.serial('live-restore on (reloaded with SIGHUP): a container keeps running, 
   await writeFile(file, JSON.stringify(config));
 });
 
-test.serial('the host-mode launcher turns live-restore on when the daemon.json does not set it', async (t) => {
-  const plain = await startHostEngine({ stack: stackFromEnv() });
+test.serial('the host-mode launcher turns live-restore on when the daemon.json does not set it (and info shows its log-driver)', async (t) => {
+  const plain = await startHostEngine({ stack: stackFromEnv(), daemonJson: { 'log-driver': 'none' } });
   try {
-    t.is((await plain.dockerOk('info', '--format', '{{.LiveRestoreEnabled}}')).trim(), 'true');
+    t.is((await plain.dockerOk('info', '--format', '{{.LiveRestoreEnabled}} {{.LoggingDriver}}')).trim(), 'true none');
     t.is((JSON.parse(await readFile(join(plain.dir, 'engine', 'daemon.json'), 'utf8')) as Record<string, unknown>)['live-restore'], true);
   } finally {
     await plain.stop();

@@ -118,7 +118,7 @@ async function info(context: EngineContext): Promise<Record<string, unknown>> {
     OomKillDisable: false,
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
-    LoggingDriver: 'json-file',
+    LoggingDriver: options.logDriver,
     CgroupDriver: 'cgroupfs',
     CgroupVersion: facts.cgroupVersion,
     NEventsListener: context.events.listeners,
