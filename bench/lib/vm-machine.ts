@@ -1,31 +1,18 @@
 /**
  * A machine for benchmarks in the VM, driven through the project's own `tsd` CLI: TSD_HOME and
- * DOCKER_CONFIG live in a temporary directory (the user's machines and docker contexts are never
- * touched) and the machine is named "default" there, so `tsd run` finds and uses it exactly as a
+ * DOCKER_CONFIG live in a temporary home (test/helpers/machine-home.ts, shared with the e2e tests;
+ * the user's machines and docker contexts are never touched) and the machine is named "default" there, so `tsd run` finds and uses it exactly as a
  * user's would. Every command is timed. cleanup() deletes the machine, then kills only the agent
  * and QEMU that this machine recorded in its pid files (should delete have left them), and removes
  * the temporary directory.
  */
-import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isOurProcess, type ProcessRecord } from '../../src/machine/process-identity.js';
+import { spawn } from 'node:child_process';
+import { DOCKER_CLI, MachineHome, TSD, type CommandResult } from '../../test/helpers/machine-home.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const TSD = join(ROOT, 'bin', 'run.js');
-export const DOCKER_CLI = '/usr/local/bin/docker';
 /** One command's limit: a cold pull under tcg on a loaded shared host took nearly 10 minutes. */
-const COMMAND_TIMEOUT_MS = 25 * 60_000;
+const LIMITS = { timeoutMs: 25 * 60_000, maxBuffer: 64 * 1024 * 1024 };
 
-export interface Timed {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Wall-clock milliseconds from spawn to exit. */
-  ms: number;
-}
+export type Timed = CommandResult;
 
 export interface BenchMachineStatus {
   accel: string;
@@ -42,30 +29,21 @@ export class BenchMachine {
   readonly dir: string;
   status: BenchMachineStatus | undefined;
 
-  private constructor(readonly home: string) {
-    this.env = { ...process.env, TSD_HOME: join(home, 'h'), DOCKER_CONFIG: join(home, 'docker') };
-    delete this.env.TSD_ENGINE_SOCKET; // the verbs must go to this machine
-    delete this.env.DOCKER_HOST;
-    this.dir = join(home, 'h', 'machines', this.name);
+  private constructor(private readonly home: MachineHome) {
+    this.env = home.env;
+    this.dir = home.machineDir(this.name);
   }
 
   /** Creates (does not start) the machine from `machineYaml` in a new temporary home. */
   static async create(machineYaml: string): Promise<BenchMachine> {
-    const machine = new BenchMachine(await mkdtemp(join(tmpdir(), 'tsd-bench-vm-')));
-    await writeFile(join(machine.home, 'machine.yaml'), machineYaml);
-    await machine.ok(process.execPath, [TSD, 'machine', 'create', machine.name, '-f', join(machine.home, 'machine.yaml')]);
+    const machine = new BenchMachine(await MachineHome.create('bench-vm', machineYaml, LIMITS));
+    await machine.tsd('machine', 'create', machine.name, '-f', machine.home.machineFile);
     return machine;
   }
 
   /** Runs a program with the machine's environment; never rejects (see `code`). */
   run(file: string, args: string[]): Promise<Timed> {
-    const begin = performance.now();
-    return new Promise((resolve) => {
-      execFile(file, args, { env: this.env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr, ms: performance.now() - begin });
-      });
-    });
+    return this.home.run(file, args);
   }
 
   /**
@@ -75,7 +53,7 @@ export class BenchMachine {
   runLines(file: string, args: string[], onLine: (line: string, ms: number) => void): Promise<Timed> {
     const begin = performance.now();
     return new Promise((resolve, reject) => {
-      const child = spawn(file, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
+      const child = spawn(file, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: LIMITS.timeoutMs });
       let stdout = '';
       let stderr = '';
       let partial = '';
@@ -95,7 +73,7 @@ export class BenchMachine {
   async ok(file: string, args: string[], onLine?: (line: string, ms: number) => void): Promise<Timed> {
     const result = onLine === undefined ? await this.run(file, args) : await this.runLines(file, args, onLine);
     if (result.code !== 0) {
-      const serial = (await readFile(join(this.dir, 'serial.log'), 'utf8').catch(() => '')).slice(-3000);
+      const serial = await this.home.serialTail(this.name, 3000);
       throw new Error(`${[file, ...args].join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}\n--- serial.log ---\n${serial}`);
     }
     return result;
@@ -134,24 +112,14 @@ export class BenchMachine {
 
   /** The host agent's and QEMU's pids, as the machine recorded them. */
   pids(): { agent: number | undefined; qemu: number | undefined } {
-    return { agent: this.recorded('agent.pid')?.pid, qemu: this.recorded('qemu.pid')?.pid };
+    const { agent, qemu } = this.home.recorded(this.name);
+    return { agent: agent?.pid, qemu: qemu?.pid };
   }
 
+  /** Deletes the machine; kills its agent and QEMU only if delete left them; removes the home. */
   async cleanup(): Promise<void> {
-    const records = [this.recorded('agent.pid'), this.recorded('qemu.pid')];
+    const records = this.home.recorded(this.name);
     await this.run(process.execPath, [TSD, 'machine', 'delete', this.name, '--force']);
-    // Only if delete left them, and only while the pid is still the process the machine started.
-    for (const record of records) {
-      if (record !== undefined && isOurProcess(record, this.dir)) process.kill(record.pid, 'SIGKILL');
-    }
-    await rm(this.home, { recursive: true, force: true });
-  }
-
-  private recorded(file: string): ProcessRecord | undefined {
-    try {
-      return JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as ProcessRecord;
-    } catch {
-      return undefined;
-    }
+    await this.home.remove(this.name, records);
   }
 }

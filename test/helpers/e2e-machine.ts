@@ -5,24 +5,14 @@
  * failure messages, and a cleanup that kills only the agent and QEMU this test started (by the
  * pids the machine recorded) before removing the temporary home.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { MachineHome, TSD, type CommandResult } from './machine-home.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-export const TSD = join(ROOT, 'bin', 'run.js');
-export const DOCKER = '/usr/local/bin/docker';
+export { TSD };
 /** One command's limit: the first start builds the image, then boots under tcg on a shared host. */
-const COMMAND_TIMEOUT_MS = 15 * 60_000;
+const LIMITS = { timeoutMs: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 };
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = CommandResult;
 
 export interface E2eMachineStatus {
   name: string;
@@ -44,41 +34,34 @@ export class E2eMachine {
   private constructor(
     /** Machine name, unique per run (prefix + random hex). */
     readonly name: string,
-    /** The temporary directory holding TSD_HOME, DOCKER_CONFIG and machine.yaml. */
-    readonly home: string,
+    /** The temporary home holding TSD_HOME, DOCKER_CONFIG and machine.yaml. */
+    private readonly home: MachineHome,
   ) {
-    this.env = { ...process.env, TSD_HOME: join(home, 'h'), DOCKER_CONFIG: join(home, 'docker') };
-    this.dir = join(home, 'h', 'machines', name);
-    this.machineFile = join(home, 'machine.yaml');
+    this.env = home.env;
+    this.dir = home.machineDir(name);
+    this.machineFile = home.machineFile;
   }
 
   /** A temporary home with `machineYaml` written as its machine file (not created yet). */
   static async prepare(prefix: string, machineYaml: string, options: { name?: string } = {}): Promise<E2eMachine> {
-    const home = await mkdtemp(join(tmpdir(), `tsd-${prefix}-`));
+    const home = await MachineHome.create(prefix, machineYaml, LIMITS);
     // `name` (e.g. "default", which the docker verbs start by themselves) is safe: TSD_HOME is private.
-    const machine = new E2eMachine(options.name ?? `${prefix}-${randomBytes(3).toString('hex')}`, home);
-    await writeFile(machine.machineFile, machineYaml);
-    return machine;
+    return new E2eMachine(options.name ?? `${prefix}-${randomBytes(3).toString('hex')}`, home);
   }
 
   /** Runs a program with the machine's environment; never rejects (the exit code says). */
   run(file: string, args: string[], options: { input?: string } = {}): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = execFile(file, args, { env: this.env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-      });
-      if (options.input !== undefined) child.stdin?.end(options.input);
-    });
+    return this.home.run(file, args, options);
   }
 
   tsd(...args: string[]): Promise<Run> {
-    return this.run(process.execPath, [TSD, ...args]);
+    return this.home.tsd(...args);
   }
 
   /** The real docker CLI against the machine's socket (call status() first). */
   docker(...args: string[]): Promise<Run> {
     if (this.dockerSocket === '') throw new Error('E2eMachine.docker before status(): the socket is not known yet');
-    return this.run(DOCKER, ['-H', `unix://${this.dockerSocket}`, ...args]);
+    return this.home.docker(this.dockerSocket, ...args);
   }
 
   /** `tsd machine status --json`; remembers the docker socket. */
@@ -91,8 +74,8 @@ export class E2eMachine {
   }
 
   /** The last 4000 characters of the guest's serial console. */
-  async serial(): Promise<string> {
-    return (await readFile(join(this.dir, 'serial.log'), 'utf8').catch(() => '')).slice(-4000);
+  serial(): Promise<string> {
+    return this.home.serialTail(this.name, 4000);
   }
 
   /** A failure message: what ran, its stderr, and the serial log's tail. */
@@ -100,24 +83,8 @@ export class E2eMachine {
     return `${what} (exit ${result.code}): ${result.stderr}${result.stdout}\n--- serial.log ---\n${await this.serial()}`;
   }
 
-  /** Kills the agent and QEMU this machine recorded (if still there) and removes the home. */
-  async cleanup(): Promise<void> {
-    for (const pid of [this.recordedPid('agent.pid'), this.recordedPid('qemu.pid')]) {
-      if (pid === undefined) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await rm(this.home, { recursive: true, force: true });
-  }
-
-  private recordedPid(file: string): number | undefined {
-    try {
-      return (JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as { pid: number }).pid;
-    } catch {
-      return undefined;
-    }
+  /** Kills the agent and QEMU this machine recorded (if still theirs) and removes the home. */
+  cleanup(): Promise<void> {
+    return this.home.remove(this.name);
   }
 }
