@@ -11,6 +11,7 @@ import { TsdError } from '../../api/errors.js';
 import type { AttachResult, ContainerNetworkSpec, EndpointRequest, Networking, NetworkSettings, PortPublisher } from './api.js';
 import { parseResolvConf, renderHosts, renderResolvConf } from './container-files.js';
 import { pointEmbeddedDns, removeEmbeddedDns } from './dns/container-redirect.js';
+import { hostResolvConf } from './dns/host-resolv-conf.js';
 import { EmbeddedDns, type Upstream } from './dns/dns-server.js';
 import { NameDirectory } from './dns/name-directory.js';
 import { modeOf, networkSettings, networksOf, type ContainerRecord, type LiveEndpoint } from './endpoint-record.js';
@@ -32,16 +33,6 @@ export async function startNetworking(options: NetworkingOptions): Promise<Netwo
   const service = new NetworkService(options);
   await service.start();
   return service;
-}
-
-/**
- * The resolv.conf containers inherit. Like Docker: behind systemd-resolved (only 127.0.0.53 in
- * /etc/resolv.conf) the real upstreams are in /run/systemd/resolve/resolv.conf.
- */
-async function hostResolvConf(path?: string): Promise<string> {
-  const text = await readFile(path ?? '/etc/resolv.conf', 'utf8').catch(() => '');
-  if (path !== undefined || parseResolvConf(text).nameservers.join(' ') !== '127.0.0.53') return text;
-  return await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => text);
 }
 
 export class NetworkService implements Networking {
