@@ -2,7 +2,8 @@
 # Benchmark: tsd-runc beside Debian's runc on the same busybox bundle (hyperfine): run, the
 # create+start+delete cycle and each of its verbs alone, then where tsd-runc's `run` time goes
 # (TSD_RUNC_TIMING marks). bin/tsd-runc is the C front end: start and delete take its fast path
-# here (no hooks), create and run exec Node. Run as root after `npm run build`:
+# here (no hooks), create and run exec Node on runc.cjs (code cache) with the helper already started.
+# Run as root after `npm run build`:
 #   bash bench/runc.sh            # prints markdown; paste into docs/benchmarks.md (runc section)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,7 +82,7 @@ done | node -e '
   const wall = parse("tsd-runc timing"), cpu = parse("tsd-runc timing-cpu");
   const median = (lines, k) => { const v = lines.map((l) => l[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
   const keys = Object.keys(wall[0]);
-  const what = { main: "Node bootstrap + bundle evaluated", "verb-loaded": "verb module loaded", "plan-built": "bundle read, spec validated, cgroup manager, plan built", "sync-setup": "helper started, plan read, clone; the container stops at its first sync point", "cgroup-applied": "state saved; cgroup created and joined (cgroup.procs in each hierarchy)", "cgroup-set": "limits written", "helper-ready": "mounts, /dev, pivot_root, identity (until ready)", "container-exited": "container ran /bin/true", done: "cleanup: cgroup removed, state deleted" };
+  const what = { main: "Node bootstrap + bundle evaluated", "verb-loaded": "verb module loaded", "plan-built": "bundle read, spec validated, cgroup manager, plan built", "sync-setup": "plan encoded and sent to the helper the front end started, clone; the container stops at its first sync point", "cgroup-applied": "state saved; cgroup created and joined (cgroup.procs in each hierarchy)", "cgroup-set": "limits written", "helper-ready": "mounts, /dev, pivot_root, identity (until ready)", "container-exited": "container ran /bin/true", done: "cleanup: cgroup removed, state deleted" };
   console.log("| mark | at (ms) | step (ms) | CPU at (ms) | CPU step (ms) | what |\n| --- | ---: | ---: | ---: | ---: | --- |");
   let prev = 0, prevCpu = 0;
   for (const k of keys) {

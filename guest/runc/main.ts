@@ -9,7 +9,7 @@ import { Logger } from './cli/log.js';
 import { VERB_SUMMARY, VERBS } from './cli/verbs.js';
 import { StateStore } from './state/store.js';
 import { mark, reportTiming } from './cli/timing.js';
-import { takePreforkedHelperFromEnv } from './process/preforked.js';
+import { takePreforkedHelperFromEnv } from './process/preforked-env.js';
 
 mark('main');
 takePreforkedHelperFromEnv();

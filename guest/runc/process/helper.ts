@@ -10,7 +10,8 @@ import { encodePlan, type Step, type SyncPoint } from '../plan/steps.js';
 import { helperPath } from './helper-path.js';
 import { errnoText } from './errno.js';
 import { ABORT, ACK, parseHelperMessage, type HelperMessage } from './sync.js';
-import { claimPreforkedHelper, readUntilEnd, writeAll, type PreforkedHelper } from './preforked.js';
+import { claimPreforkedHelper } from './preforked-env.js';
+import { runPreforkedHelper } from './preforked.js';
 
 export interface HelperOptions {
   /** The container's stdin, stdout and stderr (inherited fds or 'ignore'). */
@@ -25,25 +26,28 @@ export interface HelperOptions {
 export interface HelperRun {
   /** Host pid of the container process. */
   pid: number;
-  /** The container's status when attached (the helper's first process waits for it); detached, 0. */
+  /** The container's status when attached (the helper's first process waits for it and exits with it). */
   exitCode: Promise<number>;
   /** Detached: the runtime may exit without waiting for the helper. */
   release(): void;
 }
 
-/** The two ends of the handshake, whichever way the helper was started. */
-interface Channel {
-  write(data: string | Uint8Array): void;
-  /** From `ready` on the set-up is over: a spawned helper's socket is closed; a pre-started one is read on for `exit`. */
-  ready(): void;
-  /** The helper said `exit N` (pre-started only), or its socket ended. */
-  exited(status: number): void;
-  ended(): void;
-  exitCode: Promise<number>;
-  release(): void;
-}
-
 export function startHelper(plan: readonly Step[], options: HelperOptions): Promise<HelperRun> {
+  // The helper bin/tsd-runc started for this invocation, if any (process/preforked.ts).
+  const preforked = claimPreforkedHelper();
+  if (preforked) return runPreforkedHelper(preforked, plan, options);
+  const syncFd = 3 + options.preserveFds;
+  const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = [...options.stdio];
+  for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
+  stdio.push('pipe');
+  // Loaded only here: child_process (with net and stream) costs a few ms of CPU at every create.
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const helper = spawn(helperPath(), ['init', String(syncFd)], { stdio });
+  const exitCode = new Promise<number>((resolve) => {
+    helper.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
+  });
+  const sync = helper.stdio[syncFd] as Duplex;
+  sync.write(encodePlan(plan));
   return new Promise<HelperRun>((resolve, reject) => {
     let pid = 0;
     let buffered = '';
@@ -51,7 +55,7 @@ export function startHelper(plan: readonly Step[], options: HelperOptions): Prom
     const fail = (error: TsdError) => {
       if (settled) return;
       settled = true;
-      channel.ready();
+      sync.destroy();
       if (pid > 0) killQuietly(pid);
       reject(error);
     };
@@ -64,20 +68,18 @@ export function startHelper(plan: readonly Step[], options: HelperOptions): Prom
         case 'sync':
           try {
             await options.onSync(message.point, pid);
-            channel.write(ACK);
+            sync.write(ACK);
           } catch (error) {
-            channel.write(ABORT);
+            sync.write(ABORT);
             fail(error instanceof TsdError ? error : new TsdError('internal', String((error as Error).message ?? error), { cause: error }));
           }
           return;
         case 'ready':
           settled = true;
-          channel.ready();
-          resolve({ pid, exitCode: channel.exitCode, release: () => channel.release() });
+          sync.destroy();
+          resolve({ pid, exitCode, release: () => helper.unref() });
           return;
-        case 'exit':
-          fail(new TsdError('internal', 'container init exited before it was ready (see the runtime log)'));
-          channel.exited(message.status);
+        case 'exit': // only after the plan step report_exit, which a spawned helper is not sent
           return;
         case 'error':
           fail(helperError(message.step, message.errno, message.detail));
@@ -85,7 +87,7 @@ export function startHelper(plan: readonly Step[], options: HelperOptions): Prom
     };
     // Messages are handled one at a time: a sync answer must go out before the next line counts.
     let queue = Promise.resolve();
-    const onData = (chunk: Buffer) => {
+    sync.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -93,64 +95,13 @@ export function startHelper(plan: readonly Step[], options: HelperOptions): Prom
         buffered = buffered.slice(newline + 1);
         queue = queue.then(() => handle(parseHelperMessage(line)));
       }
-    };
-    const onEnd = () => {
-      void queue.then(() => {
-        fail(new TsdError('internal', 'container init exited before it was ready (see the runtime log)'));
-        channel.ended();
-      });
-    };
-    const preforked = claimPreforkedHelper();
-    const channel = preforked ? preforkedChannel(preforked, onData, onEnd) : spawnedChannel(options, onData, onEnd, fail);
-    // A pre-started helper is not our child: its first process reports the container's status itself.
-    channel.write(encodePlan(preforked ? [['report_exit'], ...plan] : plan));
+    });
+    sync.on('error', () => undefined);
+    sync.on('close', () => {
+      void queue.then(() => fail(new TsdError('internal', 'container init exited before it was ready (see the runtime log)')));
+    });
+    helper.on('error', (error) => fail(new TsdError('unavailable', `cannot start the helper ${helperPath()}: ${error.message}`, { cause: error })));
   });
-}
-
-/** A helper we spawn: when attached, its exit status is the container's. */
-function spawnedChannel(options: HelperOptions, onData: (chunk: Buffer) => void, onEnd: () => void, fail: (error: TsdError) => void): Channel {
-  const syncFd = 3 + options.preserveFds;
-  const stdio: ('inherit' | 'ignore' | 'pipe' | number)[] = [...options.stdio];
-  for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
-  stdio.push('pipe');
-  // Loaded only here: child_process (with net and stream) costs a few ms of CPU at every create.
-  const { spawn } = process.getBuiltinModule('node:child_process');
-  const helper = spawn(helperPath(), ['init', String(syncFd)], { stdio });
-  const exitCode = new Promise<number>((resolve) => {
-    helper.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
-  });
-  const sync = helper.stdio[syncFd] as Duplex;
-  sync.on('data', onData);
-  sync.on('error', () => undefined);
-  sync.on('close', onEnd);
-  helper.on('error', (error) => fail(new TsdError('unavailable', `cannot start the helper ${helperPath()}: ${error.message}`, { cause: error })));
-  return {
-    write: (data) => sync.write(data),
-    ready: () => sync.destroy(),
-    exited: () => undefined,
-    ended: () => undefined,
-    exitCode,
-    release: () => helper.unref(),
-  };
-}
-
-/**
- * A helper the front end started (process/preforked.ts). Its socket is read to the end: when
- * attached, its first process sends `exit N` as the container ends. An end without it means the
- * helper was killed, and while it waits only SIGKILL can kill it (it ignores the other signals).
- */
-function preforkedChannel(helper: PreforkedHelper, onData: (chunk: Buffer) => void, onEnd: () => void): Channel {
-  let resolveExit: (code: number) => void = () => undefined;
-  const exitCode = new Promise<number>((resolve) => (resolveExit = resolve));
-  readUntilEnd(helper.fd, onData, onEnd);
-  return {
-    write: (data) => writeAll(helper.fd, data),
-    ready: () => undefined,
-    exited: (status) => resolveExit(status),
-    ended: () => resolveExit(128 + (constants.signals.SIGKILL ?? 9)),
-    exitCode,
-    release: () => undefined,
-  };
 }
 
 export function helperError(step: string, errno: number, detail: string): TsdError {
@@ -169,7 +120,7 @@ export function helperError(step: string, errno: number, detail: string): TsdErr
   return new TsdError(code, `container init failed: ${step}${where}: ${errnoText(errno)}`);
 }
 
-function killQuietly(pid: number): void {
+export function killQuietly(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
