@@ -27,8 +27,6 @@ import { resolveInRoot } from './secure-path.js';
 export interface StartFilesystem {
   user: ResolvedUser;
   mounts: { oci: NonNullable<Spec['mounts']>; points: MountPoint[] };
-  /** Whether the rootfs had to be mounted (for tests and the benchmark's analysis). */
-  mounted: boolean;
 }
 
 /** Docker creates a missing WorkingDir at mode 0755, owned by the daemon's root (not the container's user). */
@@ -47,11 +45,14 @@ export async function prepareStartFilesystem(service: ContainerService, record: 
   return await withRootfs(rootfsMounts, tmpRoot, async (rootfs) => {
     const user = await resolveUserInRootfs(rootfs, config.User ?? '', record.HostConfig.GroupAdd ?? []);
     if (config.WorkingDir) await makeWorkdirIn(await resolveInRoot(rootfs, config.WorkingDir), config.WorkingDir);
-    return { user, mounts: await resolveMounts(service, record, copyFromRootfs(rootfs)), mounted: true };
+    return { user, mounts: await resolveMounts(service, record, copyFromRootfs(rootfs)) };
   });
 }
 
-/** Throws NotExact (before changing anything) when the mount is needed. */
+/**
+ * Throws NotExact when the mount is needed: before any change for a copy-up; while making the
+ * WorkingDir, after directories the mounted path would make the same way.
+ */
 async function fromLayers(service: ContainerService, record: ContainerRecord, root: LayeredRoot): Promise<StartFilesystem> {
   for (const destination of copyUpDestinations(record)) {
     if ((await root.stat(destination))?.isDirectory()) throw new NotExact(`the volume at ${destination} may take the image's content`);
@@ -60,7 +61,7 @@ async function fromLayers(service: ContainerService, record: ContainerRecord, ro
   const [passwd, group] = await Promise.all([root.readText('/etc/passwd'), root.readText('/etc/group')]);
   const user = resolveUser(config.User ?? '', parsePasswd(passwd), parseGroup(group), record.HostConfig.GroupAdd ?? []);
   if (config.WorkingDir) await root.makeDirectories(config.WorkingDir, WORKDIR_MODE, 0, 0);
-  return { user, mounts: await resolveMounts(service, record, async () => undefined), mounted: false };
+  return { user, mounts: await resolveMounts(service, record, async () => undefined) };
 }
 
 async function makeWorkdirIn(path: string, workingDir: string): Promise<void> {
