@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import protobuf from 'protobufjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceDefinition } from '../../guest/containerd/api/grpc-definitions.js';
@@ -46,4 +47,33 @@ test('a service definition routes by path and decodes messages the way handlers 
   t.throws(() => get.requestSerialize([] as unknown as object), { message: /array/ });
   const subscribe = serviceDefinition(parseProtoFiles(SOURCE), 'containerd.services.events.v1.Events')['Subscribe'];
   t.true(subscribe?.responseStream);
+});
+
+test('the descriptor Root resolves types on first use into the same wire format as a fully resolved Root', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsdtest-api-'));
+  try {
+    cpSync(SOURCE, dir, { recursive: true });
+    writeDescriptor(dir);
+    const loaded = loadProtoRoot(dir);
+    const full = parseProtoFiles(dir).resolveAll();
+    let fields = 0;
+    const walk = (ns: protobuf.NamespaceBase): void => {
+      for (const object of ns.nestedArray) {
+        if (object instanceof protobuf.Type) {
+          const lazy = loaded.lookupType(object.fullName).setup();
+          for (const field of object.fieldsArray) {
+            const other = lazy.fields[field.name]!;
+            fields++;
+            const view = (f: protobuf.Field) => [f.packed, f.required, f.repeated, f.map, f.long, f.bytes, f.resolvedType?.fullName, JSON.stringify(f.typeDefault)];
+            t.deepEqual(view(other), view(field), `${object.fullName}.${field.name}`);
+          }
+        }
+        if (object instanceof protobuf.Namespace) walk(object);
+      }
+    };
+    walk(full);
+    t.true(fields > 100);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
