@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { asTsdError } from '../api/errors.js';
 import { startDaemon } from './server/daemon.js';
 import { capYoungGeneration } from '../lib/young-generation.js';
+import { flushCompileCacheSoon } from '../lib/compile-cache.js';
 
 const USAGE = 'usage: tsd-containerd --address SOCK --root DIR --state DIR';
 
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   capYoungGeneration();
   const daemon = await startDaemon({ address: values.address, root: values.root, state: values.state, publishBinary: selfBinary() });
   process.stdout.write(`tsd-containerd ready on ${values.address}\n`);
+  flushCompileCacheSoon();
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -12,6 +12,7 @@ import { loadEngineConfig } from './config/engine-flags.js';
 import { reloadConfig } from './config/reload.js';
 import { startEngineServer } from './engine-server.js';
 import { capYoungGeneration } from '../lib/young-generation.js';
+import { flushCompileCacheSoon } from '../lib/compile-cache.js';
 
 async function main(): Promise<void> {
   capYoungGeneration();
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     );
   });
   console.log(`dockerd: listening on ${config.hosts.join(', ')} (containerd ${config.containerdAddress})`);
+  flushCompileCacheSoon();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       console.log(`dockerd: ${signal}, closing`);
