@@ -40,6 +40,12 @@ export interface EngineContext {
   images: ImageService;
   containers?: ContainerView;
   volumes?: VolumeView;
+  /**
+   * Settles once the Engine API sockets listen. Start-up work that needs no request to wait for it
+   * (restoring containers, which connects to containerd) starts after it, so that it does not delay
+   * the first answer: requests never waited for that work. Absent in contexts built without a server.
+   */
+  listening?: Promise<void>;
   /** Called at shutdown, in reverse order of registration (stop watchers, flush state). */
   onClose(hook: () => Promise<void> | void): void;
 }

@@ -48,6 +48,8 @@ export interface RunningEngine {
 export async function startEngineServer(options: EngineConfig | EngineOptions): Promise<RunningEngine> {
   const config = 'socketPath' in options ? configFromOptions(options) : options;
   const closeHooks: Array<() => Promise<void> | void> = [];
+  let listened!: () => void;
+  const listening = new Promise<void>((resolve) => (listened = resolve));
   const containerd = new ContainerdClient(config.containerdAddress, { namespace: config.containerdNamespace });
   const log = createEngineLog(() => config.logLevel);
   const context: EngineContext = {
@@ -60,6 +62,7 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
     registry: new RegistryAccess(config),
     images: new ImageService(containerd),
     onClose: (hook) => void closeHooks.push(hook),
+    listening,
   };
   closeHooks.push(() => containerd.close());
   await mkdir(config.execRoot, { recursive: true });
@@ -96,6 +99,8 @@ export async function startEngineServer(options: EngineConfig | EngineOptions): 
     await chmod(socketPath, 0o660);
     servers.push(server);
   }
+  // A timer, not a microtask: the callers' own start-up steps (main.ts's ready line) come first.
+  setImmediate(listened);
   return {
     server: servers[0]!,
     context,

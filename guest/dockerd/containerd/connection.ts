@@ -41,17 +41,23 @@ export function fromGrpcError(error: unknown, what: string): TsdError {
 }
 
 export class ContainerdConnection {
-  readonly #client: Client;
+  #channel: Client | undefined;
+  #closed = false;
 
-  constructor(readonly address: string, readonly namespace: string = DOCKER_NAMESPACE) {
-    // One HTTP/2 channel for all services; grpc-js routes by the method path.
-    this.#client = new Client(`unix:${address}`, credentials.createInsecure(), {
+  constructor(readonly address: string, readonly namespace: string = DOCKER_NAMESPACE) {}
+
+  /** One HTTP/2 channel for all services (grpc-js routes by the method path), made at the first call, not at dockerd's start. */
+  get #client(): Client {
+    this.#channel ??= new Client(`unix:${this.address}`, credentials.createInsecure(), {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       // A restarted containerd is found again within a second (grpc's default backoff grows to 2 min).
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     });
+    // A call after close() fails as it did on a closed channel.
+    if (this.#closed) this.#channel.close();
+    return this.#channel;
   }
 
   metadata(options: CallOptions = {}): Metadata {
@@ -133,7 +139,8 @@ export class ContainerdConnection {
   }
 
   close(): void {
-    this.#client.close();
+    this.#closed = true;
+    this.#channel?.close();
   }
 }
 

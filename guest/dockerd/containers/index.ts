@@ -95,7 +95,8 @@ export async function addContainerRoutes(router: Router, context: EngineContext)
   }
   // Registered after the network module's hook, so it runs before it (hooks run in reverse).
   ctx.onClose(() => shutdownContainers(service, config.liveRestore));
-  // Restoring talks to containerd, which may still be starting: do it in the background.
-  void connection.waitReady(120_000).then(() => restoreContainers(service)).catch((error: Error) => console.error(`dockerd: restoring containers failed: ${error.message}`));
+  // Restoring talks to containerd, which may still be starting: do it in the background, once the
+  // API listens (requests never waited for it; starting it earlier only delays the first answer).
+  void (ctx.listening ?? Promise.resolve()).then(() => connection.waitReady(120_000)).then(() => restoreContainers(service)).catch((error: Error) => console.error(`dockerd: restoring containers failed: ${error.message}`));
   return service;
 }

@@ -100,8 +100,9 @@ export function addNetworkRoutes(router: Router, ctx: EngineContext, extra: Part
   // Containers from before a restart (live restore) need their DNS servers and ports back now, not
   // at the next request: start at once when any container has a networking record.
   const endpoints = join(ctx.config.dataRoot, 'network', 'endpoints');
+  // (Once the API listens: it does not wait for networking, and the first answer should not either.)
   if (existsSync(endpoints) && readdirSync(endpoints).some((name) => name.endsWith('.json'))) {
-    void networking.ready().catch((error: Error) => console.error(`dockerd: networking did not start: ${error.message}`));
+    void (ctx.listening ?? Promise.resolve()).then(() => networking.ready()).catch((error: Error) => console.error(`dockerd: networking did not start: ${error.message}`));
   }
   addNetworkRouteTable(router, () => networking.service(), ctx);
   return networking;
