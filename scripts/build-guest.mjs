@@ -54,6 +54,23 @@ await build({
   },
 });
 
+// The daemons load Node's built-in modules through require() rather than import. An ESM import of
+// a built-in makes its ESM facade, which reads every export: node:http's lazy getters then load
+// Node's bundled undici (fetch, WebSocket), which the daemons never use (measured in
+// docs/benchmarks.md, "daemon start-up"). require() reads only the exports the code uses: esbuild
+// wraps the module (__toESM) with getters, and the banner's createRequire() serves the call.
+const REQUIRE_BUILTINS = new Set(['dockerd']);
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:https?$/ }, (args) =>
+      args.namespace === 'tsd-builtin' || args.kind === 'require-call'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'tsd-builtin' });
+    b.onLoad({ filter: /.*/, namespace: 'tsd-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 const missing = Object.values(ENTRIES).filter((entry) => !existsSync(entry));
 if (missing.length > 0) throw new Error(`guest entry points missing: ${missing.join(', ')}`);
 await Promise.all(
@@ -68,6 +85,7 @@ await Promise.all(
       external,
       sourcemap: 'linked',
       logLevel: 'warning',
+      plugins: REQUIRE_BUILTINS.has(name) ? [builtinsThroughRequire] : [],
       // ESM bundles of CommonJS dependencies need a require(), and some read __dirname (ssh2's agent).
       banner: {
         js:
