@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,8 +87,12 @@ static void __attribute__((noreturn)) exec_node(char **argv, int argc)
 	char node_buf[PATH_MAX], bundle[PATH_MAX + 32];
 	const char *cache = getenv("NODE_COMPILE_CACHE");
 	/* Node >= 22 reuses the compiled bundle across invocations through this directory. */
-	if (!cache || !*cache)
+	if (!cache || !*cache) {
 		setenv("NODE_COMPILE_CACHE", "/var/tmp/tsd-runc-compile-cache", 1);
+		/* Ours alone, whatever the caller's umask: the runtime's code cache (guest/runc/boot.ts)
+		 * is only used from a directory no one else can write. Existing: left as it is. */
+		(void)mkdir("/var/tmp/tsd-runc-compile-cache", 0700);
+	}
 	const char *node = node_binary(node_buf, sizeof node_buf);
 	bundle_path(bundle, sizeof bundle);
 	char **args = calloc(argc + 2, sizeof *args);
