@@ -4,15 +4,19 @@
  * host's loopback (10.0.2.2 from the guest). Measures, over several runs:
  *   1. `tsd run -d -p 18080:80 nginx` to the first successful curl on the host: image already
  *      pulled, and once cold (the pull included);
- *   2. a 100 MiB download from nginx through the published port on the host (the host-ports SSH
- *      path), through a QEMU slirp hostfwd of the same guest port (machine file portForwards), and
- *      inside the guest straight from the container's address; with the CPU time of each part of
- *      the path (host agent, QEMU threads, guest vCPUs, the guest's sshd and nginx);
+ *   2. a 100 MiB download from nginx through the published port on the host (`-p PORT:80`: the
+ *      agent's run-time slirp hostfwd, src/host-ports/), through the same container published on
+ *      127.0.0.1 (which stays on the host-ports SSH channel), through a QEMU slirp hostfwd of the
+ *      same guest port made at boot (machine file portForwards), and inside the guest straight
+ *      from the container's address; with the CPU time of each part of the path (host agent,
+ *      QEMU threads, guest vCPUs, the guest's sshd and nginx);
  *   3. `docker run --rm busybox true` with the real docker CLI through the machine's socket, and
  *      the same against the host-mode engine (`npm run engine`, guest/engine/README.md) afterwards.
  * Writes the "engine-vm" section of docs/benchmarks.md (the analysis after its marker is kept).
  *
- *   npx tsx bench/engine-vm.ts [--runs N] [--downloads N] [--no-write]   (as root, after `npm run build`)
+ *   npx tsx bench/engine-vm.ts [--runs N] [--downloads N] [--no-write] [--downloads-only]
+ *   (as root, after `npm run build`). --downloads-only: boot, part 2 only, a summary on stdout,
+ *   docs/benchmarks.md untouched (its tables need every part).
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -33,7 +37,8 @@ const arg = (name: string, fallback: number): number => {
 };
 const RUNS = arg('runs', 3);
 const DOWNLOADS = arg('downloads', 2);
-const WRITE = !process.argv.includes('--no-write');
+const DOWNLOADS_ONLY = process.argv.includes('--downloads-only');
+const WRITE = !process.argv.includes('--no-write') && !DOWNLOADS_ONLY;
 const NGINX_PORT = 18080;
 const BULK_BYTES = 100 * 1024 * 1024;
 const CURL = '/usr/bin/curl';
@@ -95,20 +100,26 @@ async function curlSeconds(machine: BenchMachine, url: string): Promise<number> 
   return seconds;
 }
 
-/** 2. A 100 MiB random file served by nginx from a volume, fetched three ways, interleaved. */
-async function downloads(machine: BenchMachine, bulkPort: number, hostfwdPort: number): Promise<EngineVmResults['downloads']> {
+/** The SSH-channel downloads (a 127.0.0.1 publication), beside what the report's type holds. */
+type DownloadResults = EngineVmResults['downloads'] & { ssh: Download[] };
+
+/** 2. A 100 MiB random file served by nginx from a volume, fetched four ways, interleaved. */
+async function downloads(machine: BenchMachine, bulkPort: number, sshPort: number, hostfwdPort: number): Promise<DownloadResults> {
   await machine.docker('volume', 'create', 'bench-data');
   const mountpoint = (await machine.docker('volume', 'inspect', '-f', '{{.Mountpoint}}', 'bench-data')).stdout.trim();
   // Written in the guest, not in the container: the containers here cannot read /dev/urandom.
   await machine.ssh(`head -c ${BULK_BYTES} /dev/urandom > ${mountpoint}/big`);
-  await machine.docker('run', '-d', '--name', 'bulk', '-p', `${bulkPort}:80`, '-v', 'bench-data:/var/www/html/data:ro', 'nginx');
+  // -p PORT:80 (all addresses) rides on the agent's slirp forward; the 127.0.0.1 one on SSH.
+  await machine.docker('run', '-d', '--name', 'bulk', '-p', `${bulkPort}:80`, '-p', `127.0.0.1:${sshPort}:80`, '-v', 'bench-data:/var/www/html/data:ro', 'nginx');
   const ip = (await machine.docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'bulk')).stdout.trim();
   const published = `http://127.0.0.1:${bulkPort}/data/big`;
+  const overSsh = `http://127.0.0.1:${sshPort}/data/big`;
   const hostfwd = `http://127.0.0.1:${hostfwdPort}/data/big`;
   await firstAnswer(machine, `http://127.0.0.1:${bulkPort}/`, NGINX_INDEX_HTML);
+  await firstAnswer(machine, `http://127.0.0.1:${sshPort}/`, NGINX_INDEX_HTML);
   let hostfwdError: string | undefined;
   await firstAnswer(machine, `http://127.0.0.1:${hostfwdPort}/`, NGINX_INDEX_HTML, 30_000).catch((error: Error) => (hostfwdError = error.message));
-  const result: EngineVmResults['downloads'] = { published: [], hostfwd: [], guest: [], hostfwdError, guestNodeStart: [], probeRestarts: 0 };
+  const result: DownloadResults = { published: [], ssh: [], hostfwd: [], guest: [], hostfwdError, guestNodeStart: [], probeRestarts: 0 };
   let probe = await GuestProbe.start(machine); // after nginx started: it watches the processes running now
   // The probe's own SSH session has ended in a long run under load (its client gave up on
   // keepalives): then it is opened again and that measurement repeated, once.
@@ -127,6 +138,8 @@ async function downloads(machine: BenchMachine, bulkPort: number, hostfwdPort: n
     for (let i = 0; i < DOWNLOADS; i++) {
       result.published.push(await measure('published port', () => curlSeconds(machine, published)));
       log(`download ${i + 1}: published port ${result.published.at(-1)!.seconds.toFixed(1)} s`);
+      result.ssh.push(await measure('127.0.0.1 published port', () => curlSeconds(machine, overSsh)));
+      log(`download ${i + 1}: 127.0.0.1 published port (SSH channel) ${result.ssh.at(-1)!.seconds.toFixed(1)} s`);
       if (hostfwdError === undefined) {
         result.hostfwd.push(await measure('slirp hostfwd', () => curlSeconds(machine, hostfwd)));
         log(`download ${i + 1}: slirp hostfwd ${result.hostfwd.at(-1)!.seconds.toFixed(1)} s`);
@@ -175,8 +188,10 @@ async function main(): Promise<void> {
   const fixtures = await startFixtureRegistry();
   const registryPort = fixtures.host.split(':')[1]!;
   const bulkPort = await freePort();
+  let sshPort = await freePort();
+  while (sshPort === bulkPort) sshPort = await freePort();
   let hostfwdPort = await freePort();
-  while (hostfwdPort === bulkPort) hostfwdPort = await freePort();
+  while (hostfwdPort === bulkPort || hostfwdPort === sshPort) hostfwdPort = await freePort();
   let machine: BenchMachine | undefined;
   let engine: HostEngine | undefined;
   try {
@@ -196,6 +211,10 @@ async function main(): Promise<void> {
     );
     const boot = await machine.start();
     log(`machine started in ${(boot.ms / 1000).toFixed(1)} s (${machine.status!.accel})`);
+    if (DOWNLOADS_ONLY) {
+      process.stdout.write(summarizeDownloads(await downloads(machine, bulkPort, sshPort, hostfwdPort), loadBefore));
+      return;
+    }
     const cold = await nginxStart(machine, 'bench-nginx-cold');
     log(`cold tsd run → curl: ${(cold.answer / 1000).toFixed(2)} s`);
     const nginxBytes = Number((await machine.docker('image', 'inspect', '-f', '{{.Size}}', 'nginx')).stdout.trim());
@@ -204,7 +223,7 @@ async function main(): Promise<void> {
       warm.push(await nginxStart(machine, `bench-nginx-${i}`));
       log(`warm tsd run → curl: ${(warm.at(-1)!.answer / 1000).toFixed(2)} s`);
     }
-    const data = await downloads(machine, bulkPort, hostfwdPort);
+    const data = await downloads(machine, bulkPort, sshPort, hostfwdPort);
     const vm = await busybox(async (...args) => (await machine!.docker(...args)).ms);
     const status = machine.status!;
     await machine.cleanup();
@@ -241,6 +260,25 @@ async function main(): Promise<void> {
     await machine?.cleanup();
     await fixtures.stop();
   }
+}
+
+/** --downloads-only: MiB/s and the CPU seconds of the path's parts, per download. */
+function summarizeDownloads(data: DownloadResults, loadBefore: number): string {
+  const rows = (name: string, runs: Download[]): string[] =>
+    runs.map((run) => {
+      const { host, guest } = run;
+      const cpu = `agent ${host.agent.toFixed(1)}, QEMU main ${host.qemuMain.toFixed(1)}, QEMU other ${host.qemuOther.toFixed(1)}, guest sshd ${guest.sshd.toFixed(1)}, nginx ${guest.nginx.toFixed(1)} CPU s`;
+      return `${name}: ${run.seconds.toFixed(1)} s, ${(BULK_BYTES / 1024 / 1024 / run.seconds).toFixed(1)} MiB/s (${cpu})`;
+    });
+  return [
+    `${new Date().toISOString()}: 1-minute load ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+    ...rows('published port -p PORT:80 (slirp hostfwd by the agent)', data.published),
+    ...rows('published port -p 127.0.0.1:PORT:80 (SSH channel)', data.ssh),
+    ...rows('boot-time slirp hostfwd (portForwards)', data.hostfwd),
+    ...rows('in the guest', data.guest),
+    data.hostfwdError ? `boot-time hostfwd failed: ${data.hostfwdError}` : '',
+    '',
+  ].join('\n');
 }
 
 await main();
