@@ -4,10 +4,10 @@
  * endpoint. Every test runs once per runtime of TASK_RUNTIMES.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { CTR, ContainerdDaemon } from '../helpers/containerd-daemon.js';
 import { TASK_RUNTIMES } from '../helpers/containerd-task-runtimes.js';
+import { ctrOnTerminal } from '../helpers/ctr-terminal.js';
 import { pulledBusybox, taskLine, uniqueId, waitForTask } from '../helpers/containerd-tasks.js';
 
 let registry: FixtureRegistry;
@@ -79,12 +79,15 @@ for (const runtime of TASK_RUNTIMES) {
     const daemon = await ContainerdDaemon.start();
     t.teardown(() => daemon.stop());
     const ref = await pulledBusybox(daemon, registry);
-    // ctr needs a terminal of its own: script(1) gives it one, sized 40x100 by stty. ctr resizes
-    // the task's terminal just after starting it (ResizePty), so the task waits for the size.
-    const inner = `'until [ "$(stty size 2>/dev/null)" = "40 100" ]; do sleep 0.1; done; tty; stty size; exit 5'`;
+    // ctr's terminal is sized 40x100 (ctr-terminal.ts). ctr resizes the task's terminal just after
+    // starting it (ResizePty), so the task waits for the size; then it prints, and exits only
+    // after the line the helper sends once the output is through (Debian's ctr may drop output
+    // written just before the exit: see ctr-terminal.ts).
+    const inner = `'until [ "$(stty size 2>/dev/null)" = "40 100" ]; do sleep 0.1; done; tty; stty size; read line; exit 5'`;
     const ctr = [CTR, '--address', daemon.address, 'run', ...runtime.runArgs(daemon), '-t', '--rm', ref, uniqueId('tty'), 'sh', '-c', inner];
-    const result = spawnSync('script', ['-qec', `stty rows 40 cols 100; ${ctr.join(' ')}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
-    t.is(result.status, 5, result.stdout + result.stderr);
-    t.regex(result.stdout, /\/dev\/pts\/\d+\r*\n40 100\r*\n/);
+    const shown = /\/dev\/pts\/\d+\r*\n40 100\r*\n/;
+    const result = await ctrOnTerminal(ctr.join(' '), { rows: 40, cols: 100 }, shown);
+    t.is(result.status, 5, result.output);
+    t.regex(result.output, shown);
   });
 }
