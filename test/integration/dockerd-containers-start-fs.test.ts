@@ -1,13 +1,27 @@
 // The start path's filesystem work with the real docker CLI against our dockerd (host mode): the
 // user by name, uid, uid:gid and with groups (read from the image's layers, also where an upper
 // layer overrides or deletes /etc/passwd or makes a directory opaque), a missing WorkingDir made
-// (root-owned, 0755, as Docker does), Docker's errors; and a volume over image content still gets it.
+// (root-owned, 0755, as Docker does), Docker's errors; the rootfs is mounted only for a copy-up.
 import test from 'ava';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBusyboxEngine, type BusyboxEngine } from '../helpers/busybox-engine.js';
 import type { HostEngine } from '../helpers/host-engine.js';
 
 let setup: BusyboxEngine | undefined;
 let engine: HostEngine;
+let wrapperDir: string;
+
+/**
+ * dockerd mounts a rootfs with mount(8) on a `rootfs-*` directory (rootfs-mount.ts): a `mount` first
+ * on the engine's PATH (this test process's, which the launcher passes on) logs each call, then runs
+ * the real one, so a test can count the rootfs mounts its starts made.
+ */
+async function rootfsMounts(): Promise<number> {
+  const log = await readFile(join(wrapperDir, 'log'), 'utf8').catch(() => '');
+  return log.split('\n').filter((line) => line.includes(engine.dir) && /\/rootfs-[^/ ]*$/.test(line)).length;
+}
 
 /** Runs `script` in a container from `from`, commits it as `tag` (a new layer on top). */
 async function commitLayer(from: string, tag: string, script: string): Promise<void> {
@@ -18,6 +32,10 @@ async function commitLayer(from: string, tag: string, script: string): Promise<v
 }
 
 test.before(async () => {
+  wrapperDir = await mkdtemp(join(tmpdir(), 'tsd-mount-wrapper-'));
+  await writeFile(join(wrapperDir, 'mount'), `#!/bin/sh\necho "$*" >> ${wrapperDir}/log\nexec /usr/bin/mount "$@"\n`);
+  await chmod(join(wrapperDir, 'mount'), 0o755);
+  process.env.PATH = `${wrapperDir}:${process.env.PATH ?? ''}`;
   setup = await startBusyboxEngine();
   engine = setup.engine;
   // Layer 1: a user with a primary group and a supplementary one; /data/passwd for the opaque test.
@@ -35,6 +53,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   await setup?.stop();
+  if (wrapperDir) await rm(wrapperDir, { recursive: true, force: true });
 });
 
 test.serial('user by name gets its uid, primary group and the groups that list it', async (t) => {
@@ -102,7 +121,19 @@ test.serial('a missing WorkingDir is created, root-owned 0755 even for another u
   t.regex(notDir.stderr, /not a directory/);
 });
 
-test.serial('a VOLUME over a directory of the image still gets its content (the start mounts the rootfs for it)', async (t) => {
-  t.is(await engine.dockerOk('run', '--rm', '-v', '/data', 'startfs-users', 'cat', '/data/passwd'), 'ghost:x:77:77::/:/bin/sh\n');
+test.serial('a start mounts the rootfs only for a copy-up into an empty volume', async (t) => {
+  const before = await rootfsMounts();
+  // User by name, groups, a new WorkingDir: all from the layers.
+  t.is(await engine.dockerOk('run', '--rm', '--user', 'app', '-w', '/made/here', 'startfs-users', 'pwd'), '/made/here\n');
+  t.is(await rootfsMounts(), before);
+  // -v over a directory the image has: the volume gets its files through a mounted rootfs...
+  await engine.dockerOk('create', '--name', 'startfs-copyup', '-v', '/data', 'startfs-users', 'cat', '/data/passwd');
+  t.is(await engine.dockerOk('start', '-a', 'startfs-copyup'), 'ghost:x:77:77::/:/bin/sh\n');
+  t.is(await rootfsMounts(), before + 1);
+  // ...once: at the next start the volume has content and nothing is copied.
+  t.is(await engine.dockerOk('start', '-a', 'startfs-copyup'), 'ghost:x:77:77::/:/bin/sh\n');
+  t.is(await rootfsMounts(), before + 1);
+  await engine.dockerOk('rm', '-v', 'startfs-copyup');
+  // An opaque directory's content is what the copy-up takes.
   t.is(await engine.dockerOk('run', '--rm', '--user', 'app', '-v', '/data', 'startfs-opaque', 'ls', '/data'), 'other\n');
 });

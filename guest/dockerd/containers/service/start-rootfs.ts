@@ -11,7 +11,7 @@
  * also mounted when the layers cannot answer exactly (`NotExact`, e.g. an overlay option or a
  * redirect we do not model).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { TsdError } from '../../../api/errors.js';
 import type { MountPoint } from '../docker-types.js';
 import type { Spec } from '../../../api/oci-runtime-spec.js';
@@ -55,7 +55,11 @@ export async function prepareStartFilesystem(service: ContainerService, record: 
  */
 async function fromLayers(service: ContainerService, record: ContainerRecord, root: LayeredRoot): Promise<StartFilesystem> {
   for (const destination of copyUpDestinations(record)) {
-    if ((await root.stat(destination))?.isDirectory()) throw new NotExact(`the volume at ${destination} may take the image's content`);
+    if (!(await root.stat(destination))?.isDirectory()) continue;
+    // The copy-up fills an empty volume only: a volume with content (a restart) needs no mount.
+    const volume = record.Mounts.find((m) => m.Type === 'volume' && m.Destination === destination);
+    if (volume?.Source && (await readdir(volume.Source).catch(() => [])).length > 0) continue;
+    throw new NotExact(`the volume at ${destination} may take the image's content`);
   }
   const config = record.Config;
   const [passwd, group] = await Promise.all([root.readText('/etc/passwd'), root.readText('/etc/group')]);
