@@ -36,3 +36,8 @@ export function mountTag(index: number): string {
 
 /** The line the guest init prints on the console (serial log) once its services are started. */
 export const GUEST_INIT_READY_LINE = 'tsd-init: ready';
+/**
+ * The line the guest init prints on the console when the SSH server first accepts a connection on
+ * GUEST_SSH_PORT: from then on a slow SSH handshake is a busy guest, not a guest still booting.
+ */
+export const GUEST_SSHD_ANSWERS_LINE = `tsd-init: answers: ssh on port ${GUEST_SSH_PORT}`;

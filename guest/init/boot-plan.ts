@@ -153,6 +153,7 @@ export const BOOT_STEPS: Step<BootContext>[] = [
   {
     name: 'wait-for-services',
     fatal: false,
+    // `answers: ssh on port 22` is GUEST_SSHD_ANSWERS_LINE, which the host agent watches for
     run: (c) => waitUntilReady(serviceReadiness(GUEST_LOG_DIR), 60_000, 50, (check) => c.log(`answers: ${check.description}`)),
   },
 ];

@@ -18,6 +18,7 @@ export const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 export const CONTAINERD_ROOT = `${GUEST_DATA_MOUNT}/containerd`;
 export const CONTAINERD_STATE = '/run/containerd';
 export const DAEMON_JSON_PATH = '/etc/docker/daemon.json';
+export const CONTAINERD_STARTUP_NICE = 10;
 
 export interface ServicePaths {
   node: string;
@@ -47,6 +48,9 @@ export function sshdSpec(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SER
  * The engine, in start order: containerd, then dockerd (which connects to it). Both need the data
  * disk. At shutdown the supervisor stops them in reverse order, dockerd first; the shims stay
  * until the init's final kill, so running containers lose nothing to the engine's stop.
+ * containerd starts at nice 10 until its socket answers: nothing waits for it at boot (dockerd
+ * answers /_ping without it), while sshd and dockerd, which the host waits for, start beside it
+ * on the same two vCPUs.
  */
 export function engineSpecs(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
   return [
@@ -54,6 +58,7 @@ export function engineSpecs(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_
       name: 'containerd',
       argv: [paths.node, join(paths.bundleDir, 'containerd.mjs'), '--address', CONTAINERD_SOCKET, '--root', CONTAINERD_ROOT, '--state', CONTAINERD_STATE],
       env,
+      startup: { nice: CONTAINERD_STARTUP_NICE, until: { path: CONTAINERD_SOCKET } },
     },
     {
       name: 'dockerd',

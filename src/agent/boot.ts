@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { GUEST_DOCKER_SOCKET } from '../../guest/api/guest-layout.js';
+import { GUEST_DOCKER_SOCKET, GUEST_SSHD_ANSWERS_LINE } from '../../guest/api/guest-layout.js';
 import type { GuestConfig } from '../../guest/api/guest-config.js';
 import type { MachinePaths } from '../machine/paths.js';
 import { writeJsonAtomic } from '../machine/atomic-file.js';
@@ -29,7 +29,12 @@ export interface BootedMachine {
 }
 
 const QMP_TIMEOUT_MS = 10_000;
+// Short while the guest may still be booting: a probe sent before its network is up waits for
+// slirp to retransmit the SYN, and a new probe gets through sooner. Once the console says sshd
+// accepts, a slow handshake is a busy guest (three Node daemons starting on two vCPUs), and cutting
+// it off only starts it over from scratch.
 const SSH_HANDSHAKE_MS = 5_000;
+const SSH_HANDSHAKE_LISTENING_MS = 30_000;
 const PING_MS = 3_000;
 
 /** A free TCP port on 127.0.0.1 for the SSH hostfwd (QEMU binds it right after). */
@@ -72,7 +77,10 @@ export async function bootOnce(
       CHECKS.ssh,
       plan.bootTimeoutMs,
       qemu,
-      () => GuestSsh.connect({ port: sshPort, keys, readyTimeoutMs: SSH_HANDSHAKE_MS }),
+      async () => {
+        const listening = await consoleWatch.contains(GUEST_SSHD_ANSWERS_LINE);
+        return GuestSsh.connect({ port: sshPort, keys, readyTimeoutMs: listening ? SSH_HANDSHAKE_LISTENING_MS : SSH_HANDSHAKE_MS });
+      },
       { silentMs: () => consoleWatch.silentMs(), limitMs: plan.bootStallMs ?? plan.bootTimeoutMs },
     );
     const sshMs = Date.now() - started;

@@ -18,6 +18,9 @@ export async function serialTail(path: string, lines = 25): Promise<string> {
 export class ConsoleWatch {
   private size = 0;
   private changedAt = Date.now();
+  private text = '';
+  private readSize = 0;
+  private readonly found = new Set<string>();
   /** Wall clock (ms) of the first console output seen, if any. */
   firstOutputAt: number | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -33,6 +36,19 @@ export class ConsoleWatch {
       this.changedAt = Date.now();
       this.firstOutputAt ??= this.changedAt;
     }
+  }
+
+  /** Whether the console has shown `text` (read again only when the log grew; true stays true). */
+  async contains(text: string): Promise<boolean> {
+    if (this.found.has(text)) return true;
+    await this.poll();
+    if (this.size !== this.readSize) {
+      this.readSize = this.size;
+      this.text = await readFile(this.path, 'latin1').catch(() => this.text);
+    }
+    if (!this.text.includes(text)) return false;
+    this.found.add(text);
+    return true;
   }
 
   async silentMs(): Promise<number> {
