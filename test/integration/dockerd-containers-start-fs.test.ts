@@ -116,9 +116,13 @@ test.serial('a missing WorkingDir is created, root-owned 0755 even for another u
   t.is(await engine.dockerOk('run', '--rm', '-w', '/tmp/sub', 'busybox', 'stat', '-c', '%a %u', '/tmp', '.'), '1777 0\n755 0\n');
   // A WorkingDir through a symlink is made at the link's target, inside the container.
   t.is(await engine.dockerOk('run', '--rm', '-w', '/etc/passwd.link.dir', 'startfs-users', 'pwd'), '/etc/passwd.link.dir\n');
-  const notDir = await engine.docker('run', '--rm', '-w', '/etc/passwd', 'busybox', 'true');
+  // Made at create, as Docker: a file in the way fails the create; diff shows a created container's.
+  const notDir = await engine.docker('create', '-w', '/etc/passwd', 'busybox', 'true');
   t.not(notDir.code, 0);
-  t.regex(notDir.stderr, /not a directory/);
+  t.regex(notDir.stderr, /Cannot mkdir: \/etc\/passwd is not a directory/);
+  const created = (await engine.dockerOk('create', '-w', '/new/dir', 'busybox', 'true')).trim();
+  t.is(await engine.dockerOk('diff', created), 'A /new\nA /new/dir\n');
+  await engine.dockerOk('rm', created);
 });
 
 test.serial('a start mounts the rootfs only for a copy-up into an empty volume', async (t) => {

@@ -22,6 +22,7 @@ import { generateName, normalizeName } from '../store/names.js';
 import type { ContainerDeps } from './deps.js';
 import { findVolumesFromSources, volumesFromMounts } from './volumes-from.js';
 import { createMountPoints } from './resolve-mounts.js';
+import { makeWorkingDir } from './start-rootfs.js';
 import { LiveContainer } from './live-container.js';
 import { join } from 'node:path';
 
@@ -86,6 +87,7 @@ export class ContainerService {
       const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !covered.has(dest));
       if (anonymous.length > 0) host.Binds = [...(host.Binds ?? []), ...anonymous];
       await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
+      if (config.WorkingDir) await makeWorkingDir(await this.deps.containerd.snapshots.mounts(id), config.WorkingDir, this.deps.execRoot);
       const dir = this.store.dir(id);
       const record: ContainerRecord = {
         ID: id,

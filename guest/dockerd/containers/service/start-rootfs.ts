@@ -68,6 +68,25 @@ async function fromLayers(service: ContainerService, record: ContainerRecord, ro
   return { user, mounts: await resolveMounts(service, record, async () => undefined) };
 }
 
+/**
+ * Docker makes a missing WorkingDir at create (createContainerVolumesOS), so `docker create -w` on a
+ * file fails there and `docker diff` of a created container shows it; the start makes it again if
+ * it went missing (idempotent).
+ */
+export async function makeWorkingDir(rootfsMounts: MountMessage[], workingDir: string, tmpRoot: string): Promise<void> {
+  const stack = layerStack(rootfsMounts);
+  if (stack) {
+    try {
+      await (await LayeredRoot.open(stack)).makeDirectories(workingDir, WORKDIR_MODE, 0, 0);
+      return;
+    } catch (error) {
+      if (!(error instanceof NotExact)) throw error;
+    }
+  }
+  await mkdir(tmpRoot, { recursive: true });
+  await withRootfs(rootfsMounts, tmpRoot, async (rootfs) => makeWorkdirIn(await resolveInRoot(rootfs, workingDir), workingDir));
+}
+
 async function makeWorkdirIn(path: string, workingDir: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: WORKDIR_MODE }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EEXIST' || error.code === 'ENOTDIR') throw new TsdError('invalid-argument', `Cannot mkdir: ${workingDir} is not a directory`);
