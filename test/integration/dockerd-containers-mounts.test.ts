@@ -71,7 +71,7 @@ test.serial("an image's VOLUME is an anonymous volume in the created container's
   t.is(point?.Type, 'volume');
   t.is(point?.Destination, '/data');
   t.is(point?.Mode, '');
-  // The image's content reaches the volume (copy-up), at the first start.
+  // The image's content reached the volume at create (Docker's copy-up).
   t.is(await engine.dockerOk('start', '-a', 'mp-image-volume'), 'seed\n');
   await engine.dockerOk('rm', '-v', 'mp-image-volume');
 });

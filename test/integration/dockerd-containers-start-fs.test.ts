@@ -125,16 +125,18 @@ test.serial('a missing WorkingDir is created, root-owned 0755 even for another u
   await engine.dockerOk('rm', created);
 });
 
-test.serial('a start mounts the rootfs only for a copy-up into an empty volume', async (t) => {
+test.serial('the rootfs is mounted only to copy image content into a new volume, at create as Docker', async (t) => {
   const before = await rootfsMounts();
   // User by name, groups, a new WorkingDir: all from the layers.
   t.is(await engine.dockerOk('run', '--rm', '--user', 'app', '-w', '/made/here', 'startfs-users', 'pwd'), '/made/here\n');
   t.is(await rootfsMounts(), before);
-  // -v over a directory the image has: the volume gets its files through a mounted rootfs...
+  // -v over a directory the image has: the volume gets its files at create, through a mounted rootfs...
   await engine.dockerOk('create', '--name', 'startfs-copyup', '-v', '/data', 'startfs-users', 'cat', '/data/passwd');
-  t.is(await engine.dockerOk('start', '-a', 'startfs-copyup'), 'ghost:x:77:77::/:/bin/sh\n');
   t.is(await rootfsMounts(), before + 1);
-  // ...once: at the next start the volume has content and nothing is copied.
+  // ...so a container taking it with --volumes-from sees them before the source ever ran.
+  t.is(await engine.dockerOk('run', '--rm', '--volumes-from', 'startfs-copyup', 'busybox', 'cat', '/data/passwd'), 'ghost:x:77:77::/:/bin/sh\n');
+  // Its starts copy nothing and mount nothing.
+  t.is(await engine.dockerOk('start', '-a', 'startfs-copyup'), 'ghost:x:77:77::/:/bin/sh\n');
   t.is(await engine.dockerOk('start', '-a', 'startfs-copyup'), 'ghost:x:77:77::/:/bin/sh\n');
   t.is(await rootfsMounts(), before + 1);
   await engine.dockerOk('rm', '-v', 'startfs-copyup');

@@ -23,8 +23,11 @@ export interface VolumeMountsImpl {
    * volume when the volume is empty (Docker's copy-up; skip it for VolumeOptions.NoCopy / `nocopy`).
    */
   mount(name: string, containerId: string, options?: { copyFrom?: string }): Promise<{ name: string; path: string }>;
-  /** At container create: created when missing (a 'create' event then) and referenced, not mounted. */
-  reserve?(name: string, containerId: string): Promise<{ name: string; path: string }>;
+  /**
+   * At container create: created when missing (a 'create' event then) and referenced, not mounted;
+   * `copyFrom` as for mount (Docker copies the image's content into a new volume at create).
+   */
+  reserve?(name: string, containerId: string, options?: { copyFrom?: string }): Promise<{ name: string; path: string }>;
   remove(names: string[]): Promise<void>;
   /** At container removal: the container no longer holds its volumes. */
   forget(containerId: string): Promise<void>;
@@ -81,11 +84,12 @@ export function addVolumeRoutes(router: Router, ctx: EngineContext): VolumeStore
       event('mount', record.Name, { container: containerId });
       return { name: record.Name, path: record.Mountpoint };
     },
-    async reserve(name, containerId) {
+    async reserve(name, containerId, options) {
       const volumes = await ready();
       const existed = name !== '' && volumes.all().some((record) => record.Name === name);
       const record = await volumes.use(name, containerId);
       if (!existed) event('create', record.Name);
+      if (options?.copyFrom) await copyUp(options.copyFrom, record.Mountpoint);
       return { name: record.Name, path: record.Mountpoint };
     },
     async remove(names) {

@@ -21,8 +21,7 @@ import { ContainerStore } from '../store/container-store.js';
 import { generateName, normalizeName } from '../store/names.js';
 import type { ContainerDeps } from './deps.js';
 import { findVolumesFromSources, volumesFromMounts } from './volumes-from.js';
-import { createMountPoints } from './resolve-mounts.js';
-import { makeWorkingDir } from './start-rootfs.js';
+import { prepareCreateFilesystem } from './start-rootfs.js';
 import { LiveContainer } from './live-container.js';
 import { join } from 'node:path';
 
@@ -87,7 +86,6 @@ export class ContainerService {
       const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !covered.has(dest));
       if (anonymous.length > 0) host.Binds = [...(host.Binds ?? []), ...anonymous];
       await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
-      if (config.WorkingDir) await makeWorkingDir(await this.deps.containerd.snapshots.mounts(id), config.WorkingDir, this.deps.execRoot);
       const dir = this.store.dir(id);
       const record: ContainerRecord = {
         ID: id,
@@ -112,9 +110,9 @@ export class ContainerService {
         Mounts: [],
         Internal: { snapshotKey: id, snapshotter: image.snapshotter, runtime: this.deps.runtime.runtime, manuallyStopped: false, hasBeenStarted: false, anonymousVolumes: [], inheritedMounts },
       };
+      // As Docker at create: WorkingDir made, mount points registered (volumes created and filled).
+      record.Mounts = await prepareCreateFilesystem(this, record, await this.deps.containerd.snapshots.mounts(id), this.deps.execRoot);
       await this.deps.networking()?.prepare(id, this.networkSpec(record, endpointsFor(host.NetworkMode ?? 'bridge', networking?.EndpointsConfig)));
-      // Docker registers mount points (and creates the volumes) at create: inspect shows them.
-      record.Mounts = await createMountPoints(this, record);
       await this.save(record);
       this.event(record, 'create');
       return { Id: id, Warnings: [] };

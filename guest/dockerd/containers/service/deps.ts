@@ -19,9 +19,10 @@ export interface VolumeMounts {
   mount(name: string, containerId: string, options?: { copyFrom?: string }): Promise<{ name: string; path: string }>;
   /**
    * Like mount, at container create: the volume is created when missing (named, or a new anonymous
-   * one for '') and referenced by the container, but not mounted (no copy-up, no mount event).
+   * one for '') and referenced by the container, but not mounted (no mount event); `copyFrom` as
+   * for mount: Docker copies the image's content into a new volume at create.
    */
-  reserve?(name: string, containerId: string): Promise<{ name: string; path: string }>;
+  reserve?(name: string, containerId: string, options?: { copyFrom?: string }): Promise<{ name: string; path: string }>;
   /** Removes volumes (anonymous ones at `rm -v`); in-use or missing ones are skipped. */
   remove(names: string[]): Promise<void>;
   /** The container is gone: its volumes are no longer in use by it. */

@@ -43,12 +43,17 @@ interface Stage {
 /**
  * inspect's Mounts of a created container, as Docker registers them at create: named volumes are
  * created and anonymous ones (-v /path, image VOLUMEs, --mount without a source) made and named
- * now; the start mounts the same ones. Volumes are reserved for the container, not mounted.
+ * now, and an empty one gets the image's content (`copySource`, Docker's populateVolumes); the
+ * start mounts the same ones. Volumes are reserved for the container, not mounted.
  */
-export async function createMountPoints(service: ContainerService, record: ContainerRecord): Promise<MountPoint[]> {
+export async function createMountPoints(service: ContainerService, record: ContainerRecord, copySource?: CopySource): Promise<MountPoint[]> {
   const volumes = service.deps.volumes;
   const stage: Stage = {
-    volume: async (name) => (volumes.reserve ? volumes.reserve(name, record.ID) : volumes.mount(name, record.ID)),
+    volume: async (name, copyFrom) => {
+      const options = copyFrom ? { copyFrom } : {};
+      return volumes.reserve ? volumes.reserve(name, record.ID, options) : volumes.mount(name, record.ID, options);
+    },
+    copySource,
     checkBinds: false,
   };
   return (await walkMounts(record, stage)).points;

@@ -7,9 +7,10 @@
  * 11–383 ms in the benchmark timelines). So the layers are read in place (layered-root.ts) and the
  * WorkingDir is made in the upper layer. The rootfs is still mounted when a volume may need the
  * image's content: copying a directory out of the merged view is what the mount is exact for
- * (whiteouts and opaque directories at any depth below it), and it is not the common start. It is
- * also mounted when the layers cannot answer exactly (`NotExact`, e.g. an overlay option or a
- * redirect we do not model).
+ * (whiteouts and opaque directories at any depth below it). That copy happens at create, as in
+ * Docker, so a start mounts only for a volume still empty (a container created before, or one
+ * whose volume was emptied). It is also mounted when the layers cannot answer exactly
+ * (`NotExact`, e.g. an overlay option or a redirect we do not model).
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { TsdError } from '../../../api/errors.js';
@@ -20,7 +21,7 @@ import type { MountMessage } from '../../containerd/types.js';
 import type { ContainerRecord } from '../store/container-record.js';
 import type { ContainerService } from './container-service.js';
 import { LayeredRoot, layerStack, NotExact } from './layered-root.js';
-import { copyFromRootfs, copyUpDestinations, resolveMounts } from './resolve-mounts.js';
+import { copyFromRootfs, copyUpDestinations, createMountPoints, resolveMounts } from './resolve-mounts.js';
 import { withRootfs } from './rootfs-mount.js';
 import { resolveInRoot } from './secure-path.js';
 
@@ -69,22 +70,31 @@ async function fromLayers(service: ContainerService, record: ContainerRecord, ro
 }
 
 /**
- * Docker makes a missing WorkingDir at create (createContainerVolumesOS), so `docker create -w` on a
- * file fails there and `docker diff` of a created container shows it; the start makes it again if
- * it went missing (idempotent).
+ * Create's filesystem work, as Docker's createContainerVolumesOS: a missing WorkingDir is made (so
+ * `docker create -w` on a file fails there and `docker diff` of a created container shows it) and
+ * the mount points registered, new volumes filled with the image's content. Returns inspect's
+ * Mounts. The rootfs is mounted only for that copy-up; the start redoes neither when done.
  */
-export async function makeWorkingDir(rootfsMounts: MountMessage[], workingDir: string, tmpRoot: string): Promise<void> {
+export async function prepareCreateFilesystem(service: ContainerService, record: ContainerRecord, rootfsMounts: MountMessage[], tmpRoot: string): Promise<MountPoint[]> {
+  const workingDir = record.Config.WorkingDir;
   const stack = layerStack(rootfsMounts);
   if (stack) {
     try {
-      await (await LayeredRoot.open(stack)).makeDirectories(workingDir, WORKDIR_MODE, 0, 0);
-      return;
+      const root = await LayeredRoot.open(stack);
+      for (const destination of copyUpDestinations(record)) {
+        if ((await root.stat(destination))?.isDirectory()) throw new NotExact(`the volume at ${destination} may take the image's content`);
+      }
+      if (workingDir) await root.makeDirectories(workingDir, WORKDIR_MODE, 0, 0);
+      return await createMountPoints(service, record);
     } catch (error) {
       if (!(error instanceof NotExact)) throw error;
     }
   }
   await mkdir(tmpRoot, { recursive: true });
-  await withRootfs(rootfsMounts, tmpRoot, async (rootfs) => makeWorkdirIn(await resolveInRoot(rootfs, workingDir), workingDir));
+  return await withRootfs(rootfsMounts, tmpRoot, async (rootfs) => {
+    if (workingDir) await makeWorkdirIn(await resolveInRoot(rootfs, workingDir), workingDir);
+    return await createMountPoints(service, record, copyFromRootfs(rootfs));
+  });
 }
 
 async function makeWorkdirIn(path: string, workingDir: string): Promise<void> {
