@@ -12,7 +12,7 @@ import { ensureExt4, mountExt4, waitForDisk } from './data-disk.js';
 import { writeEnvironment } from './environment.js';
 import { readGuestConfig } from './guest-config.js';
 import { setHostname } from './hostname.js';
-import { groupsOf, loadModuleGroups } from './kernel-modules.js';
+import { MODULE_GROUPS, loadModuleGroups } from './kernel-modules.js';
 import { configureNetwork } from './network.js';
 import { findPowerButtons, watchPowerButton } from './power-button.js';
 import { runProvision } from './provision.js';
@@ -31,9 +31,7 @@ export interface BootContext {
   supervisor?: Supervisor;
   /** Called when the power button is pressed. */
   onPowerButton: () => void;
-  /** The disks', shares' and power button's kernel modules, loading in the background since load-kernel-modules. */
-  diskModules?: Promise<void>;
-  /** The engine's kernel modules, loading in the background after those. */
+  /** The engine's kernel modules, loading in the background since load-kernel-modules. */
   engineModules?: Promise<void>;
 }
 
@@ -68,13 +66,12 @@ export const BOOT_STEPS: Step<BootContext>[] = [
     name: 'load-kernel-modules',
     fatal: false,
     run: async (c) => {
-      const config = loadModuleGroups(groupsOf('config'), c.log);
-      // The rest follow in the background (under tcg, parallel modprobes only compete for the same
-      // vCPUs with sshd's start); mount-data-disk and load-engine-modules report their failures.
-      c.diskModules = loadModuleGroups(groupsOf('disks'), c.log);
-      c.engineModules = Promise.allSettled([config, c.diskModules]).then(() => loadModuleGroups(groupsOf('engine'), c.log));
-      for (const loading of [c.diskModules, c.engineModules]) loading.catch(() => undefined);
-      await config;
+      const boot = loadModuleGroups(MODULE_GROUPS.filter((group) => group.boot), c.log);
+      // The engine's modules follow in the background (under tcg, parallel modprobes only compete
+      // for the same vCPUs); load-engine-modules reports their failure.
+      c.engineModules = boot.catch(() => undefined).then(() => loadModuleGroups(MODULE_GROUPS.filter((group) => !group.boot), c.log));
+      c.engineModules.catch(() => undefined);
+      await boot;
     },
   },
   {
@@ -102,8 +99,6 @@ export const BOOT_STEPS: Step<BootContext>[] = [
     name: 'mount-data-disk',
     fatal: true,
     run: async (c) => {
-      // ext4 (and 9p, evdev for the steps after this one); a failure is logged and the mount says what is missing
-      await c.diskModules?.catch((error: Error) => c.log(`kernel modules: ${error.message}`));
       const device = await waitForDisk(DATA_DISK_SERIAL, 10_000);
       const found = await ensureExt4(device, DATA_DISK_SERIAL);
       await mountExt4(device, GUEST_DATA_MOUNT);

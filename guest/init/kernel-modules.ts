@@ -2,10 +2,8 @@
  * Loads the kernel modules of guest/api/kernel-modules.ts with busybox modprobe, which follows
  * modules.dep. The list is split into independent groups loaded in parallel (one modprobe -a per
  * group, so each group's order is kept); a module missing from one group does not stop the others.
- * Only what the SSH server needs (virtio devices, fw_cfg for the config, the network) is awaited
- * before it starts; the disks', shares' and power button's modules load meanwhile and are awaited
- * before the data disk is mounted; the engine's (container networking, vsock) follow in the
- * background and are awaited just before the engine starts.
+ * Groups the boot itself needs are loaded first and awaited; the engine's (container networking,
+ * vsock) then load in the background and are awaited just before the services start.
  */
 import { GUEST_KERNEL_MODULES } from '../api/kernel-modules.js';
 import { TsdError } from '../api/errors.js';
@@ -13,28 +11,22 @@ import { runCommand } from './run-command.js';
 
 type ModuleName = (typeof GUEST_KERNEL_MODULES)[number];
 
-/** When a group must be loaded: before the config is read (and sshd starts), before the data disk, before the engine. */
-export type ModuleStage = 'config' | 'disks' | 'engine';
-
 export interface ModuleGroup {
   modules: readonly ModuleName[];
-  stage: ModuleStage;
+  /** Needed by the boot steps (devices, fw_cfg, disks, shares, power button), not only by the engine. */
+  boot: boolean;
 }
 
 /** Groups with no module in common; every module of the contract appears in exactly one. */
 export const MODULE_GROUPS: readonly ModuleGroup[] = [
-  { stage: 'config', modules: ['virtio_mmio', 'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_console', 'qemu_fw_cfg'] },
-  { stage: 'disks', modules: ['ext4', 'overlay', '9p', '9pnet_virtio'] },
-  { stage: 'disks', modules: ['evdev', 'button', 'gpio_keys'] },
-  { stage: 'engine', modules: ['veth', 'bridge', 'br_netfilter', 'nf_tables', 'nft_chain_nat', 'nft_masq', 'nft_nat', 'nft_ct', 'nft_fib_ipv4', 'nf_conntrack', 'nf_nat'] },
-  { stage: 'engine', modules: ['vmw_vsock_virtio_transport'] },
+  { boot: true, modules: ['virtio_mmio', 'virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_console', 'qemu_fw_cfg'] },
+  { boot: true, modules: ['ext4', 'overlay', '9p', '9pnet_virtio'] },
+  { boot: true, modules: ['evdev', 'button', 'gpio_keys'] },
+  { boot: false, modules: ['veth', 'bridge', 'br_netfilter', 'nf_tables', 'nft_chain_nat', 'nft_masq', 'nft_nat', 'nft_ct', 'nft_fib_ipv4', 'nf_conntrack', 'nf_nat'] },
+  { boot: false, modules: ['vmw_vsock_virtio_transport'] },
 ];
 
 /** Loads the groups; resolves when all have been tried, rejects with every failure's message. */
-export function groupsOf(stage: ModuleStage): readonly ModuleGroup[] {
-  return MODULE_GROUPS.filter((group) => group.stage === stage);
-}
-
 export async function loadModuleGroups(groups: readonly ModuleGroup[], log: (line: string) => void): Promise<void> {
   const results = await Promise.allSettled(
     groups.map(async ({ modules }) => {
