@@ -101,7 +101,7 @@ async function curlSeconds(machine: BenchMachine, url: string): Promise<number> 
 }
 
 /** The SSH-channel downloads (a 127.0.0.1 publication), beside what the report's type holds. */
-type DownloadResults = EngineVmResults['downloads'] & { ssh: Download[] };
+type DownloadResults = EngineVmResults['downloads'];
 
 /** 2. A 100 MiB random file served by nginx from a volume, fetched four ways, interleaved. */
 async function downloads(machine: BenchMachine, bulkPort: number, sshPort: number, hostfwdPort: number): Promise<DownloadResults> {

@@ -40,7 +40,7 @@ export interface EngineVmResults {
   /** ms of `tsd machine start`. */
   boot: number;
   nginx: { cold: StartRun; warm: StartRun[]; imageBytes: number };
-  downloads: { published: Download[]; hostfwd: Download[]; guest: Download[]; hostfwdError?: string; guestNodeStart: number[]; probeRestarts: number };
+  downloads: { published: Download[]; ssh: Download[]; hostfwd: Download[]; guest: Download[]; hostfwdError?: string; guestNodeStart: number[]; probeRestarts: number };
   busybox: { vm: BusyboxResult; host: BusyboxResult };
   /** Seconds of one `node -e 0`: in the guest (its Node), and on the host with the Node host mode uses. */
   nodeStart: { guest: number[]; host: number[]; hostSource: string };
@@ -120,13 +120,16 @@ export function renderEngineVm(r: EngineVmResults): string {
     `### ${mb} MiB download from nginx: published port vs slirp hostfwd vs inside the guest`,
     '',
     `nginx serves a ${mb} MiB file of random bytes (written in the guest into a volume) from a container published`,
-    'with `-p PORT:80`. The machine file also forwards a host port to the same guest port with QEMU slirp',
+    'with `-p PORT:80` (all addresses: the host agent adds a slirp forward for it through QMP) and with',
+    '`-p 127.0.0.1:PORT2:80` (a single host IP: served by the agent over an SSH channel, src/host-ports/README.md).',
+    'The machine file also forwards a host port to the same guest port with QEMU slirp',
     '(`portForwards`), which reaches the container through the guest engine\'s nftables DNAT. Host side: curl;',
-    'in the guest: busybox wget to the container\'s address, timed by the guest\'s clock. The three are interleaved.',
+    'in the guest: busybox wget to the container\'s address, timed by the guest\'s clock. The four are interleaved.',
     d.hostfwdError === undefined ? '' : `\nThe slirp hostfwd path did not answer, so it was not measured: ${d.hostfwdError.split('\n')[0]}\n`,
     '| path | runs | MiB/s | seconds |',
     '|:---|---:|---:|---:|',
-    downloadRow('host curl → published port (host agent → SSH channel → guest sshd → container)', d.published, r.bulkBytes),
+    downloadRow('host curl → published port `-p PORT:80` (agent\'s slirp forward → guest kernel, DNAT → container)', d.published, r.bulkBytes),
+    downloadRow('host curl → published port `-p 127.0.0.1:PORT:80` (host agent → SSH channel → guest sshd → container)', d.ssh, r.bulkBytes),
     downloadRow('host curl → slirp hostfwd (QEMU → guest kernel, DNAT → container)', d.hostfwd, r.bulkBytes),
     downloadRow("busybox wget in the guest → container's address", d.guest, r.bulkBytes),
     '',
@@ -138,7 +141,8 @@ export function renderEngineVm(r: EngineVmResults): string {
     '',
     '| path | wall s | host agent | QEMU main loop | QEMU vCPU threads | guest busy | guest sshd | guest nginx | guest idle |',
     '|:---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    cpuRow('published port (SSH)', d.published),
+    cpuRow('published port (slirp forward)', d.published),
+    cpuRow('published port on 127.0.0.1 (SSH)', d.ssh),
     cpuRow('slirp hostfwd', d.hostfwd),
     cpuRow('in the guest', d.guest),
     '',
