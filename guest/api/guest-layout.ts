@@ -9,6 +9,8 @@ export const GUEST_TSD_DIR = '/opt/tsd';
 export const GUEST_NODE_PATH = '/usr/bin/node';
 /** The Docker Engine API socket in the guest, forwarded to the host over SSH. */
 export const GUEST_DOCKER_SOCKET = '/run/docker.sock';
+/** containerd's socket in the guest (Docker's packaging puts it there); the agent waits for it too. */
+export const GUEST_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 /** Logs of the supervised services; `tsd machine logs` reads them over SSH. */
 export const GUEST_LOG_DIR = '/var/log/tsd';
 /** The data disk (a qcow2 on the host) is mounted here and persists across restarts. */

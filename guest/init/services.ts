@@ -7,18 +7,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GuestConfig } from '../api/guest-config.js';
-import { GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET, GUEST_NODE_PATH, GUEST_SSH_PORT, GUEST_TSD_DIR, SLIRP } from '../api/guest-layout.js';
+import { GUEST_CONTAINERD_SOCKET, GUEST_DATA_MOUNT, GUEST_DOCKER_SOCKET, GUEST_NODE_PATH, GUEST_SSH_PORT, GUEST_TSD_DIR, SLIRP } from '../api/guest-layout.js';
 import { ENV_JSON_PATH } from './environment.js';
 import type { ReadinessCheck } from './readiness.js';
 import type { ServiceSpec } from './supervisor.js';
 
 export const SSH_DIR = '/run/tsd/ssh';
 /** containerd's places, as Docker's own packaging sets them. */
-export const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+export const CONTAINERD_SOCKET = GUEST_CONTAINERD_SOCKET;
 export const CONTAINERD_ROOT = `${GUEST_DATA_MOUNT}/containerd`;
 export const CONTAINERD_STATE = '/run/containerd';
 export const DAEMON_JSON_PATH = '/etc/docker/daemon.json';
-export const CONTAINERD_STARTUP_NICE = 10;
 
 export interface ServicePaths {
   node: string;
@@ -48,9 +47,6 @@ export function sshdSpec(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SER
  * The engine, in start order: containerd, then dockerd (which connects to it). Both need the data
  * disk. At shutdown the supervisor stops them in reverse order, dockerd first; the shims stay
  * until the init's final kill, so running containers lose nothing to the engine's stop.
- * containerd starts at nice 10 until its socket answers: nothing waits for it at boot (dockerd
- * answers /_ping without it), while sshd and dockerd, which the host waits for, start beside it
- * on the same two vCPUs.
  */
 export function engineSpecs(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec[] {
   return [
@@ -58,7 +54,6 @@ export function engineSpecs(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_
       name: 'containerd',
       argv: [paths.node, join(paths.bundleDir, 'containerd.mjs'), '--address', CONTAINERD_SOCKET, '--root', CONTAINERD_ROOT, '--state', CONTAINERD_STATE],
       env,
-      startup: { nice: CONTAINERD_STARTUP_NICE, until: { path: CONTAINERD_SOCKET } },
     },
     {
       name: 'dockerd',

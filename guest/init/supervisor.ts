@@ -4,23 +4,15 @@
  * (SIGTERM, then SIGKILL after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
-import type { NetConnectOpts } from 'node:net';
-import { setPriority } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BACKOFF, nextFailureCount, restartDelayMs, type BackoffPolicy } from './backoff.js';
-import { canConnect } from './readiness.js';
 import { RotatingLog, DEFAULT_ROTATION, type RotationPolicy } from './rotating-log.js';
 
 export interface ServiceSpec {
   name: string;
   argv: string[];
   env?: NodeJS.ProcessEnv;
-  /**
-   * Start-up priority: the service runs at this nice value until `until` accepts a connection, then
-   * at 0, so that a service nobody waits for yields the vCPUs to the ones somebody does.
-   */
-  startup?: { nice: number; until: NetConnectOpts };
 }
 
 type ServiceState =
@@ -85,7 +77,6 @@ export class Supervisor {
     });
     const startedAt = Date.now();
     service.status = { state: 'running', child, startedAt, failures };
-    if (spec.startup !== undefined) void this.startUpNiced(child, spec.startup);
     child.on('error', (error) => service.log.write(`--- spawn failed: ${error.message}\n`));
     child.on('close', (code, signal) => {
       const how = signal ? `signal ${signal}` : `exit ${code}`;
@@ -101,15 +92,6 @@ export class Supervisor {
       const timer = setTimeout(() => this.launch(service, count), delay);
       service.status = { state: 'waiting', timer, failures: count };
     });
-  }
-
-  private async startUpNiced(child: ChildProcess, startup: NonNullable<ServiceSpec['startup']>): Promise<void> {
-    const pid = child.pid;
-    if (pid === undefined) return;
-    const running = () => child.exitCode === null && child.signalCode === null;
-    reniceProcess(pid, startup.nice);
-    while (running() && !(await canConnect(startup.until))) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (running()) reniceProcess(pid, 0);
   }
 
   private async stop(service: Service, graceMs: number): Promise<void> {
@@ -128,22 +110,5 @@ export class Supervisor {
     }
     service.status = { state: 'stopped' };
     service.log.close();
-  }
-}
-
-/** Sets the nice value of every thread of a process (setpriority acts on one thread on Linux). */
-function reniceProcess(pid: number, nice: number): void {
-  let threads: number[];
-  try {
-    threads = readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    threads = [pid];
-  }
-  for (const tid of threads) {
-    try {
-      setPriority(tid, nice);
-    } catch {
-      // the thread (or the process) ended meanwhile
-    }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { GUEST_DOCKER_SOCKET, GUEST_SSHD_ANSWERS_LINE } from '../../guest/api/guest-layout.js';
+import { GUEST_CONTAINERD_SOCKET, GUEST_DOCKER_SOCKET, GUEST_SSHD_ANSWERS_LINE } from '../../guest/api/guest-layout.js';
 import type { GuestConfig } from '../../guest/api/guest-config.js';
 import type { MachinePaths } from '../machine/paths.js';
 import { writeJsonAtomic } from '../machine/atomic-file.js';
@@ -89,6 +89,9 @@ export async function bootOnce(
     const connected = ssh;
     await waitReady(CHECKS.engine, plan.engineTimeoutMs, qemu, async () => {
       if (!(await pingEngine(await connected.openStreamLocal(GUEST_DOCKER_SOCKET), PING_MS))) throw new Error('no 200 OK to GET /_ping');
+      // dockerd answers /_ping before containerd is up, but the first image or container request
+      // needs containerd: "running" waits until its socket accepts too (the channel opens only then).
+      (await connected.openStreamLocal(GUEST_CONTAINERD_SOCKET)).destroy();
     });
     consoleWatch.stop();
     const consoleMs = consoleWatch.firstOutputAt === undefined ? -1 : consoleWatch.firstOutputAt - started;

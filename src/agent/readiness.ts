@@ -18,7 +18,7 @@ export interface ReadinessCheck {
 export const CHECKS = {
   qmp: { name: 'qmp', description: 'QEMU starts and its monitor (QMP) answers', hint: 'QEMU stderr above', retryOnTimeout: false },
   ssh: { name: 'ssh', description: 'the guest boots and its SSH server answers', hint: 'serial.log shows how far the boot got', retryOnTimeout: true },
-  engine: { name: 'engine', description: 'the Engine API in the guest answers /_ping', hint: '`tsd machine logs --service dockerd`', retryOnTimeout: false },
+  engine: { name: 'engine', description: 'the Engine API in the guest answers /_ping and containerd accepts', hint: '`tsd machine logs --service dockerd`', retryOnTimeout: false },
 } as const satisfies Record<string, ReadinessCheck>;
 
 export class ReadinessError extends TsdError {

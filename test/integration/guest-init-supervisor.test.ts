@@ -1,6 +1,6 @@
 // The init's supervisor and readiness checks with real processes and sockets (no VM needed).
 import test from 'ava';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -74,36 +74,4 @@ test('runCommand reports the command, exit code and stderr of a failure', async 
   await t.throwsAsync(runCommand(['/bin/sh', '-c', 'echo bad >&2; exit 4']), { message: /exit 4: bad/ });
   await t.throwsAsync(runCommand(['/nonexistent/tool']), { message: /\/nonexistent\/tool: spawn/ });
   t.is((await runCommand(['/bin/sh', '-c', 'exit 2'], { allowFailure: true })).code, 2);
-});
-
-/** The nice value of every thread of a process (field 19 of /proc/PID/task/TID/stat). */
-async function threadNices(pid: number): Promise<number[]> {
-  const tids = await readdir(`/proc/${pid}/task`);
-  return Promise.all(tids.map(async (tid) => {
-    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  }));
-}
-
-test('a service with a start-up priority runs niced until its socket answers, then at nice 0', async (t) => {
-  const dir = await tempDir(t);
-  const socket = join(dir, 'svc.sock');
-  const go = join(dir, 'go');
-  const supervisor = new Supervisor({ logDir: dir, log: () => {} });
-  t.teardown(() => supervisor.stopAll(1000));
-  // A Node service (several threads) that listens only once the test creates the file `go`.
-  const script = `const fs = require('node:fs'); console.log('up');
-    const timer = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(timer); require('node:net').createServer().listen(${JSON.stringify(socket)}); console.log('listening'); } }, 20);`;
-  supervisor.start({ name: 'slow', argv: [process.execPath, '-e', script], startup: { nice: 7, until: { path: socket } } });
-  await waitForText(join(dir, 'slow.log'), (text) => text.includes('up'));
-  const pid = supervisor.pid('slow')!;
-  t.is((await threadNices(pid))[0], 7, 'the main thread starts niced');
-  await writeFile(go, '');
-  await waitForText(join(dir, 'slow.log'), (text) => text.includes('listening'));
-  let nices = await threadNices(pid);
-  while (nices.some((nice) => nice !== 0)) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    nices = await threadNices(pid);
-  }
-  t.deepEqual(nices, nices.map(() => 0), 'every thread back at 0 once the socket answers');
 });
