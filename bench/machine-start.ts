@@ -73,12 +73,15 @@ function qemuCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** When a process started, in ms since the epoch (/proc/PID/stat field 22, clock ticks of 10 ms since boot). */
+/**
+ * When a process started, in ms since the epoch: /proc/PID/stat field 22 (clock ticks of 10 ms since
+ * boot) against /proc/uptime read now (btime in /proc/stat has only whole seconds).
+ */
 function processStartMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
-  return btime * 1000 + ticks * 10;
+  const uptimeMs = Number.parseFloat(readFileSync('/proc/uptime', 'utf8')) * 1000;
+  return Date.now() - (uptimeMs - ticks * 10);
 }
 
 function once(index: number): Run {
