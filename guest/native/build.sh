@@ -9,6 +9,8 @@ cd "$(dirname "$0")/../.."
 src=guest/native
 sources=("$src/main.c" "$src/fs.c" "$src/identity.c" "$src/console.c" "$src/hook.c")
 front_sources=("$src/front.c" "$src/front-fast.c" "$src/front-helper.c")
+# containerd-shim-tsd-v2's front end (shim-front.c): the fast `start`, else the Node shim.
+shim_front_sources=("$src/shim-front.c" "$src/shim-sha256.c" "$src/shim-ttrpc.c")
 flags=(-static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11)
 declare -A compilers=([x86_64]=x86_64-linux-gnu-gcc [aarch64]=aarch64-linux-gnu-gcc)
 # The native compiler may be installed only as plain `gcc`.
@@ -34,8 +36,13 @@ for arch in x86_64 aarch64; do
   }
   build tsd-runc-helper "${sources[@]}"
   build tsd-runc "${front_sources[@]}"
+  build containerd-shim-tsd-v2 "${shim_front_sources[@]}"
 done
 # This machine's front end under an architecture-neutral name, for bin/tsd-runc.
 if [ -f "dist/native/$(uname -m)/tsd-runc" ]; then
   ln -sfn "$(uname -m)/tsd-runc" dist/native/tsd-runc
+fi
+# The same for bin/containerd-shim-tsd-v2, which execs it when it exists.
+if [ -f "dist/native/$(uname -m)/containerd-shim-tsd-v2" ]; then
+  ln -sfn "$(uname -m)/containerd-shim-tsd-v2" dist/native/containerd-shim-tsd-v2
 fi
