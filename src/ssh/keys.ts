@@ -37,7 +37,7 @@ export async function generateMachineKeys(paths: KeyPaths, comment: string): Pro
  * parsed by ssh2 itself ("Malformed OpenSSH public key", measured: 13 of 3000); a machine given one
  * would never be reachable over SSH, so such a pair is thrown away and another generated.
  */
-function parseableKeyPair(comment: string): { private: string; public: string } {
+export function parseableKeyPair(comment: string): { private: string; public: string } {
   for (let attempt = 0; attempt < 20; attempt++) {
     const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
     const parsedPrivate = ssh2.utils.parseKey(pair.private);

@@ -10,10 +10,11 @@ import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { parseAuthorizedKeys } from '../../guest/sshd/authorized-keys.js';
 import { createSshServer } from '../../guest/sshd/ssh-server.js';
+import { parseableKeyPair } from '../../src/ssh/keys.js';
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-const userKey = ssh2.utils.generateKeyPairSync('ed25519');
-const strangerKey = ssh2.utils.generateKeyPairSync('ed25519');
+const hostKey = parseableKeyPair('tsd-test');
+const userKey = parseableKeyPair('tsd-test');
+const strangerKey = parseableKeyPair('tsd-test');
 
 let server: ssh2.Server;
 let port: number;

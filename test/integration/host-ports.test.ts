@@ -19,9 +19,10 @@ import { HostPortsService } from '../../src/host-ports/host-ports-service.js';
 import { PortTable } from '../../src/host-ports/port-table.js';
 import { GuestSsh } from '../../src/ssh/client.js';
 import { freePort } from '../helpers/free-port.js';
+import { parseableKeyPair } from '../../src/ssh/keys.js';
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+const hostKey = parseableKeyPair('tsd-test');
+const clientKey = parseableKeyPair('tsd-test');
 
 let dir: string;
 let socketPath: string;

@@ -2,10 +2,11 @@ import test from 'ava';
 import ssh2 from 'ssh2';
 import { findAuthorizedKey, parseAuthorizedKeys, verifySignature } from '../../guest/sshd/authorized-keys.js';
 import { sessionEnv } from '../../guest/sshd/session-env.js';
+import { parseableKeyPair } from '../../src/ssh/keys.js';
 
-const alice = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice' });
+const alice = parseableKeyPair('alice');
 const bob = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256, comment: 'bob' });
-const mallory = ssh2.utils.generateKeyPairSync('ed25519');
+const mallory = parseableKeyPair('tsd-test');
 
 function parsedPublic(text: string): ssh2.ParsedKey {
   const parsed = ssh2.utils.parseKey(text);

@@ -10,10 +10,11 @@ import { GuestSsh } from '../../src/ssh/client.js';
 import { SocketForward } from '../../src/forward/socket-forward.js';
 import { pipeDuplex } from '../../src/forward/pipe-duplex.js';
 import { publicKeyBlob, type MachineKeys } from '../../src/ssh/keys.js';
+import { parseableKeyPair } from '../../src/ssh/keys.js';
 
 function makeKeys(): MachineKeys {
-  const client = ssh2.utils.generateKeyPairSync('ed25519');
-  const host = ssh2.utils.generateKeyPairSync('ed25519');
+  const client = parseableKeyPair('tsd-test');
+  const host = parseableKeyPair('tsd-test');
   return { clientPrivate: client.private, clientPublic: client.public, hostPrivate: host.private, hostPublic: host.public };
 }
 
