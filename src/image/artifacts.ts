@@ -4,7 +4,10 @@
  * copied by scripts/build-guest.mjs). Both are placed where the guest programs look for them
  * beside their bundle in /opt/tsd (guest/runc/process/helper-path.ts, guest/containerd/api/proto-dir.ts).
  * The runtime's C front end (built beside the helper) goes to /opt/tsd/bin/tsd-runc, which finds
- * /opt/tsd/runc.mjs beside bin/ (guest/native/front.c); /usr/bin/tsd-runc links to it.
+ * /opt/tsd/runc.mjs beside bin/ (guest/native/front.c); /usr/bin/tsd-runc links to it. The shim's C
+ * front end goes to /opt/tsd/bin/containerd-shim-tsd-v2: it serves `start` for a live group shim and
+ * execs Node on /opt/tsd/shim.mjs otherwise (guest/native/shim-front.c); /usr/bin/containerd-shim-tsd-v2
+ * (images/rootfs) runs it.
  */
 import { open, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -15,7 +18,7 @@ import { sha256File } from './manifest.js';
 import { hashDirectory } from './project.js';
 
 export interface GuestArtifact {
-  name: 'runc-helper' | 'containerd-proto' | 'runc-front';
+  name: 'runc-helper' | 'containerd-proto' | 'runc-front' | 'shim-front';
   /** On the host: a file (the helper) or a directory (the protos). */
   source: string;
   /** In the image. */
@@ -47,6 +50,12 @@ export function guestArtifacts(arch: GuestArch, bundlesDir: string, nativeDir: s
       name: 'runc-front',
       source: join(nativeDir, arch, 'tsd-runc'),
       guestPath: posix.join(GUEST_TSD_DIR, 'bin', 'tsd-runc'),
+      kind: 'file',
+    },
+    {
+      name: 'shim-front',
+      source: join(nativeDir, arch, 'containerd-shim-tsd-v2'),
+      guestPath: posix.join(GUEST_TSD_DIR, 'bin', 'containerd-shim-tsd-v2'),
       kind: 'file',
     },
   ];

@@ -153,6 +153,7 @@ async function checkBoot(t: import('ava').ExecutionContext, image: GuestImage, t
     t.true(log.includes('tsd-containerd ready on /run/c.sock'), fail('containerd.mjs did not start (its protos?)'));
     t.true(log.includes('CONTAINERD-SOCKET-OK'), fail('containerd.mjs did not create its socket'));
     t.deepEqual(manifest.artifacts.map((artifact) => artifact.guestPath).sort(), [
+      '/opt/tsd/bin/containerd-shim-tsd-v2',
       '/opt/tsd/bin/tsd-runc',
       '/opt/tsd/containerd-proto',
       `/opt/tsd/native/${image.arch}/tsd-runc-helper`,

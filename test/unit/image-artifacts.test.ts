@@ -25,6 +25,7 @@ async function fixture(t: import('ava').ExecutionContext, arch: GuestArch, machi
   await mkdir(join(native, arch), { recursive: true });
   await writeFile(join(native, arch, 'tsd-runc-helper'), elfHeader(machine), { mode: 0o755 });
   await writeFile(join(native, arch, 'tsd-runc'), elfHeader(machine), { mode: 0o755 });
+  await writeFile(join(native, arch, 'containerd-shim-tsd-v2'), elfHeader(machine), { mode: 0o755 });
   return { bundles, native };
 }
 
@@ -34,6 +35,7 @@ test('the artifacts go where runc.mjs and containerd.mjs look for them beside /o
     { source: '/n/aarch64/tsd-runc-helper', guestPath: '/opt/tsd/native/aarch64/tsd-runc-helper', kind: 'file' },
     { source: '/b/containerd-proto', guestPath: '/opt/tsd/containerd-proto', kind: 'directory' },
     { source: '/n/aarch64/tsd-runc', guestPath: '/opt/tsd/bin/tsd-runc', kind: 'file' },
+    { source: '/n/aarch64/containerd-shim-tsd-v2', guestPath: '/opt/tsd/bin/containerd-shim-tsd-v2', kind: 'file' },
   ]);
 });
 
