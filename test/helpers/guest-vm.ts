@@ -39,6 +39,8 @@ export interface GuestVmOptions {
 export class GuestVm {
   spec!: QemuLaunchSpec;
   qemu: ChildProcess | undefined;
+  /** Every QEMU this VM started: kill() ends them all, so a test that fails mid-boot leaks none (a leaked one keeps ava's worker alive). */
+  readonly #spawned = new Set<ChildProcess>();
   // Pairs ssh2 can parse back (about 1 in 250 of its ed25519 pairs cannot: the guest's sshd then
   // never starts, as one CI run saw).
   readonly userKey = parseableKeyPair('tsd-e2e-user');
@@ -103,8 +105,12 @@ export class GuestVm {
     for (let attempt = 1; ; attempt++) {
       await rm(this.spec.serialLogPath, { force: true });
       await writeFile(this.spec.guestConfigPath, JSON.stringify(this.guestConfig()));
+      // A QEMU of an earlier boot still running (its test failed before powering it off) holds the disk's lock.
+      this.kill();
       const child = spawn(binary, buildQemuArgv(this.spec), { stdio: ['ignore', 'ignore', 'pipe'] });
       this.qemu = child;
+      this.#spawned.add(child);
+      child.once('exit', () => this.#spawned.delete(child));
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const deadline = Date.now() + BOOT_TIMEOUT_MS;
@@ -135,7 +141,7 @@ export class GuestVm {
   }
 
   kill(): void {
-    if (this.qemu?.exitCode === null) this.qemu.kill('SIGKILL');
+    for (const child of this.#spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   connect(): Promise<ssh2.Client> {
