@@ -12,14 +12,14 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAnswer, readQuestion } from '../guest/dockerd/network/dns/dns-message.js';
 import { defaultNetworkingOptions } from '../guest/dockerd/network/network-options.js';
 import { startNetworking } from '../guest/dockerd/network/network-service.js';
+import { writeDocsSection } from './lib/docs-section.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const arg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
   return index === -1 ? fallback : Number(process.argv[index + 1]);
@@ -101,21 +101,7 @@ function report(results: Record<string, number[]>): void {
   const heading = '## Embedded DNS: 127.0.0.11 vs the gateway address';
   const marker = '<!-- embedded-dns:analysis -->';
   const section = `${heading}\n\n\`npx tsx bench/embedded-dns.ts\` (as root, host mode): a network namespace made by the benchmark plays a\ncontainer on a user network; one Node process in it sends ${QUERIES} sequential UDP A queries per run (after 50\nof warm-up) to each address, runs alternating, median of ${ROUNDS} runs of the mean. The forwarded name goes to a\nresolver the benchmark runs on loopback. Measured ${new Date().toISOString().slice(0, 10)} on the shared 2-CPU build machine.\n\n${table}\n\n${marker}\n`;
-  const file = join(ROOT, 'docs/benchmarks.md');
-  const old = readFileSync(file, 'utf8');
-  const start = old.indexOf(heading);
-  if (start === -1) {
-    writeFileSync(file, `${old.trimEnd()}\n\n${section}`);
-    return;
-  }
-  // Replace our part, keeping the hand-written analysis after the marker (up to the next section).
-  const markerAt = old.indexOf(marker, start);
-  const from = markerAt === -1 ? start + heading.length : markerAt + marker.length;
-  const ends = ['\n## ', '\n<!-- '].map((end) => old.indexOf(end, from)).filter((at) => at !== -1);
-  const next = ends.length ? Math.min(...ends) : -1;
-  const ours = old.slice(start, next === -1 ? undefined : next + 1);
-  const analysis = ours.includes(marker) ? ours.slice(ours.indexOf(marker) + marker.length + 1) : '';
-  writeFileSync(file, old.slice(0, start) + section + analysis + (next === -1 ? '' : old.slice(next + 1)));
+  writeDocsSection('embedded-dns', section);
 }
 
 await main();

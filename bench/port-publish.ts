@@ -10,14 +10,14 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { defaultNetworkingOptions } from '../guest/dockerd/network/network-options.js';
 import { startNetworking } from '../guest/dockerd/network/network-service.js';
+import { writeDocsSection } from './lib/docs-section.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
 const arg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
   return index === -1 ? fallback : Number(process.argv[index + 1]);
@@ -155,25 +155,10 @@ function report(rows: Row[]): void {
     ...rows.map((row) => `| ${row.mode} | ${median(row.mbps).toFixed(0)} | ${row.rtt.toFixed(0)} | ${row.connect.toFixed(0)} |`),
   ].join('\n');
   console.log(table);
-  const file = join(ROOT, 'docs/benchmarks.md');
   const heading = '## Port publishing: userland proxy vs nftables DNAT';
   const marker = '<!-- port-publish:analysis -->';
   const section = `${heading}\n\n\`npx tsx bench/port-publish.ts\` (as root, host mode): a network namespace made by the benchmark plays the\ncontainer (one Node process serving ${MB} MiB of zeros, and an echo); the networking service publishes both\nports on 127.0.0.1 with each publisher in turn; the client runs in a worker thread. Measured\n${new Date().toISOString().slice(0, 10)} on the shared 2-CPU build machine.\n\n${table}\n\n${marker}\n`;
-  const old = readFileSync(file, 'utf8');
-  const start = old.indexOf(heading);
-  if (start === -1) {
-    writeFileSync(file, `${old.trimEnd()}\n\n${section}`);
-    return;
-  }
-  // Replace our part but keep the hand-written analysis after the marker; our part ends at the
-  // next heading or at another section's start marker.
-  const markerAt = old.indexOf(marker, start);
-  const from = markerAt === -1 ? start + heading.length : markerAt + marker.length;
-  const ends = ['\n## ', '\n<!-- '].map((end) => old.indexOf(end, from)).filter((at) => at !== -1);
-  const next = ends.length ? Math.min(...ends) : -1;
-  const ours = old.slice(start, next === -1 ? undefined : next + 1);
-  const analysis = ours.includes(marker) ? ours.slice(ours.indexOf(marker) + marker.length + 1) : '';
-  writeFileSync(file, old.slice(0, start) + section + analysis + (next === -1 ? '' : old.slice(next + 1)));
+  writeDocsSection('port-publish', section);
 }
 
 await main();
