@@ -14,14 +14,14 @@
 import test, { type ExecutionContext } from 'ava';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureRegistry, type FixtureRegistry } from '../fixtures/fixture-images.js';
 import { NGINX_INDEX_HTML } from '../fixtures/nginx-rootfs.js';
 import { E2eMachine, TSD, type Run } from '../helpers/e2e-machine.js';
 import { freePort } from '../helpers/free-port.js';
-import { boundAddresses } from '../helpers/host-sockets.js';
+import { boundAddresses, connectOnce } from '../helpers/host-sockets.js';
 import { onPty } from '../helpers/tsd-pty.js';
 
 // image build (first time) + a tcg boot + pulls and container starts on a shared 2-core host,
@@ -82,18 +82,6 @@ async function docker(t: ExecutionContext, ...args: string[]): Promise<string> {
  */
 function curl(port: number): Promise<Run> {
   return machine.run('/usr/bin/curl', ['-sS', '--max-time', '60', '--retry', '30', '--retry-all-errors', '--retry-delay', '2', `http://127.0.0.1:${port}/`]);
-}
-
-/** One connection attempt to 127.0.0.1:PORT: 'connected' or the error code (ECONNREFUSED …). */
-function connectOnce(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
 }
 
 /** Sends datagrams to 127.0.0.1:PORT (one a second, up to `attempts`) until one is answered. */

@@ -5,6 +5,7 @@
  * that `-p 127.0.0.1:H:P` binds only loopback and `-p H:P` every address.
  */
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 
 const TCP_LISTEN = '0A';
 const UDP_UNCONNECTED = '07';
@@ -37,4 +38,16 @@ function decodeAddress(hex: string): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
   return groups.join(':');
+}
+
+/** One TCP connection attempt to 127.0.0.1:PORT: 'connected', or the error code (ECONNREFUSED …). */
+export function connectOnce(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 }

@@ -8,23 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBusyboxEngine, type BusyboxEngine } from '../helpers/busybox-engine.js';
 import type { HostEngine } from '../helpers/host-engine.js';
+import type { MountPoint } from '../../guest/dockerd/containers/docker-types.js';
 
 let setup: BusyboxEngine | undefined;
 let engine: HostEngine;
 
-interface Point {
-  Type: string;
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
-}
-
-async function mountsOf(container: string): Promise<Point[]> {
-  const points = JSON.parse(await engine.dockerOk('inspect', '-f', '{{json .Mounts}}', container)) as Point[];
+async function mountsOf(container: string): Promise<MountPoint[]> {
+  const points = JSON.parse(await engine.dockerOk('inspect', '-f', '{{json .Mounts}}', container)) as MountPoint[];
   return points.sort((a, b) => (a.Destination < b.Destination ? -1 : 1));
 }
 
@@ -44,7 +34,7 @@ test.serial('inspect of a created container shows its mounts; volumes exist befo
     '--mount', 'type=tmpfs,dst=/memory', '--tmpfs', '/run-tmpfs', 'busybox', 'true');
   const points = await mountsOf('mp-created');
   t.is(points.length, 4, JSON.stringify(points));
-  const [anon, bound, memory, named] = points as [Point, Point, Point, Point];
+  const [anon, bound, memory, named] = points as [MountPoint, MountPoint, MountPoint, MountPoint];
   t.regex(anon.Name ?? '', /^[0-9a-f]{64}$/);
   t.deepEqual(anon, { Type: 'volume', Name: anon.Name, Source: join(engine.dataRoot, 'volumes', anon.Name!, '_data'), Destination: '/anon', Driver: 'local', Mode: '', RW: true, Propagation: '' });
   t.deepEqual(bound, { Type: 'bind', Source: hostDir, Destination: '/bound', Mode: 'ro', RW: false, Propagation: 'rprivate' });

@@ -8,7 +8,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTsdError } from '../../guest/api/errors.js';
@@ -19,7 +19,7 @@ import { SLIRP_NETDEV_ID } from '../../src/machine/qemu/argv.js';
 import { findProgram, hostSearch } from '../../src/machine/qemu/binary.js';
 import { QmpClient } from '../../src/machine/qemu/qmp.js';
 import { freePort } from '../helpers/free-port.js';
-import { boundAddresses } from '../helpers/host-sockets.js';
+import { boundAddresses, connectOnce } from '../helpers/host-sockets.js';
 
 let dir = '';
 let qmp: QmpClient;
@@ -54,17 +54,6 @@ const mapping = (proto: 'tcp' | 'udp', hostIp: string, hostPort: number): PortMa
 async function qemuForwards(port: number): Promise<string[]> {
   const text = await qmp.humanCommand('info usernet');
   return text.split(/\r?\n/).filter((line) => line.includes('HOST_FORWARD') && line.split(/\s+/).includes(String(port)));
-}
-
-function connectOnce(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-  });
 }
 
 test.serial('an all-addresses TCP publication is a slirp forward: QEMU binds it, to the guest address and the same port; unpublish removes it', async (t) => {

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startBusyboxContainerd, type BusyboxContainerd } from '../helpers/busybox-containerd.js';
+import { isAlive } from '../helpers/process-alive.js';
 import { SHIM_RUNTIME } from '../helpers/debian-containerd.js';
 
 const SHIM = resolve('bin/containerd-shim-tsd-v2');
@@ -44,15 +45,6 @@ function runShim(cwd: string, args: string[], env: Record<string, string | undef
   delete base['TSD_SHIM_IDLE_SECONDS'];
   const result = spawnSync(SHIM, args, { cwd, env: { ...base, ...env } as NodeJS.ProcessEnv, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function shimServing(socket: string): number {

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startBusyboxContainerd, type BusyboxContainerd } from '../helpers/busybox-containerd.js';
+import { isAlive } from '../helpers/process-alive.js';
 import { CTR, SHIM_RUNTIME, type DebianContainerd } from '../helpers/debian-containerd.js';
 
 /** The grace period the shims get (containerd passes its environment on to them). */
@@ -62,15 +63,6 @@ function processes(match: (argv: string[]) => boolean): number[] {
       return false;
     }
   }).map(Number);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 async function waitGone(pid: number): Promise<boolean> {
