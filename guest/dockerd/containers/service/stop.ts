@@ -39,6 +39,14 @@ export async function stopContainer(service: ContainerService, record: Container
     await service.save(record);
     return true;
   }
+  if (live.busy === 'starting') {
+    // A start is under way (a restart policy's timer fired, or a client's start): the user's stop is
+    // final, so it waits for that start and then stops what it started, instead of answering "not
+    // running" while the container comes up again.
+    record.Internal.manuallyStopped = true;
+    await service.save(record);
+    await new Promise((resolve) => live.once('idle', resolve));
+  }
   if (!record.State.Running) return false;
   record.Internal.manuallyStopped = true;
   await service.save(record);
