@@ -21,8 +21,16 @@ const inFlight = new Map<string, Promise<void>>();
 export async function unpackImage(containerd: ContainerdClient, image: LoadedImage, onProgress?: UnpackProgress): Promise<void> {
   const top = image.chainIds.at(-1);
   if (top === undefined) return;
-  if (await containerd.snapshots.find(top)) {
-    await labelConfig(containerd, image, top);
+  // Both questions at once (each is a round trip; a container create asks them every time): is the
+  // top layer unpacked, and does the config hold it against GC. The answer to the second is only
+  // used when the first is yes; an unpack asks it again at its end.
+  const [unpacked, configInfo] = await Promise.all([
+    containerd.snapshots.find(top),
+    containerd.content.info(image.configDescriptor.digest).catch((error: unknown) => error as Error),
+  ]);
+  if (unpacked) {
+    if (configInfo instanceof Error) throw configInfo;
+    await labelConfig(containerd, image, top, configInfo.labels);
     return;
   }
   let running = inFlight.get(top);
@@ -69,9 +77,9 @@ async function unpackLayers(containerd: ContainerdClient, image: LoadedImage, le
   await labelConfig(containerd, image, parent);
 }
 
-async function labelConfig(containerd: ContainerdClient, image: LoadedImage, top: string): Promise<void> {
+async function labelConfig(containerd: ContainerdClient, image: LoadedImage, top: string, labels?: Record<string, string>): Promise<void> {
   const label = `containerd.io/gc.ref.snapshot.${containerd.snapshots.snapshotter}`;
-  const info = await containerd.content.info(image.configDescriptor.digest);
-  if (info.labels[label] === top) return;
+  labels ??= (await containerd.content.info(image.configDescriptor.digest)).labels;
+  if (labels[label] === top) return;
   await containerd.content.update(image.configDescriptor.digest, { [label]: top }, [`labels.${label}`]);
 }

@@ -85,7 +85,6 @@ export class ContainerService {
       const covered = new Set([...mounts, ...inheritedMounts].map((m) => m.destination));
       const anonymous = Object.keys(config.Volumes ?? {}).filter((dest) => !covered.has(dest));
       if (anonymous.length > 0) host.Binds = [...(host.Binds ?? []), ...anonymous];
-      await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
       const dir = this.store.dir(id);
       const record: ContainerRecord = {
         ID: id,
@@ -110,14 +109,25 @@ export class ContainerService {
         Mounts: [],
         Internal: { snapshotKey: id, snapshotter: image.snapshotter, runtime: this.deps.runtime.runtime, manuallyStopped: false, hasBeenStarted: false, anonymousVolumes: [], inheritedMounts },
       };
-      // As Docker at create: WorkingDir made, mount points registered (volumes created and filled).
-      record.Mounts = await prepareCreateFilesystem(this, record, await this.deps.containerd.snapshots.mounts(id), this.deps.execRoot);
-      await this.deps.networking()?.prepare(id, this.networkSpec(record, endpointsFor(host.NetworkMode ?? 'bridge', networking?.EndpointsConfig)));
+      // The rootfs and the network record do not depend on each other: both are made at once
+      // (two round trips in parallel), and the record is saved only once both exist.
+      const rootfs = async (): Promise<void> => {
+        const rootfsMounts = await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
+        // As Docker at create: WorkingDir made, mount points registered (volumes created and filled).
+        record.Mounts = await prepareCreateFilesystem(this, record, rootfsMounts, this.deps.execRoot);
+      };
+      const network = async (): Promise<void> => {
+        await this.deps.networking()?.prepare(id, this.networkSpec(record, endpointsFor(host.NetworkMode ?? 'bridge', networking?.EndpointsConfig)));
+      };
+      await allSettledOrThrow([rootfs(), network()]);
       await this.save(record);
+      // Nothing in containerd has this ID until a start: rm can skip deleting a task and container.
+      this.live(id).containerdClean = true;
       this.event(record, 'create');
       return { Id: id, Warnings: [] };
     } catch (error) {
       this.store.releaseName(name, id);
+      await this.deps.networking()?.release(id).catch(() => undefined);
       await this.deps.containerd.snapshots.remove(id).catch(() => undefined);
       throw error;
     }
@@ -159,6 +169,15 @@ export class ContainerService {
     this.store.releaseName(old, record.ID);
     this.event(record, 'rename', { oldName: old });
   }
+}
+
+/**
+ * Waits for every promise, then throws the first failure in list order (as the same steps run one
+ * after another would have): the caller's cleanup must not start while one of them still runs.
+ */
+async function allSettledOrThrow(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The CLI names the default network "default" in EndpointsConfig; Docker reads it as the bridge. */

@@ -24,6 +24,12 @@ export class LiveContainer extends EventEmitter {
   shuttingDown = false;
   /** Health checker of the current run. */
   stopHealth: (() => void) | undefined;
+  /**
+   * True while this engine knows containerd holds no container or task under this ID: created by
+   * this engine process and never started since. Otherwise (a start, or an engine restart, which
+   * forgets) remove asks containerd to delete them.
+   */
+  containerdClean = false;
 
   constructor(readonly id: string) {
     super();

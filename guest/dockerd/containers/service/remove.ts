@@ -25,12 +25,22 @@ export async function removeContainer(service: ContainerService, record: Contain
   live.busy = 'removing';
   record.State.Status = 'removing';
   const { containerd } = service.deps;
-  await containerd.tasks.delete(record.ID).catch(() => undefined);
-  await containerd.containers.delete(record.ID).catch(() => undefined);
-  await containerd.snapshots.remove(record.Internal.snapshotKey).catch((error: TsdError) => {
-    if (error.code !== 'not-found') throw error;
-  });
-  await service.deps.networking()?.release(record.ID).catch(() => undefined);
+  // containerd's objects (task, container, then the snapshot) and the network record at once; the
+  // container's own record goes last, so a failure or a crash before it leaves a container to rm again.
+  const containerdObjects = async (): Promise<void> => {
+    if (!live.containerdClean) {
+      await containerd.tasks.delete(record.ID).catch(() => undefined);
+      await containerd.containers.delete(record.ID).catch(() => undefined);
+    }
+    await containerd.snapshots.remove(record.Internal.snapshotKey).catch((error: TsdError) => {
+      if (error.code !== 'not-found') throw error;
+    });
+  };
+  const network = async (): Promise<void> => {
+    await service.deps.networking()?.release(record.ID).catch(() => undefined);
+  };
+  const [objects] = await Promise.allSettled([containerdObjects(), network()]);
+  if (objects.status === 'rejected') throw objects.reason;
   await service.store.delete(record);
   await service.deps.volumes.forget?.(record.ID).catch(() => undefined);
   if (options.volumes && record.Internal.anonymousVolumes.length > 0) await service.deps.volumes.remove(record.Internal.anonymousVolumes).catch(() => undefined);

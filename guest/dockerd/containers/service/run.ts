@@ -54,6 +54,7 @@ export async function startContainer(service: ContainerService, record: Containe
   if (record.State.Running) throw new TsdError('conflict', 'container already started');
   if (live.busy) throw new TsdError('conflict', `container ${record.ID} is ${live.busy}`);
   live.busy = 'starting';
+  live.containerdClean = false;
   const { containerd } = service.deps;
   const id = record.ID;
   const execDir = containerExecDir(service, id);
