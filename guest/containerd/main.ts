@@ -9,6 +9,7 @@ import { asTsdError } from '../api/errors.js';
 import { startDaemon } from './server/daemon.js';
 import { capYoungGeneration } from '../lib/young-generation.js';
 import { flushCompileCacheSoon } from '../lib/compile-cache.js';
+import { afterStart } from '../lib/memory-reducer.js';
 
 const USAGE = 'usage: tsd-containerd --address SOCK --root DIR --state DIR';
 
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const daemon = await startDaemon({ address: values.address, root: values.root, state: values.state, publishBinary: selfBinary() });
   process.stdout.write(`tsd-containerd ready on ${values.address}\n`);
   flushCompileCacheSoon();
+  afterStart();
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -13,6 +13,7 @@ import { reloadConfig } from './config/reload.js';
 import { startEngineServer } from './engine-server.js';
 import { capYoungGeneration } from '../lib/young-generation.js';
 import { flushCompileCacheSoon } from '../lib/compile-cache.js';
+import { afterStart } from '../lib/memory-reducer.js';
 
 async function main(): Promise<void> {
   capYoungGeneration();
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   });
   console.log(`dockerd: listening on ${config.hosts.join(', ')} (containerd ${config.containerdAddress})`);
   flushCompileCacheSoon();
+  afterStart();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       console.log(`dockerd: ${signal}, closing`);

@@ -11,7 +11,7 @@ import { toTimestamp, type Timestamp } from '../api/timestamps.js';
 import type { NamespacedContent, NamespacedWriter } from '../metadata/namespaced-content.js';
 import type { EventExchange } from '../server/event-exchange.js';
 import { GrpcStatusError } from '../server/grpc-status.js';
-import { afterBurst } from '../server/memory-reducer.js';
+import { afterBurst } from '../../lib/memory-reducer.js';
 import { bidi, serverStreaming, unary, type ServiceHandlers } from '../server/handlers.js';
 
 const READ_CHUNK = 1024 * 1024;

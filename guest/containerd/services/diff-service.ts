@@ -12,7 +12,7 @@ import { isLayerMediaType } from '../diff/apply-from-store.js';
 import type { NamespacedContent } from '../metadata/namespaced-content.js';
 import type { Mount } from '../snapshots/snapshotter.js';
 import { unary, type ServiceHandlers } from '../server/handlers.js';
-import { afterBurst } from '../server/memory-reducer.js';
+import { afterBurst } from '../../lib/memory-reducer.js';
 
 const UNCOMPRESSED_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
