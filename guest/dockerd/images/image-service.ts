@@ -146,8 +146,20 @@ export class ImageService {
 
   /** Unpacks the image's layers if needed and returns what a container is created from. */
   async forContainer(nameOrId: string): Promise<ImageForContainer> {
+    const { unpacked, ...image } = await this.forContainerUnpacking(nameOrId);
+    await unpacked;
+    return image;
+  }
+
+  /**
+   * forContainer without waiting for the unpack: `unpacked` settles once the layers are unpacked
+   * and the config holds them against GC (on an unpacked image, one more round trip). A container
+   * create prepares its snapshot meanwhile, and again after `unpacked` when that found no parent.
+   */
+  async forContainerUnpacking(nameOrId: string): Promise<ImageForContainer & { unpacked: Promise<void> }> {
     const image = await this.resolve(nameOrId, { allNames: false });
-    await unpackImage(this.containerd, image);
+    const unpacked = unpackImage(this.containerd, image);
+    unpacked.catch(() => undefined); // the caller awaits it later: no unhandled rejection meanwhile
     const ref = safeParse(nameOrId);
     return {
       id: image.id,
@@ -155,6 +167,7 @@ export class ImageService {
       config: image.config,
       chainId: image.chainIds.at(-1) ?? '',
       snapshotter: this.containerd.snapshots.snapshotter,
+      unpacked,
     };
   }
 

@@ -19,6 +19,7 @@ import { resolveCapabilities } from '../spec/capabilities.js';
 import { dockerTime, initialState, type ContainerRecord } from '../store/container-record.js';
 import { ContainerStore } from '../store/container-store.js';
 import { generateName, normalizeName } from '../store/names.js';
+import type { MountMessage } from '../../containerd/types.js';
 import type { ContainerDeps } from './deps.js';
 import { findVolumesFromSources, volumesFromMounts } from './volumes-from.js';
 import { prepareCreateFilesystem } from './start-rootfs.js';
@@ -75,7 +76,7 @@ export class ContainerService {
     const id = randomBytes(32).toString('hex');
     this.store.reserveName(name, id);
     try {
-      const image = await this.deps.images.forContainer(body.Image);
+      const image = await this.deps.images.forContainerUnpacking(body.Image);
       const config = mergeImageConfig(requestConfig, image.config.config);
       config.Image = body.Image;
       if (!config.Hostname) config.Hostname = id.slice(0, 12);
@@ -112,7 +113,7 @@ export class ContainerService {
       // The rootfs and the network record do not depend on each other: both are made at once
       // (two round trips in parallel), and the record is saved only once both exist.
       const rootfs = async (): Promise<void> => {
-        const rootfsMounts = await this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
+        const rootfsMounts = await this.prepareSnapshot(id, image);
         // As Docker at create: WorkingDir made, mount points registered (volumes created and filled).
         record.Mounts = await prepareCreateFilesystem(this, record, rootfsMounts, this.deps.execRoot);
       };
@@ -131,6 +132,20 @@ export class ContainerService {
       await this.deps.containerd.snapshots.remove(id).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The container's snapshot on the image's top layer, prepared while the image's unpack check is
+   * in flight (the usual case: the layers are there, one round trip saved). A prepare that finds
+   * no parent waits for the unpack and is tried again; either way it returns after the unpack.
+   */
+  private async prepareSnapshot(id: string, image: { chainId: string; unpacked: Promise<void> }): Promise<MountMessage[]> {
+    const prepare = (): Promise<MountMessage[]> => this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
+    const [unpacked, prepared] = await Promise.allSettled([image.unpacked, prepare()]);
+    if (unpacked.status === 'rejected') throw unpacked.reason; // a snapshot prepared meanwhile is removed by create's cleanup
+    if (prepared.status === 'fulfilled') return prepared.value;
+    if ((prepared.reason as TsdError).code !== 'not-found') throw prepared.reason;
+    return await prepare();
   }
 
   networkSpec(record: ContainerRecord, endpoints?: Record<string, unknown>): ContainerNetworkSpec {

@@ -77,11 +77,14 @@ async function fromLayers(service: ContainerService, record: ContainerRecord, ro
  */
 export async function prepareCreateFilesystem(service: ContainerService, record: ContainerRecord, rootfsMounts: MountMessage[], tmpRoot: string): Promise<MountPoint[]> {
   const workingDir = record.Config.WorkingDir;
+  const copyUps = copyUpDestinations(record);
+  // Nothing to read or make in the rootfs (most creates): its layers are not even opened.
+  if (!workingDir && copyUps.length === 0) return await createMountPoints(service, record);
   const stack = layerStack(rootfsMounts);
   if (stack) {
     try {
       const root = await LayeredRoot.open(stack);
-      for (const destination of copyUpDestinations(record)) {
+      for (const destination of copyUps) {
         if ((await root.stat(destination))?.isDirectory()) throw new NotExact(`the volume at ${destination} may take the image's content`);
       }
       if (workingDir) await root.makeDirectories(workingDir, WORKDIR_MODE, 0, 0);
