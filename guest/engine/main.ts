@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { asTsdError, TsdError } from '../api/errors.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { parseDaemonJson } from '../dockerd/config/daemon-json.js';
-import { chooseNode } from './guest-node.js';
+import { chooseNode, compileCacheDir } from './guest-node.js';
 import { engineLayout, networkDefaults } from './engine-layout.js';
 import { startEngine } from './supervisor.js';
 
@@ -60,6 +60,7 @@ async function main(): Promise<number> {
     layout,
     socketPath: resolve(values.socket),
     node: node.path,
+    compileCache: compileCacheDir(),
     projectRoot,
     dockerdArgs: values.debug ? ['--debug'] : [],
     containerdAddress: values.containerd ? resolve(values.containerd) : undefined,

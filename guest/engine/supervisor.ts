@@ -21,6 +21,8 @@ export interface SupervisorOptions {
   node: string;
   /** Project root: bin/tsd-containerd and dist/guest/dockerd.mjs are found under it. */
   projectRoot: string;
+  /** NODE_COMPILE_CACHE of both daemons (and what they start), as the guest's init sets one. */
+  compileCache?: string;
   /** Extra dockerd arguments (e.g. --debug). */
   dockerdArgs?: string[];
   /**
@@ -57,6 +59,7 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
   const { layout } = options;
   await mkdir(layout.logDir, { recursive: true });
   const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const cacheEnv: Record<string, string> = options.compileCache ? { NODE_COMPILE_CACHE: options.compileCache } : {};
   const containerd: Daemon = {
     name: 'containerd',
     // bin/tsd-containerd is the documented entry; TSD_CONTAINERD_NODE makes it use the chosen Node.
@@ -64,7 +67,7 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
     // guest both run on the image's Node, so the shim here must not fall back to the host's `node`.
     start: () => spawnDaemon('containerd', join(options.projectRoot, 'bin', 'tsd-containerd'), [
       '--address', layout.containerdAddress, '--root', layout.containerdRoot, '--state', layout.containerdState,
-    ], layout, log, { TSD_CONTAINERD_NODE: options.node, TSD_SHIM_NODE: options.node }),
+    ], layout, log, { TSD_CONTAINERD_NODE: options.node, TSD_SHIM_NODE: options.node, ...cacheEnv }),
     ready: (child) => waitForLine(child, 'ready on', 'tsd-containerd'),
   };
   const dockerd: Daemon = {
@@ -77,7 +80,7 @@ export async function startEngine(options: SupervisorOptions): Promise<RunningEn
       '--containerd', options.containerdAddress ?? layout.containerdAddress,
       '--config-file', layout.daemonJson,
       ...(options.dockerdArgs ?? []),
-    ], layout, log),
+    ], layout, log, cacheEnv),
     ready: (child) => waitForPing(child, options.socketPath),
   };
 
