@@ -23,8 +23,33 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** How a command or shell in the guest ended, as the client saw it. */
+export interface RemoteExit {
+  /** The exit-status the guest sent. */
+  code?: number;
+  /** The exit-signal's name, without "SIG" ("TERM"). */
+  signal?: string;
+}
+
+/** A command or shell channel, with its end watched from the moment ssh2 handed it over. */
+export interface RemoteProcess {
+  channel: ClientChannel;
+  /** Resolves when the channel closes; neither code nor signal when the connection ended first. */
+  ended: Promise<RemoteExit>;
+}
+
 export class GuestSsh {
-  private constructor(readonly client: ssh2.Client) {}
+  /** The connection's error after it was ready (a reset, a keepalive timeout), if any. */
+  private failure: Error | undefined;
+
+  private constructor(readonly client: ssh2.Client) {
+    client.on('error', (error: Error) => (this.failure ??= error));
+  }
+
+  /** Why the connection ended early, for a message; undefined when no error was seen. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
 
   static connect(target: SshTarget): Promise<GuestSsh> {
     const pinned = publicKeyBlob(target.keys.hostPublic);
@@ -87,20 +112,20 @@ export class GuestSsh {
     });
   }
 
-  /** Opens a channel for a command; the caller wires stdio and watches 'exit'. */
-  execChannel(command: string, pty?: PseudoTtyOptions): Promise<ClientChannel> {
+  /** Opens a channel for a command; the caller wires stdio and awaits `ended`. */
+  execChannel(command: string, pty?: PseudoTtyOptions): Promise<RemoteProcess> {
     return new Promise((resolve, reject) => {
       const done = (error: Error | undefined, channel: ClientChannel) =>
-        error ? reject(new TsdError('unavailable', `SSH exec failed: ${error.message}`, { cause: error })) : resolve(channel);
+        error ? reject(new TsdError('unavailable', `SSH exec failed: ${error.message}`, { cause: error })) : resolve(watchEnd(channel));
       if (pty === undefined) this.client.exec(command, done);
       else this.client.exec(command, { pty }, done);
     });
   }
 
-  shell(pty: PseudoTtyOptions): Promise<ClientChannel> {
+  shell(pty: PseudoTtyOptions): Promise<RemoteProcess> {
     return new Promise((resolve, reject) => {
       this.client.shell(pty, (error, channel) =>
-        error ? reject(new TsdError('unavailable', `SSH shell failed: ${error.message}`, { cause: error })) : resolve(channel),
+        error ? reject(new TsdError('unavailable', `SSH shell failed: ${error.message}`, { cause: error })) : resolve(watchEnd(channel)),
       );
     });
   }
@@ -113,4 +138,22 @@ export class GuestSsh {
       );
     });
   }
+}
+
+/**
+ * Listens for the channel's exit-status / exit-signal at once, in ssh2's callback. A quick command's
+ * whole answer (the exec's success reply, output, exit-status, EOF, close) can come in one read, and
+ * ssh2 emits 'exit' while still parsing it: a listener added after an await (a microtask later)
+ * misses it, and the command looked like it ended with no status (255).
+ */
+function watchEnd(channel: ClientChannel): RemoteProcess {
+  const ended = new Promise<RemoteExit>((resolve) => {
+    const result: RemoteExit = {};
+    channel.on('exit', (code: number | null, signal?: string) => {
+      if (typeof code === 'number') result.code = code;
+      else if (signal !== undefined) result.signal = signal.replace(/^SIG/, '');
+    });
+    channel.on('close', () => resolve(result));
+  });
+  return { channel, ended };
 }
