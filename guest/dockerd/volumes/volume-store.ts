@@ -118,7 +118,8 @@ export class VolumeStore {
   /** The container is removed: its refs go. */
   forget(containerId: string): Promise<void> {
     return this.locked(async () => {
-      this.used.delete(containerId);
+      // `used` mirrors the refs files (loaded from them, set before each write): no entry, no file.
+      if (!this.used.delete(containerId)) return;
       await this.refs.delete(containerId);
     });
   }
