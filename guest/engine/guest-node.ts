@@ -33,12 +33,12 @@ export function chooseNode(flag: string | undefined): NodeChoice {
  * content, and checks them). Measured on the guest's Node 24, idle after start: containerd
  * 62.4 -> 61.4 MiB RSS, dockerd 64.3 -> 62.9 (less compiled at start: anonymous -1.0 and -1.5).
  */
-export function compileCacheDir(): string {
-  return process.env['NODE_COMPILE_CACHE'] || join(tsdCache(), 'node-compile-cache');
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['NODE_COMPILE_CACHE'] || join(tsdCache(env), 'node-compile-cache');
 }
 
-function tsdCache(): string {
-  return process.env['TSD_CACHE'] || join(homedir(), '.cache', 'tsd');
+function tsdCache(env: NodeJS.ProcessEnv = process.env): string {
+  return env['TSD_CACHE'] || join(homedir(), '.cache', 'tsd');
 }
 
 function guestNodeInCache(): string | undefined {
