@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 src=guest/native
-sources=("$src/main.c" "$src/fs.c" "$src/identity.c" "$src/console.c" "$src/hook.c")
+sources=("$src/main.c" "$src/fs.c" "$src/identity.c" "$src/console.c" "$src/hook.c" "$src/cgroup-warm.c")
 front_sources=("$src/front.c" "$src/front-fast.c" "$src/front-helper.c")
 # containerd-shim-tsd-v2's front end (shim-front.c): the fast `start`, else the Node shim.
 shim_front_sources=("$src/shim-front.c" "$src/shim-sha256.c" "$src/shim-ttrpc.c")

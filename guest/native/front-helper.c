@@ -3,7 +3,8 @@
  * and hands Node its end of the helper's sync socket ($TSD_RUNC_SYNC_FD) and the helper's pid
  * ($TSD_RUNC_HELPER_PID). Node then never loads child_process (≈ 7 ms of its CPU per call,
  * measured) nor forks its own large address space. The helper is the same program with the same
- * stdio and inherited fds that Node's spawn gave it; it waits for the plan, and exits quietly
+ * stdio and inherited fds that Node's spawn gave it; it waits for the plan (keeping the cgroup
+ * lock warm meanwhile: cgroup-warm.c), and exits quietly
  * when Node ends without sending one (--help, a bad config). Any doubt (no helper found, a
  * failing call) leaves it to Node, which starts the helper itself.
  */
@@ -65,7 +66,7 @@ void front_start_helper(int trace)
 		if (fcntl(helper_fd, F_SETFD, 0) < 0)
 			_exit(127);
 		snprintf(fd_text, sizeof fd_text, "%d", helper_fd);
-		execl(path, path, "init", fd_text, (char *)NULL);
+		execl(path, path, "init", fd_text, "warm", (char *)NULL);
 		_exit(127); /* Node reads EOF: "container init exited before it was ready" */
 	}
 	if (helper_fd >= 0)

@@ -27,6 +27,9 @@ extern int sync_fd;
 /* The container process's pid as the host sees it (for the state hooks receive). */
 extern pid_t host_pid;
 
+/* Until the plan arrives on fd: keeps the cgroup lock in its slow mode (cgroup-warm.c). */
+void cgroup_keep_warm(int fd);
+
 /* Writes one line to the parent. Lines are the whole protocol: see README.md. */
 void sync_send(const char *fmt, ...);
 /* Blocks until the parent answers "ack"; any other answer (or EOF) ends the helper. */

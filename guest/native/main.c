@@ -311,9 +311,10 @@ static void run_child(struct step *steps, uint32_t from, uint32_t count)
 	fail("plan", EINVAL, "plan ended without exec");
 }
 
-static int init_main(int fd)
+static int init_main(int fd, int warm)
 {
 	sync_fd = fd;
+	if (warm) cgroup_keep_warm(fd);
 	uint32_t count;
 	struct step *steps = read_plan(&count);
 	int attached = 0, report_exit = 0, relay_sock = -1;
@@ -382,8 +383,9 @@ static int init_main(int fd)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "init") == 0) return init_main((int)parse_ulong(argv[2], 10));
+	if (argc == 3 && strcmp(argv[1], "init") == 0) return init_main((int)parse_ulong(argv[2], 10), 0);
+	if (argc == 4 && strcmp(argv[1], "init") == 0 && strcmp(argv[3], "warm") == 0) return init_main((int)parse_ulong(argv[2], 10), 1);
 	if (argc == 3 && strcmp(argv[1], "recvtty") == 0) return recvtty_main(argv[2]);
-	fprintf(stderr, "usage: tsd-runc-helper init SYNC_FD | recvtty SOCKET\n");
+	fprintf(stderr, "usage: tsd-runc-helper init SYNC_FD [warm] | recvtty SOCKET\n");
 	return 2;
 }
