@@ -16,7 +16,11 @@ export interface Container {
 
 export async function loadContainer(ctx: Context, id: string): Promise<Container> {
   const record = ctx.store.load(id);
-  const cgroups = await cgroupsOf(record);
+  return containerOf(ctx, record, await cgroupsOf(record));
+}
+
+/** A container this process holds the record and cgroups of (an attached run): its status observed now. */
+export async function containerOf(ctx: Context, record: ContainerRecord, cgroups: CgroupManager): Promise<Container> {
   const status = await observe(ctx, record, cgroups);
   return { record, status, cgroups, state: () => stateJson(record, status) };
 }

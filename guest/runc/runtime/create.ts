@@ -39,6 +39,8 @@ export interface CreateOptions {
 export interface Created {
   record: ContainerRecord;
   run: HelperRun;
+  /** The container's cgroups, as created (an attached run removes them at the end). */
+  cgroups: CgroupManager;
 }
 
 export async function createContainer(ctx: Context, options: CreateOptions): Promise<Created> {
@@ -110,7 +112,7 @@ export async function createContainer(ctx: Context, options: CreateOptions): Pro
     // No save here: the record got its pid at the setup sync point, which every plan has, and
     // nothing in it changed since (each save is an fsync on a disk-backed root).
     if (options.pidFile) writePidFile(options.pidFile, run.pid);
-    return { record, run };
+    return { record, run, cgroups: manager };
   } catch (error) {
     if (pid > 0) killQuietly(pid);
     await cgroups?.destroy().catch((e: Error) => ctx.log.warn(`removing the cgroup: ${e.message}`));

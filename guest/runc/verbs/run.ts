@@ -4,7 +4,7 @@
  */
 import { requireArgs } from '../cli/args.js';
 import type { Verb } from '../cli/context.js';
-import { loadContainer } from '../runtime/container.js';
+import { containerOf } from '../runtime/container.js';
 import { createContainer, killQuietly } from '../runtime/create.js';
 import { destroyContainer } from '../runtime/destroy.js';
 import { runPoststart } from '../runtime/start.js';
@@ -25,10 +25,11 @@ export const verb: Verb = {
     requireArgs('run', args, 1);
     const id = args[0]!;
     const detach = Boolean(flags.detach);
-    const { record, run } = await createContainer(ctx, createOptions(id, flags, detach ? 'run-detached' : 'run-attached'));
+    const { record, run, cgroups } = await createContainer(ctx, createOptions(id, flags, detach ? 'run-detached' : 'run-attached'));
     const forward = (signal: NodeJS.Signals) => killQuietly(record.pid, signal);
     if (!detach) for (const signal of FORWARDED) process.on(signal, forward);
-    await runPoststart(ctx, await loadContainer(ctx, id));
+    // The record and cgroups create just saved and made: reading them back would only cost time.
+    await runPoststart(ctx, await containerOf(ctx, record, cgroups));
     if (detach) {
       run.release();
       return 0;
@@ -36,7 +37,7 @@ export const verb: Verb = {
     const status = await run.exitCode;
     mark('container-exited');
     for (const signal of FORWARDED) process.off(signal, forward);
-    if (!flags.keep) await destroyContainer(ctx, await loadContainer(ctx, id));
+    if (!flags.keep) await destroyContainer(ctx, await containerOf(ctx, record, cgroups));
     return status;
   },
 };
