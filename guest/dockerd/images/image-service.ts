@@ -20,7 +20,7 @@ import type { ContainerdClient } from '../containerd/containerd-client.js';
 import type { ImageRecord } from '../containerd/images.js';
 import { chainIds } from './chain-id.js';
 import { isDangling, repoDigests, safeParse, type LoadedImage } from './image-record.js';
-import { unpackImage } from './unpack.js';
+import { labelTopLayer, unpackImage } from './unpack.js';
 
 /** What a container needs from its image (H4's create uses this). */
 export interface ImageForContainer {
@@ -146,20 +146,18 @@ export class ImageService {
 
   /** Unpacks the image's layers if needed and returns what a container is created from. */
   async forContainer(nameOrId: string): Promise<ImageForContainer> {
-    const { unpacked, ...image } = await this.forContainerUnpacking(nameOrId);
-    await unpacked;
+    const { unpack, label: _label, ...image } = await this.forContainerDeferred(nameOrId);
+    await unpack();
     return image;
   }
 
   /**
-   * forContainer without waiting for the unpack: `unpacked` settles once the layers are unpacked
-   * and the config holds them against GC (on an unpacked image, one more round trip). A container
-   * create prepares its snapshot meanwhile, and again after `unpacked` when that found no parent.
+   * forContainer with the unpack left to the caller: `unpack()` as forContainer does it, or, for a
+   * create whose Prepare on the top layer shows the layers are there, `label()` alone (the config's
+   * GC reference to them), each one round trip or more saved.
    */
-  async forContainerUnpacking(nameOrId: string): Promise<ImageForContainer & { unpacked: Promise<void> }> {
+  async forContainerDeferred(nameOrId: string): Promise<ImageForContainer & { unpack(): Promise<void>; label(): Promise<void> }> {
     const image = await this.resolve(nameOrId, { allNames: false });
-    const unpacked = unpackImage(this.containerd, image);
-    unpacked.catch(() => undefined); // the caller awaits it later: no unhandled rejection meanwhile
     const ref = safeParse(nameOrId);
     return {
       id: image.id,
@@ -167,7 +165,8 @@ export class ImageService {
       config: image.config,
       chainId: image.chainIds.at(-1) ?? '',
       snapshotter: this.containerd.snapshots.snapshotter,
-      unpacked,
+      unpack: () => unpackImage(this.containerd, image),
+      label: () => labelTopLayer(this.containerd, image),
     };
   }
 

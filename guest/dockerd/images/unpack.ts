@@ -77,6 +77,16 @@ async function unpackLayers(containerd: ContainerdClient, image: LoadedImage, le
   await labelConfig(containerd, image, parent);
 }
 
+/**
+ * The GC reference an unpack leaves, alone: the config labelled with the top layer's snapshot
+ * unless it has that label (a container create checks this beside its Prepare, which itself
+ * tells whether the layers are unpacked).
+ */
+export async function labelTopLayer(containerd: ContainerdClient, image: LoadedImage): Promise<void> {
+  const top = image.chainIds.at(-1);
+  if (top !== undefined) await labelConfig(containerd, image, top);
+}
+
 async function labelConfig(containerd: ContainerdClient, image: LoadedImage, top: string, labels?: Record<string, string>): Promise<void> {
   const label = `containerd.io/gc.ref.snapshot.${containerd.snapshots.snapshotter}`;
   labels ??= (await containerd.content.info(image.configDescriptor.digest)).labels;

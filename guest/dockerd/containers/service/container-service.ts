@@ -76,7 +76,7 @@ export class ContainerService {
     const id = randomBytes(32).toString('hex');
     this.store.reserveName(name, id);
     try {
-      const image = await this.deps.images.forContainerUnpacking(body.Image);
+      const image = await this.deps.images.forContainerDeferred(body.Image);
       const config = mergeImageConfig(requestConfig, image.config.config);
       config.Image = body.Image;
       if (!config.Hostname) config.Hostname = id.slice(0, 12);
@@ -135,16 +135,19 @@ export class ContainerService {
   }
 
   /**
-   * The container's snapshot on the image's top layer, prepared while the image's unpack check is
-   * in flight (the usual case: the layers are there, one round trip saved). A prepare that finds
-   * no parent waits for the unpack and is tried again; either way it returns after the unpack.
+   * The container's snapshot on the image's top layer. Its Prepare is also the unpack check: it
+   * finds the parent only when the layers are unpacked (the usual case: only the config's GC label
+   * is checked, beside it). When it finds no parent, the image is unpacked and it is tried again.
    */
-  private async prepareSnapshot(id: string, image: { chainId: string; unpacked: Promise<void> }): Promise<MountMessage[]> {
+  private async prepareSnapshot(id: string, image: { chainId: string; unpack(): Promise<void>; label(): Promise<void> }): Promise<MountMessage[]> {
     const prepare = (): Promise<MountMessage[]> => this.deps.containerd.snapshots.prepare(id, image.chainId, { 'containerd.io/gc.root': dockerTime() });
-    const [unpacked, prepared] = await Promise.allSettled([image.unpacked, prepare()]);
-    if (unpacked.status === 'rejected') throw unpacked.reason; // a snapshot prepared meanwhile is removed by create's cleanup
-    if (prepared.status === 'fulfilled') return prepared.value;
+    const [labelled, prepared] = await Promise.allSettled([image.label(), prepare()]);
+    if (prepared.status === 'fulfilled') {
+      if (labelled.status === 'rejected') throw labelled.reason; // the snapshot is removed by create's cleanup
+      return prepared.value;
+    }
     if ((prepared.reason as TsdError).code !== 'not-found') throw prepared.reason;
+    await image.unpack();
     return await prepare();
   }
 

@@ -38,8 +38,8 @@ export interface ContainerDeps {
   /** daemon.json's log-driver and log-opts, read at each create (a reload may change them). */
   logDefaults?: () => { driver: string; options: Record<string, string> };
   containerd: { snapshots: SnapshotsClient; containers: ContainersClient; tasks: TasksClient };
-  /** The image of a new container; `unpacked` settles once its layers are unpacked (image-service.ts). */
-  images: { forContainerUnpacking(nameOrId: string): Promise<ImageForContainer & { unpacked: Promise<void> }> };
+  /** The image of a new container, its unpack left to the create (image-service.ts forContainerDeferred). */
+  images: { forContainerDeferred(nameOrId: string): Promise<ImageForContainer & { unpack(): Promise<void>; label(): Promise<void> }> };
   publish(event: EventInput): void;
   /** Looked up at each use: the network module may register after the container module. */
   networking(): Networking | undefined;
