@@ -28,7 +28,7 @@ import { writeTreeToDirectory } from './tree-dir.js';
 import { debPackageNames, parseAptPolicy, resolveRecipe, type ResolvedRecipe } from './resolve.js';
 
 /** Bump when the layout or assembly changes, so cached images are rebuilt. */
-export const BUILDER_VERSION = 7;
+export const BUILDER_VERSION = 8;
 
 export interface ImageBuilderOptions {
   cacheDir?: string;
@@ -152,7 +152,7 @@ async function buildImage(
       schema: MANIFEST_SCHEMA,
       arch: resolved.arch,
       builderVersion: BUILDER_VERSION,
-      kernel: { ...fetched.kernelDeb, release: resolved.kernel.release, boot: resolved.kernel.boot },
+      kernel: { ...fetched.kernelDeb, release: resolved.kernel.release, boot: resolved.kernel.boot, ...kernelHz(config) },
       debs: fetched.debs,
       node: { package: resolved.node.package, version: resolved.node.version, integrity: resolved.node.integrity, stripped: resolved.node.strip !== undefined },
       nodeModules: resolved.nodeModules.map(({ package: name, version, integrity }) => ({ package: name, version, integrity })),
@@ -244,6 +244,12 @@ function digestDirName(digest: string): string {
  */
 export const KERNEL_ARGS: readonly string[] = ['cryptomgr.notests', 'rdinit=/init'];
 
+/** CONFIG_HZ of the kernel's config, when it is a plain positive number. */
+function kernelHz(config: Map<string, string>): { hz?: number } {
+  const hz = Number(config.get('CONFIG_HZ'));
+  return Number.isInteger(hz) && hz > 0 ? { hz } : {};
+}
+
 /** The image as the driver boots it; a root disk stored compressed is unpacked first (stored-root.ts). */
 async function openImage(manifestPath: string, manifest: ImageManifest): Promise<GuestImage> {
   const dir = manifestPath.slice(0, manifestPath.lastIndexOf('/'));
@@ -257,6 +263,7 @@ async function openImage(manifestPath: string, manifest: ImageManifest): Promise
     initrdPath: join(dir, manifest.files.initrd.name),
     ...(rootDiskPath === undefined ? {} : { rootDiskPath }),
     kernelArgs: [...KERNEL_ARGS],
+    ...(manifest.kernel.hz === undefined ? {} : { kernelHz: manifest.kernel.hz }),
     manifestPath,
   };
 }

@@ -19,6 +19,8 @@ export interface GuestImage {
   rootDiskPath?: string;
   /** Kernel command-line words this image needs (rdinit=, root=…); the driver adds console and its own. */
   kernelArgs: string[];
+  /** The kernel's timer frequency (CONFIG_HZ) when the image records it; the driver derives lpj= from it. */
+  kernelHz?: number;
   /** Path of the image's manifest.json (components and versions). */
   manifestPath: string;
 }

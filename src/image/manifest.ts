@@ -28,7 +28,8 @@ export interface ImageContents {
   arch: GuestArch;
   /** Bumped when the builder lays images out differently (part of the input key). */
   builderVersion: number;
-  kernel: ComponentDeb & { release: string; boot: KernelBoot };
+  /** hz: the kernel's CONFIG_HZ (the driver's lpj= under tcg); absent in images built before it was recorded. */
+  kernel: ComponentDeb & { release: string; boot: KernelBoot; hz?: number };
   debs: ComponentDeb[];
   node: ComponentNpm & { stripped: boolean };
   nodeModules: ComponentNpm[];

@@ -69,6 +69,7 @@ async function plan(paths: MachinePaths, ui: StartUi): Promise<LaunchPlan> {
       accel: choice.accel,
       machineType,
       ...(tscKhz === undefined ? {} : { tscKhz }),
+      ...(image.kernelHz === undefined ? {} : { kernelHz: image.kernelHz }),
       name: paths.name,
       cpus: config.cpus,
       memoryMiB: config.memory,

@@ -157,3 +157,11 @@ test('microvm under tcg gets the host TSC rate so the kernel skips PIT calibrati
   t.is(kernelCommandLine(spec({ tscKhz: 2596120, accel: 'kvm' })), 'console=ttyS0 panic=-1 rdinit=/init quiet', 'kvm has a paravirtual clock');
   t.is(kernelCommandLine(spec({ tscKhz: 2596120, arch: 'aarch64' })), 'console=ttyAMA0 panic=-1 rdinit=/init quiet');
 });
+
+test('with the kernel\'s HZ, tcg microvm also gets lpj= (TSC cycles per jiffy), as the boot CPU computes it', (t) => {
+  // 2596120 kHz at HZ 250: the boot CPU's own "lpj=10384480" in a serial log of this host
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120, kernelHz: 250 })), 'console=ttyS0 panic=-1 tsc_early_khz=2596120 tsc=reliable lpj=10384480 rdinit=/init quiet');
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120, kernelHz: 1000 })), 'console=ttyS0 panic=-1 tsc_early_khz=2596120 tsc=reliable lpj=2596120 rdinit=/init quiet');
+  t.is(kernelCommandLine(spec({ kernelHz: 250 })), 'console=ttyS0 panic=-1 rdinit=/init quiet', 'no TSC rate, no lpj');
+  t.is(kernelCommandLine(spec({ tscKhz: 2596120, kernelHz: 250, accel: 'kvm' })), 'console=ttyS0 panic=-1 rdinit=/init quiet', 'kvm calibrates quickly itself');
+});
