@@ -326,6 +326,23 @@ test('create and run: the front end starts the helper; Node gets the container\'
   }
 });
 
+test('a helper keeping the cgroup lock warm (init FD warm) stays in its own cgroups and exits silently at end of file', async (t) => {
+  // As the front end starts it: waiting for a plan, it moves itself into the cgroups it is in.
+  const helper = spawn(resolve(`dist/native/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}/tsd-runc-helper`), ['init', '3', 'warm'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  helper.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((r) => helper.once('exit', (code) => r(code)));
+  // Long enough for several rounds of the 4 ms loop.
+  await new Promise((r) => setTimeout(r, 100));
+  t.true(processAlive(helper.pid!), stderr);
+  t.is(readFileSync(`/proc/${helper.pid}/cgroup`, 'utf8'), readFileSync('/proc/self/cgroup', 'utf8'));
+  (helper.stdio[3] as NodeJS.WritableStream).end();
+  t.is(await exited, 0);
+  t.is(stderr, '');
+});
+
 test('without the front end (node runc.mjs) the runtime starts the helper itself', async (t) => {
   const { runc, cid, bundle, done } = withRuntime('spawned', ['sh', '-c', 'echo out; exit 4']);
   try {
