@@ -54,6 +54,35 @@ await build({
   },
 });
 
+// dist/guest/sshd.cjs, what the guest's init runs when the image has it: the SSH server (guest/sshd/main.ts)
+// as a CommonJS script embedded in guest/lib/prebuilt-cache-boot.ts, which runs it with the V8 code cache
+// the image builder makes beside it (sshd starts before the data disk, where the others keep theirs).
+// sshd.mjs stays the plain ESM bundle (tests and host tools run it).
+const sshdBody = await build({
+  entryPoints: ['guest/sshd/main.ts'],
+  write: false,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external,
+  // import() of koffi becomes require(): vm.Script has no module loader for import().
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__tsdImportMetaUrl' },
+  banner: { js: 'var __tsdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: ['guest/lib/prebuilt-cache-boot.ts'],
+  outfile: 'dist/guest/sshd.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  define: { TSD_BOOT_BODY: JSON.stringify(asciiOnly(sshdBody.outputFiles[0].text)) },
+});
+
 // The daemons load Node's built-in modules through require() rather than import. An ESM import of
 // a built-in makes its ESM facade, which reads every export: node:http's lazy getters then load
 // Node's bundled undici (fetch, WebSocket), which the daemons never use (measured in

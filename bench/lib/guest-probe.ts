@@ -20,7 +20,7 @@ const SCRIPT = `
 pids=""
 for p in /proc/[0-9]*; do
   c=$(tr "\\0" " " < $p/cmdline 2>/dev/null) || continue
-  case "$c" in "/usr/bin/node /opt/tsd/sshd.mjs"*) pids="$pids sshd:\${p#/proc/}";; "nginx: "*) pids="$pids nginx:\${p#/proc/}";; esac
+  case "$c" in "/usr/bin/node /opt/tsd/sshd."*) pids="$pids sshd:\${p#/proc/}";; "nginx: "*) pids="$pids nginx:\${p#/proc/}";; esac
 done
 echo ==
 while read -r cmd arg; do

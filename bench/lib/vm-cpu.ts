@@ -43,7 +43,7 @@ export interface GuestCpu {
   busy: number;
   /** All vCPUs: idle and iowait. */
   idle: number;
-  /** The guest's SSH server (Node, /opt/tsd/sshd.mjs): the far end of the published ports' channels. */
+  /** The guest's SSH server (Node, /opt/tsd/sshd.cjs): the far end of the published ports' channels. */
   sshd: number;
   /** Every nginx process in the guest (the containers' servers). */
   nginx: number;

@@ -136,7 +136,7 @@ export function renderEngineVm(r: EngineVmResults): string {
     `Where the time goes: CPU seconds used during one ${mb} MiB download (mean over the runs) by each part of the path,`,
     'beside its wall time. Host: the tsd agent (Node, the SSH client and the published port\'s listener), QEMU\'s',
     "main thread (its event loop runs slirp and virtio-net) and its other threads (the two vCPUs' tcg). Guest (from",
-    "its /proc, both vCPUs together): busy and idle time, the guest's SSH server (Node, /opt/tsd/sshd.mjs) and nginx.",
+    "its /proc, both vCPUs together): busy and idle time, the guest's SSH server (Node, /opt/tsd/sshd.cjs) and nginx.",
     `The guest side is read by one shell kept open over SSH for the whole series (no session is opened during a download)${d.probeRestarts === 0 ? '.' : `; its session ended ${d.probeRestarts} time(s) under load and was opened again, that download repeated.`}`,
     '',
     '| path | wall s | host agent | QEMU main loop | QEMU vCPU threads | guest busy | guest sshd | guest nginx | guest idle |',

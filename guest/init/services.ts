@@ -4,6 +4,7 @@
  * (RAM, 0600); dockerd gets a daemon.json generated from the machine file (registry mirrors,
  * insecure registries, DNS, data root on the data disk) and the containerd socket as a flag.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { GuestConfig } from '../api/guest-config.js';
@@ -28,12 +29,21 @@ export interface ServicePaths {
 
 export const GUEST_SERVICE_PATHS: ServicePaths = { node: GUEST_NODE_PATH, bundleDir: GUEST_TSD_DIR, sshDir: SSH_DIR, daemonJson: DAEMON_JSON_PATH };
 
+/**
+ * sshd.cjs runs the server with the V8 code cache the image builder made beside it (sshd starts before
+ * the data disk, where the other daemons keep their compile cache); sshd.mjs when the build has none.
+ */
+function sshdBundle(bundleDir: string): string {
+  const cached = join(bundleDir, 'sshd.cjs');
+  return existsSync(cached) ? cached : join(bundleDir, 'sshd.mjs');
+}
+
 /** The SSH server: needs only the keys and the env file, so it starts before the data disk. */
 export function sshdSpec(env: NodeJS.ProcessEnv, paths: ServicePaths = GUEST_SERVICE_PATHS): ServiceSpec {
   return {
     name: 'sshd',
     argv: [
-      paths.node, join(paths.bundleDir, 'sshd.mjs'),
+      paths.node, sshdBundle(paths.bundleDir),
       '--host-key', join(paths.sshDir, 'host_key'),
       '--authorized-keys', join(paths.sshDir, 'authorized_keys'),
       '--env-file', ENV_JSON_PATH,

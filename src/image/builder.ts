@@ -18,6 +18,7 @@ import { initrdFileName, writeCompressed, COMPRESSORS } from './compress.js';
 import { cpioStream } from './cpio.js';
 import { fetchInputs, guestNodeBinary } from './fetch.js';
 import type { GuestArch, GuestImage, GuestImageBuilder } from './guest-image.js';
+import { addCodeCaches } from './code-cache.js';
 import { addKernelModules, kernelBootFile, kernelConfig } from './kernel.js';
 import { imageDigest, sha256, sha256File, MANIFEST_SCHEMA, type ImageContents, type ImageManifest, type OutputFile } from './manifest.js';
 import { findProject, hashDirectory, loadRecipe } from './project.js';
@@ -135,6 +136,8 @@ async function buildImage(
   try {
     onProgress?.('assembling the guest file tree');
     const tree = await assembleTree(resolved, { ...fetched.inputs, bundlesDir: local.bundlesDir, rootfsDir: local.rootfsDir, artifacts: local.artifacts });
+    await mkdir(join(stage, 'code-cache'));
+    await addCodeCaches(tree, { arch: resolved.arch, nodeBinary: fetched.inputs.nodeBinary, bundlesDir: local.bundlesDir, stageDir: join(stage, 'code-cache') });
     const moduleFiles = await addKernelModules(tree, fetched.kernelDir, resolved.kernel, resolved.modules, join(stage, 'modules'));
     const busybox = join(fetched.inputs.debDirs.get('busybox-static') ?? '', 'bin', 'busybox');
     const stage1 =

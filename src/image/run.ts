@@ -11,6 +11,8 @@ export interface RunOptions {
   input?: Buffer | string;
   /** File descriptor or stream target for stdout instead of capturing it. */
   stdoutFd?: number;
+  /** The tool's whole environment (LC_ALL=C is added); default: the builder's own. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function run(command: string, args: string[], options: RunOptions = {}): Promise<string> {
@@ -19,7 +21,7 @@ export async function run(command: string, args: string[], options: RunOptions =
       cwd: options.cwd,
       // no input: no pipe (a tool that closes its stdin early would make our write fail with EPIPE)
       stdio: [options.input === undefined ? 'ignore' : 'pipe', options.stdoutFd ?? 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C' },
+      env: { ...(options.env ?? process.env), LC_ALL: 'C' },
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

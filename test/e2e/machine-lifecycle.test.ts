@@ -132,9 +132,9 @@ test.serial('when the guest sshd restarts, the agent reconnects, sets the guest 
   // Put the guest clock 20 years back: the reconnect must set it from the host again.
   const skew = await tsd('machine', 'ssh', NAME, '--', 'date -s @1000000000 >/dev/null && date +%s');
   t.true(Number(skew.stdout.trim()) < 1_000_000_100, skew.stderr);
-  // End the guest's sshd (the node process running sshd.mjs) from a detached job, so that this
+  // End the guest's sshd (the node process running /opt/tsd/sshd.cjs, or sshd.mjs) from a detached job, so that this
   // session is over first; the init's supervisor starts it again.
-  const killer = '(sleep 1; for p in /proc/[0-9]*; do [ "$(readlink $p/exe)" = /usr/bin/node ] && grep -q sshd.mjs $p/cmdline && kill ${p#/proc/}; done) </dev/null >/dev/null 2>&1 &';
+  const killer = '(sleep 1; for p in /proc/[0-9]*; do [ "$(readlink $p/exe)" = /usr/bin/node ] && grep -q /opt/tsd/sshd. $p/cmdline && kill ${p#/proc/}; done) </dev/null >/dev/null 2>&1 &';
   t.is((await tsd('machine', 'ssh', NAME, '--', killer)).code, 0);
   const deadline = Date.now() + 3 * 60_000;
   while ((await restored()) === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT_DISK_SERIAL } from '../../guest/api/guest-layout.js';
 import { createImageBuilder, guestNodePath, readImageManifest } from '../../src/image/builder.js';
+import { canRunGuestNode } from '../../src/image/code-cache.js';
 import type { GuestArch, GuestImage } from '../../src/image/guest-image.js';
 
 const BEGIN = 'TSD-IMAGE-TEST-BEGIN';
@@ -48,6 +49,9 @@ const SCRIPT = [
   'test -x $helper && echo HELPER-EXECUTABLE',
   '$helper; echo HELPER-EXIT-$?',
   '/usr/bin/node /opt/tsd/runc.mjs --version',
+  // sshd.cjs with no arguments runs sshd, which exits 2 asking for its keys; it says so when V8 rejects its cache.
+  'test -s /opt/tsd/sshd.cjs.v8 && echo SSHD-CODE-CACHE-PRESENT',
+  '/usr/bin/node /opt/tsd/sshd.cjs 2>&1; echo SSHD-CJS-EXIT-$?',
   // containerd loads its protos before it listens: ready (or its error) shows whether they were found.
   '/usr/bin/node /opt/tsd/containerd.mjs --address /run/c.sock --root /tmp/cr --state /tmp/cs >/tmp/c.log 2>&1 & cpid=$!',
   'while kill -0 $cpid 2>/dev/null && ! grep -q ready /tmp/c.log; do sleep 1; done',
@@ -152,6 +156,11 @@ async function checkBoot(t: import('ava').ExecutionContext, image: GuestImage, t
     t.regex(log, /tsd-runc version \d+\.\d+\.\d+/, fail('runc.mjs --version failed'));
     t.true(log.includes('tsd-containerd ready on /run/c.sock'), fail('containerd.mjs did not start (its protos?)'));
     t.true(log.includes('CONTAINERD-SOCKET-OK'), fail('containerd.mjs did not create its socket'));
+    t.true(log.includes('SSHD-CJS-EXIT-2') && log.includes('--host-key and --authorized-keys are required'), fail('sshd.cjs did not run'));
+    // x86_64 images built on linux/x64 carry sshd's code cache, made by the guest's Node on the host; the guest's V8 must take it
+    t.is(log.includes('SSHD-CODE-CACHE-PRESENT'), canRunGuestNode(image.arch), fail('sshd.cjs.v8 presence'));
+    t.false(log.includes('code cache rejected'), fail('the guest rejected the code cache made at build time'));
+    if (image.arch === 'x86_64') t.is(manifest.kernel.hz, 250, 'Debian amd64 kernels run at HZ 250 (the driver\'s lpj=)');
     t.deepEqual(manifest.artifacts.map((artifact) => artifact.guestPath).sort(), [
       '/opt/tsd/bin/containerd-shim-tsd-v2',
       '/opt/tsd/bin/tsd-runc',
