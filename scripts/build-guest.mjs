@@ -22,24 +22,30 @@ const external = ['koffi', 'cpu-features', '*.node'];
 const asciiOnly = (text) =>
   text.replace(/[^\x00-\x7f]/g, (char, at) => (text[at - 1] === '\\' ? char : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
 
+// A guest program bundled as a CommonJS script for vm.Script (the code-cache boots below embed it).
+const bundleAsScript = async (entryPoint) =>
+  (
+    await build({
+      entryPoints: [entryPoint],
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external,
+      // import() of koffi becomes require(): vm.Script has no module loader for import().
+      supported: { 'dynamic-import': false },
+      define: { 'import.meta.url': '__tsdImportMetaUrl' },
+      banner: { js: 'var __tsdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+      logLevel: 'warning',
+    })
+  ).outputFiles[0].text;
+
 // dist/guest/runc.cjs, what bin/tsd-runc runs when it exists: tsd-runc's runtime (guest/runc/main.ts)
 // as a CommonJS script, embedded in guest/runc/boot.ts, which runs it through vm.Script with a V8 code
 // cache of what an invocation compiled (docs/runc.md). runc.mjs stays the plain ESM bundle.
-const runcBody = await build({
-  entryPoints: ['guest/runc/main.ts'],
-  write: false,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external,
-  // import() of koffi becomes require(): vm.Script has no module loader for import().
-  supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__tsdImportMetaUrl' },
-  banner: { js: 'var __tsdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: 'warning',
-});
-const runcBodyText = asciiOnly(runcBody.outputFiles[0].text);
+const runcBody = await bundleAsScript('guest/runc/main.ts');
+const runcBodyText = asciiOnly(runcBody);
 await build({
   entryPoints: ['guest/runc/boot.ts'],
   outfile: 'dist/guest/runc.cjs',
@@ -58,20 +64,7 @@ await build({
 // as a CommonJS script embedded in guest/lib/prebuilt-cache-boot.ts, which runs it with the V8 code cache
 // the image builder makes beside it (sshd starts before the data disk, where the others keep theirs).
 // sshd.mjs stays the plain ESM bundle (tests and host tools run it).
-const sshdBody = await build({
-  entryPoints: ['guest/sshd/main.ts'],
-  write: false,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external,
-  // import() of koffi becomes require(): vm.Script has no module loader for import().
-  supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__tsdImportMetaUrl' },
-  banner: { js: 'var __tsdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: 'warning',
-});
+const sshdBody = await bundleAsScript('guest/sshd/main.ts');
 await build({
   entryPoints: ['guest/lib/prebuilt-cache-boot.ts'],
   outfile: 'dist/guest/sshd.cjs',
@@ -80,7 +73,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   logLevel: 'warning',
-  define: { TSD_BOOT_BODY: JSON.stringify(asciiOnly(sshdBody.outputFiles[0].text)) },
+  define: { TSD_BOOT_BODY: JSON.stringify(asciiOnly(sshdBody)) },
 });
 
 // The daemons load Node's built-in modules through require() rather than import. An ESM import of
