@@ -23,6 +23,10 @@
 
 /* Shorter than a grace period (the lock stays in its slow mode one grace period after a write). */
 #define REARM_MS 4
+/* Node loads the runtime in ≈ 25-30 ms, several times that on a loaded host. If the plan has not
+ * come after this many writes (2 s), stop: the slow mode makes every fork and exit on the machine
+ * take the lock's slow path, which a runtime that is stuck must not keep up. */
+#define MAX_WRITES 500
 
 /* `<root><path>/cgroup.procs` opened for writing, or -1. */
 static int open_procs(const char *root, const char *path)
@@ -70,7 +74,7 @@ void cgroup_keep_warm(int sync)
 	char pid[16];
 	int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
 	struct pollfd p = {.fd = sync, .events = POLLIN};
-	for (;;) {
+	for (int writes = 0; writes < MAX_WRITES; writes++) {
 		if (write(procs, pid, (size_t)n) != n)
 			break;
 		int r = poll(&p, 1, REARM_MS);
