@@ -32,7 +32,10 @@ const writeTo = process.env.TSD_WRITE_CODE_CACHE;
 
 if (writeTo) {
   setFlagsFromString('--no-lazy');
-  const script = new Script(source, { filename: self });
+  // The script's name is part of the cache: compile under the path the guest runs it from (the
+  // builder's TSD_CODE_CACHE_FILENAME), not the build directory's, or the image would depend on
+  // where it was built (and stack traces in the guest would name the build host's path).
+  const script = new Script(source, { filename: process.env.TSD_CODE_CACHE_FILENAME ?? self });
   setFlagsFromString('--lazy');
   setFlagsFromString('--hash-seed=0');
   setFlagsFromString('--random-seed=0');

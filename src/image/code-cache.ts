@@ -6,8 +6,10 @@
  * guest compiles, as before; the digest then differs from an image built on linux/x64.
  *
  * Deterministic: the boot compiles with V8's hash and random seeds fixed (--hash-seed, --random-seed;
- * with them unset the same inputs gave a different cache each time), in an environment with nothing
- * but PATH (NODE_OPTIONS would change V8's flags, and the guest would reject the cache).
+ * with them unset the same inputs gave a different cache each time), under the bundle's guest path
+ * (the script's name is in the cache: compiled under the build directory's path, two checkouts gave two
+ * digests), in an environment with nothing but PATH (NODE_OPTIONS would change V8's flags, and the
+ * guest would reject the cache).
  */
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -35,8 +37,9 @@ export async function addCodeCaches(
     const source = join(options.bundlesDir, bundle);
     if (!existsSync(source)) continue;
     const out = join(options.stageDir, `${bundle}.v8`);
+    // compiled under the guest's path of the bundle: the cache holds the script's name
     await run(options.nodeBinary, ['--hash-seed=1', '--random-seed=1', source], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSD_WRITE_CODE_CACHE: out },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSD_WRITE_CODE_CACHE: out, TSD_CODE_CACHE_FILENAME: posix.join(GUEST_TSD_DIR, bundle) },
     });
     const guestPath = posix.join(GUEST_TSD_DIR, `${bundle}.v8`);
     await tree.addHostPath(out, guestPath, 0o644);

@@ -10,7 +10,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sshdSpec } from '../../guest/init/services.js';
-import { canRunGuestNode } from '../../src/image/code-cache.js';
+import { addCodeCaches, canRunGuestNode } from '../../src/image/code-cache.js';
+import type { ImageTree } from '../../src/image/tree.js';
 
 const BUNDLE = new URL('../../dist/guest/sshd.cjs', import.meta.url).pathname;
 
@@ -49,6 +50,24 @@ test('the cache made with fixed seeds is the same bytes twice and is accepted by
     t.regex(ran.stderr, /--host-key and --authorized-keys are required/);
     t.notRegex(ran.stderr, /rejected/);
   });
+});
+
+test('the builder\'s cache does not depend on the directory the image is built from', async (t) => {
+  const made: Buffer[] = [];
+  for (let i = 0; i < 2; i++) {
+    const dir = mkdtempSync(join(tmpdir(), `tsd-code-cache-${'x'.repeat(i * 8)}`));
+    try {
+      copyFileSync(BUNDLE, join(dir, 'sshd.cjs'));
+      const added: Array<{ from: string; to: string }> = [];
+      const tree = { addHostPath: async (from: string, to: string) => void added.push({ from, to }) } as unknown as ImageTree;
+      const paths = await addCodeCaches(tree, { arch: 'x86_64', nodeBinary: process.execPath, bundlesDir: dir, stageDir: dir });
+      t.deepEqual(paths, ['/opt/tsd/sshd.cjs.v8']);
+      made.push(readFileSync(added[0]!.from));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  t.true(made[0]!.equals(made[1]!), 'the same bytes from two build directories of different path lengths');
 });
 
 test('a cache V8 rejects costs a compile: the program still runs', (t) => {
