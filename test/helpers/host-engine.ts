@@ -217,7 +217,9 @@ export async function startHostEngine(options: HostEngineOptions = {}): Promise<
           await crashOptions.whileDown();
         } finally {
           process.kill(before, signal);
-          process.kill(before, 'SIGCONT'); // a stopped process acts on a pending SIGTERM only once continued
+          // A stopped process acts on a pending SIGTERM only once continued. SIGKILL ends it at once,
+          // and the launcher may already have reaped it: a SIGCONT then fails with ESRCH.
+          if (signal !== 'SIGKILL') process.kill(before, 'SIGCONT');
         }
       } else {
         process.kill(before, signal);
