@@ -49,40 +49,45 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
 	return -1;
 }
 
+/* One protobuf field at *p, which moves past it: its number, and its varint value (wire type 0)
+ * or the length of its bytes (wire type 2, starting at *bytes). Any other wire type: -1. */
+static int next_field(const unsigned char **p, const unsigned char *end, uint64_t *number, int *wire, uint64_t *value,
+		      const unsigned char **bytes)
+{
+	uint64_t key;
+	if (get_varint(p, end, &key) < 0 || get_varint(p, end, value) < 0)
+		return -1;
+	*number = key >> 3;
+	*wire = (int)(key & 7);
+	if (*wire == 0)
+		return 0;
+	if (*wire != 2 || *value > (uint64_t)(end - *p))
+		return -1;
+	*bytes = *p;
+	*p += *value;
+	return 0;
+}
+
 /* ttrpc.Response: OK unless field 1 (Status) holds a nonzero code (its field 1). */
 static int response_ok(const unsigned char *p, const unsigned char *end)
 {
 	while (p < end) {
-		uint64_t key, length;
-		if (get_varint(&p, end, &key) < 0)
+		uint64_t number, value;
+		int wire;
+		const unsigned char *status = NULL;
+		if (next_field(&p, end, &number, &wire, &value, &status) < 0)
 			return -1;
-		if ((key & 7) == 0) {
-			if (get_varint(&p, end, &length) < 0)
-				return -1;
+		if (number != 1 || wire != 2)
 			continue;
+		for (const unsigned char *s = status, *s_end = status + value; s < s_end;) {
+			uint64_t code_number, code;
+			int code_wire;
+			const unsigned char *ignored;
+			if (next_field(&s, s_end, &code_number, &code_wire, &code, &ignored) < 0)
+				return -1;
+			if (code_number == 1 && code_wire == 0 && code != 0)
+				return -1;
 		}
-		if ((key & 7) != 2 || get_varint(&p, end, &length) < 0 || length > (uint64_t)(end - p))
-			return -1;
-		if (key >> 3 == 1) {
-			const unsigned char *s = p, *s_end = p + length;
-			while (s < s_end) {
-				uint64_t skey, svalue;
-				if (get_varint(&s, s_end, &skey) < 0)
-					return -1;
-				if ((skey & 7) == 0) {
-					if (get_varint(&s, s_end, &svalue) < 0)
-						return -1;
-					if (skey >> 3 == 1 && svalue != 0)
-						return -1;
-				} else if ((skey & 7) == 2) {
-					if (get_varint(&s, s_end, &svalue) < 0 || svalue > (uint64_t)(s_end - s))
-						return -1;
-					s += svalue;
-				} else
-					return -1;
-			}
-		}
-		p += length;
 	}
 	return 0;
 }
